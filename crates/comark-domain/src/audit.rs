@@ -1,0 +1,60 @@
+//! The security-relevant and sharing events written to an organization's audit log.
+
+/// One kind of audited event. The names are stable: exports and filters use them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuditAction {
+    /// The organization was created.
+    OrgCreated,
+    /// Its name or settings changed.
+    OrgUpdated,
+    /// Someone was invited.
+    MemberInvited,
+    /// An invitation was withdrawn.
+    InvitationRevoked,
+    /// Someone joined through an invitation.
+    MemberJoined,
+    /// A member's role changed.
+    MemberRoleChanged,
+    /// A member was removed.
+    MemberRemoved,
+    /// A member left.
+    MemberLeft,
+    /// A partner connection was requested (by us or of us).
+    ConnectionRequested,
+    /// A connection was accepted.
+    ConnectionAccepted,
+    /// A connection was declined.
+    ConnectionDeclined,
+    /// A connection ended: all sharing stopped.
+    ConnectionEnded,
+    /// A connection invite link was created.
+    ConnectionLinkCreated,
+    /// An API token was created.
+    TokenCreated,
+    /// An API token was revoked.
+    TokenRevoked,
+}
+
+impl AuditAction {
+    /// The stable name stored and exported.
+    pub fn as_str(self) -> &'static str {
+        use AuditAction::*;
+        match self {
+            OrgCreated => "org.created",
+            OrgUpdated => "org.updated",
+            MemberInvited => "member.invited",
+            InvitationRevoked => "invitation.revoked",
+            MemberJoined => "member.joined",
+            MemberRoleChanged => "member.role_changed",
+            MemberRemoved => "member.removed",
+            MemberLeft => "member.left",
+            ConnectionRequested => "connection.requested",
+            ConnectionAccepted => "connection.accepted",
+            ConnectionDeclined => "connection.declined",
+            ConnectionEnded => "connection.ended",
+            ConnectionLinkCreated => "connection.link_created",
+            TokenCreated => "token.created",
+            TokenRevoked => "token.revoked",
+        }
+    }
+}

@@ -1,0 +1,20 @@
+//! comark's domain core: the words of the product as types.
+//!
+//! Pure by design: no tokio, sqlx or axum here, so every rule can be tested
+//! without a database and reused by the server, the CLI and the jobs alike.
+
+pub mod audit;
+pub mod connection;
+pub mod cursor;
+pub mod ids;
+pub mod role;
+pub mod token;
+pub mod validate;
+
+pub use audit::AuditAction;
+pub use connection::{ConnectionStatus, ConnectionTransition};
+pub use cursor::Cursor;
+pub use ids::*;
+pub use role::{Action, Role};
+pub use token::Scope;
+pub use validate::{Email, FieldError, OrgHandle, OrgName, Password, PersonName, ValidationErrors};

@@ -1,0 +1,289 @@
+//! People and their credentials (instance-level: a person may belong to several organizations).
+
+use chrono::{DateTime, Utc};
+use comark_domain::UserId;
+
+use crate::{now, on_pool, on_unique, write_tx, Result, Store, StoreError, User, UserOrganization};
+
+const USER_COLUMNS: &str =
+    "id, email, name, password_hash, totp_secret, totp_enabled_at, created_at";
+
+
+impl Store {
+    /// Creates a user. A taken e-mail address is `Conflict("email")`.
+    pub async fn create_user(&self, email: &str, name: &str, password_hash: &str) -> Result<User> {
+        let id = UserId::new();
+        let at = now();
+        on_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO users (id, email, name, password_hash, created_at, password_changed_at)
+                 VALUES ($1, $2, $3, $4, $5, $5)",
+            )
+            .bind(id.0)
+            .bind(email)
+            .bind(name)
+            .bind(password_hash)
+            .bind(at)
+            .execute(pool)
+            .await
+            .map_err(on_unique("email"))?;
+        });
+        self.user_by_id(id).await?.ok_or(StoreError::NotFound)
+    }
+
+    /// The user with this (normalized) e-mail address.
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<User>> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1"))
+                .bind(email)
+                .fetch_optional(pool)
+                .await?
+        }))
+    }
+
+    /// The user with this id.
+    pub async fn user_by_id(&self, id: UserId) -> Result<Option<User>> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
+                .bind(id.0)
+                .fetch_optional(pool)
+                .await?
+        }))
+    }
+
+    /// Sets a new password hash and ends every session but `keep_session` (a token hash).
+    pub async fn set_password(
+        &self,
+        user: UserId,
+        password_hash: &str,
+        keep_session: Option<&str>,
+    ) -> Result<()> {
+        write_tx!(self, tx => {
+            let changed = sqlx::query(
+                "UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3",
+            )
+            .bind(password_hash)
+            .bind(now())
+            .bind(user.0)
+            .execute(&mut *tx)
+            .await?;
+            if changed.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+                .bind(user.0)
+                .bind(keep_session.unwrap_or(""))
+                .execute(&mut *tx)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Stores a TOTP secret not yet confirmed (the user still has to enter a first code).
+    pub async fn set_pending_totp(&self, user: UserId, secret: &str) -> Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query("UPDATE users SET totp_secret = $1, totp_enabled_at = NULL WHERE id = $2")
+                .bind(secret)
+                .bind(user.0)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Switches the second factor on and replaces the recovery codes (given as hashes).
+    pub async fn enable_totp(&self, user: UserId, recovery_code_hashes: &[String]) -> Result<()> {
+        write_tx!(self, tx => {
+            sqlx::query("UPDATE users SET totp_enabled_at = $1 WHERE id = $2 AND totp_secret IS NOT NULL")
+                .bind(now())
+                .bind(user.0)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+                .bind(user.0)
+                .execute(&mut *tx)
+                .await?;
+            for code_hash in recovery_code_hashes {
+                sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
+                    .bind(user.0)
+                    .bind(code_hash)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        });
+        Ok(())
+    }
+
+    /// Switches the second factor off and drops the recovery codes.
+    pub async fn disable_totp(&self, user: UserId) -> Result<()> {
+        write_tx!(self, tx => {
+            sqlx::query("UPDATE users SET totp_secret = NULL, totp_enabled_at = NULL WHERE id = $1")
+                .bind(user.0)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+                .bind(user.0)
+                .execute(&mut *tx)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Uses up one recovery code; false if it is unknown or already used.
+    pub async fn use_recovery_code(&self, user: UserId, code_hash: &str) -> Result<bool> {
+        let used = on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE recovery_codes SET used_at = $1
+                 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL",
+            )
+            .bind(now())
+            .bind(user.0)
+            .bind(code_hash)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(used == 1)
+    }
+
+    /// How many recovery codes the user has left.
+    pub async fn recovery_codes_left(&self, user: UserId) -> Result<i64> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL")
+                .bind(user.0)
+                .fetch_one(pool)
+                .await?
+        }))
+    }
+
+    /// The organizations a user belongs to, by name.
+    pub async fn organizations_of(&self, user: UserId) -> Result<Vec<UserOrganization>> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT o.id, o.handle, o.name, o.created_at, m.role
+                 FROM organizations o JOIN memberships m ON m.org_id = o.id
+                 WHERE m.user_id = $1 ORDER BY o.name, o.handle",
+            )
+            .bind(user.0)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// Records a password reset token (by hash) valid until `expires_at`.
+    pub async fn create_password_reset(
+        &self,
+        user: UserId,
+        token_hash: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at)
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(token_hash)
+            .bind(user.0)
+            .bind(now())
+            .bind(expires_at)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Uses a reset token: sets the new password, ends all sessions, and voids the token.
+    /// `NotFound` when the token is unknown, used or expired.
+    pub async fn reset_password(&self, token_hash: &str, password_hash: &str) -> Result<UserId> {
+        let at = now();
+        write_tx!(self, tx => {
+            let user: Option<uuid::Uuid> = sqlx::query_scalar(
+                "UPDATE password_resets SET used_at = $1
+                 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1
+                 RETURNING user_id",
+            )
+            .bind(at)
+            .bind(token_hash)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let user = user.ok_or(StoreError::NotFound)?;
+            sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
+                .bind(password_hash)
+                .bind(at)
+                .bind(user)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(user)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE password_resets SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL")
+                .bind(at)
+                .bind(user)
+                .execute(&mut *tx)
+                .await?;
+            Ok(UserId(user))
+        })
+    }
+
+    /// Whether `key` (an account or an address) is locked out of signing in at `at`.
+    pub async fn sign_in_locked_until(&self, key: &str) -> Result<Option<DateTime<Utc>>> {
+        let locked: Option<Option<DateTime<Utc>>> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT locked_until FROM sign_in_failures WHERE throttle_key = $1")
+                .bind(key)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(locked.flatten().filter(|until| *until > now()))
+    }
+
+    /// Counts a failed sign-in against `key`; locks it for `lock` once `max_failures` pile up
+    /// within `window`. Returns the lock's end, if one is now in force.
+    pub async fn record_sign_in_failure(
+        &self,
+        key: &str,
+        max_failures: i64,
+        window: chrono::Duration,
+        lock: chrono::Duration,
+    ) -> Result<Option<DateTime<Utc>>> {
+        let at = now();
+        write_tx!(self, tx => {
+            let row: Option<(i64, DateTime<Utc>)> = sqlx::query_as(
+                "SELECT failures, window_started_at FROM sign_in_failures WHERE throttle_key = $1",
+            )
+            .bind(key)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let (failures, window_started_at) = match row {
+                Some((failures, started)) if at - started < window => (failures + 1, started),
+                _ => (1, at),
+            };
+            let locked_until = (failures >= max_failures).then(|| at + lock);
+            sqlx::query(
+                "INSERT INTO sign_in_failures (throttle_key, failures, window_started_at, locked_until)
+                 VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (throttle_key) DO UPDATE
+                 SET failures = excluded.failures, window_started_at = excluded.window_started_at,
+                     locked_until = excluded.locked_until",
+            )
+            .bind(key)
+            .bind(failures)
+            .bind(window_started_at)
+            .bind(locked_until)
+            .execute(&mut *tx)
+            .await?;
+            Ok(locked_until)
+        })
+    }
+
+    /// Forgets the failures of `key` after a successful sign-in.
+    pub async fn clear_sign_in_failures(&self, key: &str) -> Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query("DELETE FROM sign_in_failures WHERE throttle_key = $1")
+                .bind(key)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+}
