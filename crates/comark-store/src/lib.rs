@@ -27,7 +27,9 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
-pub use jobs::{ClaimedJob, NewJob};
+pub use connections::ConnectionLink;
+pub use jobs::{ClaimedJob, JobCounts, NewJob};
+pub use sessions::NewSession;
 pub use records::*;
 pub use scope::{OrgScope, OrgStore, ScopeOrigin};
 

@@ -1,0 +1,395 @@
+//! Signing up, in and out; passwords, resets and the TOTP second factor.
+
+use chrono::Duration;
+use comark_domain::{Email, Password, PersonName, Scope, ValidationErrors};
+use comark_store::{now, NewSession, User};
+use totp_rs::{Algorithm, Secret, TOTP};
+
+use crate::mail::Email as Mail;
+use crate::secrets::{hash_password, hash_token, new_token, verify_password, DUMMY_HASH};
+use crate::{App, AppError, Result};
+
+/// How long a session lasts at most.
+pub const SESSION_LIFETIME: Duration = Duration::days(14);
+/// How long a password reset link works.
+pub const RESET_LIFETIME: Duration = Duration::hours(1);
+/// Failed sign-ins per account within [`THROTTLE_WINDOW`] before it is locked.
+pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
+/// Failed sign-ins per client address within [`THROTTLE_WINDOW`] before it is locked.
+pub const MAX_FAILURES_PER_ADDRESS: i64 = 30;
+/// The window in which failures add up, and how long a lock lasts.
+pub const THROTTLE_WINDOW: Duration = Duration::minutes(15);
+
+/// Where a request comes from, for throttling, sessions and the audit log.
+#[derive(Clone, Debug, Default)]
+pub struct Client {
+    /// The client's address.
+    pub ip: Option<String>,
+    /// The browser or tool.
+    pub user_agent: Option<String>,
+}
+
+/// A fresh session: the secret token goes into a cookie or the API response, once.
+#[derive(Debug)]
+pub struct SignedIn {
+    /// The bearer or cookie token.
+    pub token: String,
+    /// The token state-changing forms must echo.
+    pub csrf_token: String,
+    /// Who signed in.
+    pub user: User,
+    /// True when a TOTP code is still owed before anything else is allowed.
+    pub second_factor_pending: bool,
+}
+
+/// The person behind a request, and what their credential allows.
+#[derive(Clone, Debug)]
+pub struct CurrentUser {
+    /// The person.
+    pub user: User,
+    /// The session's token hash, when signed in with a session.
+    pub session_token_hash: Option<String>,
+    /// The session's CSRF token.
+    pub csrf_token: Option<String>,
+    /// The personal token's scope; sessions have every scope.
+    pub scope: Scope,
+    /// Whether the second factor is still owed (only the TOTP step is allowed).
+    pub second_factor_pending: bool,
+}
+
+impl CurrentUser {
+    /// An actor for the audit log.
+    pub fn actor(&self, client: &Client) -> comark_store::Actor {
+        comark_store::Actor {
+            user_id: Some(self.user.id),
+            label: self.user.email.clone(),
+            ip: client.ip.clone(),
+        }
+    }
+
+    /// Fails unless the credential's scope covers `needed`.
+    pub fn require_scope(&self, needed: Scope) -> Result<()> {
+        if self.scope.covers(needed) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+}
+
+/// What a sign-up form holds.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct SignUp {
+    /// The person's name.
+    pub name: String,
+    /// Their e-mail address.
+    pub email: String,
+    /// Their chosen password.
+    pub password: String,
+}
+
+const BAD_CREDENTIALS: &str = "the e-mail address or password is not right";
+
+async fn start_session(app: &App, user: User, pending: bool, client: &Client) -> Result<SignedIn> {
+    let token = new_token("cmk_ses_");
+    let csrf_token = new_token("");
+    app.store
+        .create_session(NewSession {
+            token_hash: &hash_token(&token),
+            user_id: user.id,
+            csrf_token: &csrf_token,
+            second_factor_pending: pending,
+            expires_at: now() + SESSION_LIFETIME,
+            user_agent: client.user_agent.as_deref(),
+            ip: client.ip.as_deref(),
+        })
+        .await?;
+    Ok(SignedIn {
+        token,
+        csrf_token,
+        user,
+        second_factor_pending: pending,
+    })
+}
+
+/// Creates an account and signs it in.
+pub async fn sign_up(app: &App, form: SignUp, client: &Client) -> Result<SignedIn> {
+    let mut errors = ValidationErrors::default();
+    let name = errors.check("name", PersonName::parse(&form.name));
+    let email = errors.check("email", Email::parse(&form.email));
+    let password = errors.check("password", Password::parse(&form.password));
+    errors.clone().into_result()?;
+    let (Some(name), Some(email), Some(password)) = (name, email, password) else {
+        return Err(errors.into());
+    };
+    let hash = hash_password(password.expose().to_owned()).await?;
+    let user = app
+        .store
+        .create_user(email.as_str(), name.as_str(), &hash)
+        .await
+        .map_err(|error| match AppError::from(error) {
+            AppError::Conflict { .. } => AppError::Invalid(ValidationErrors::single(
+                "email",
+                "cannot be used to sign up; if it is yours, sign in or reset your password",
+            )),
+            other => other,
+        })?;
+    tracing::info!(user.id = %user.id, "user signed up");
+    start_session(app, user, false, client).await
+}
+
+fn throttled(until: chrono::DateTime<chrono::Utc>) -> AppError {
+    AppError::Throttled {
+        retry_after_secs: (until - now()).num_seconds().max(1),
+    }
+}
+
+/// Checks an e-mail address and password and starts a session (pending the TOTP code if
+/// the account has one). Unknown addresses and wrong passwords answer alike, in like time.
+pub async fn sign_in(app: &App, email: &str, password: &str, client: &Client) -> Result<SignedIn> {
+    let normalized = Email::parse(email).map(|e| e.as_str().to_owned()).unwrap_or_else(|_| email.trim().to_lowercase());
+    let account_key = format!("account:{normalized}");
+    let address_key = client.ip.as_ref().map(|ip| format!("address:{ip}"));
+    for key in std::iter::once(&account_key).chain(address_key.as_ref()) {
+        if let Some(until) = app.store.sign_in_locked_until(key).await? {
+            return Err(throttled(until));
+        }
+    }
+    let user = app.store.user_by_email(&normalized).await?;
+    let hash = user.as_ref().map_or(DUMMY_HASH.to_owned(), |u| u.password_hash.clone());
+    let matches = verify_password(password.to_owned(), hash).await?;
+    match user {
+        Some(user) if matches => {
+            app.store.clear_sign_in_failures(&account_key).await?;
+            let pending = user.has_second_factor();
+            start_session(app, user, pending, client).await
+        }
+        _ => {
+            let mut lock = app
+                .store
+                .record_sign_in_failure(&account_key, MAX_FAILURES_PER_ACCOUNT, THROTTLE_WINDOW, THROTTLE_WINDOW)
+                .await?;
+            if let Some(key) = &address_key {
+                lock = lock.or(app
+                    .store
+                    .record_sign_in_failure(key, MAX_FAILURES_PER_ADDRESS, THROTTLE_WINDOW, THROTTLE_WINDOW)
+                    .await?);
+            }
+            tracing::info!(locked = lock.is_some(), "failed sign-in");
+            Err(AppError::Unauthenticated(BAD_CREDENTIALS))
+        }
+    }
+}
+
+fn totp_for(user: &User, secret_base32: &str) -> Result<TOTP> {
+    let secret = Secret::Encoded(secret_base32.to_owned())
+        .to_bytes()
+        .map_err(|e| AppError::Internal(format!("stored TOTP secret: {e:?}")))?;
+    TOTP::new(Algorithm::SHA1, 6, 1, 30, secret, Some("comark".into()), user.email.clone())
+        .map_err(|e| AppError::Internal(format!("TOTP: {e}")))
+}
+
+fn code_matches(totp: &TOTP, code: &str) -> bool {
+    let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    code.len() == 6 && totp.check_current(&code).unwrap_or(false)
+}
+
+/// Completes a sign-in with a TOTP code or a recovery code.
+pub async fn verify_second_factor(app: &App, current: &CurrentUser, code: &str, client: &Client) -> Result<()> {
+    let token_hash = current.session_token_hash.as_deref().ok_or(AppError::Forbidden)?;
+    let account_key = format!("account:{}", current.user.email);
+    if let Some(until) = app.store.sign_in_locked_until(&account_key).await? {
+        return Err(throttled(until));
+    }
+    let secret = current.user.totp_secret.as_deref().ok_or(AppError::Forbidden)?;
+    let totp = totp_for(&current.user, secret)?;
+    let ok = code_matches(&totp, code)
+        || app.store.use_recovery_code(current.user.id, &hash_token(&normalize_recovery_code(code))).await?;
+    if ok {
+        app.store.complete_second_factor(token_hash).await?;
+        app.store.clear_sign_in_failures(&account_key).await?;
+        Ok(())
+    } else {
+        app.store
+            .record_sign_in_failure(&account_key, MAX_FAILURES_PER_ACCOUNT, THROTTLE_WINDOW, THROTTLE_WINDOW)
+            .await?;
+        let _ = client;
+        Err(AppError::Invalid(ValidationErrors::single("code", "is not the current code")))
+    }
+}
+
+fn normalize_recovery_code(code: &str) -> String {
+    code.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_lowercase()
+}
+
+/// The user behind a session token, if it is live.
+pub async fn authenticate_session(app: &App, token: &str) -> Result<Option<CurrentUser>> {
+    let token_hash = hash_token(token);
+    let Some(session) = app.store.session(&token_hash).await? else {
+        return Ok(None);
+    };
+    if now() - session.last_seen_at > Duration::minutes(1) {
+        app.store.touch_session(&token_hash).await?;
+    }
+    let Some(user) = app.store.user_by_id(session.user_id).await? else {
+        return Ok(None);
+    };
+    Ok(Some(CurrentUser {
+        user,
+        session_token_hash: Some(token_hash),
+        csrf_token: Some(session.csrf_token),
+        scope: Scope::Admin,
+        second_factor_pending: session.second_factor_pending,
+    }))
+}
+
+/// The user behind an `Authorization: Bearer` token: a personal token or a session token.
+pub async fn authenticate_bearer(app: &App, token: &str) -> Result<Option<CurrentUser>> {
+    if token.starts_with("cmk_ses_") {
+        return authenticate_session(app, token).await;
+    }
+    if !token.starts_with("cmk_pat_") {
+        return Ok(None);
+    }
+    let Some(api_token) = app.store.use_api_token(&hash_token(token)).await? else {
+        return Ok(None);
+    };
+    let Some(user) = app.store.user_by_id(api_token.user_id).await? else {
+        return Ok(None);
+    };
+    Ok(Some(CurrentUser {
+        user,
+        session_token_hash: None,
+        csrf_token: None,
+        scope: api_token.scope,
+        second_factor_pending: false,
+    }))
+}
+
+/// Ends the current session.
+pub async fn sign_out(app: &App, current: &CurrentUser) -> Result<()> {
+    if let Some(token_hash) = &current.session_token_hash {
+        app.store.delete_session(token_hash).await?;
+    }
+    Ok(())
+}
+
+/// Changes the password after checking the current one; every other session ends.
+pub async fn change_password(app: &App, current: &CurrentUser, old: &str, new: &str) -> Result<()> {
+    let new = Password::parse(new).map_err(|e| ValidationErrors::single("new_password", e.to_string()))?;
+    if !verify_password(old.to_owned(), current.user.password_hash.clone()).await? {
+        return Err(ValidationErrors::single("current_password", "is not your current password").into());
+    }
+    let hash = hash_password(new.expose().to_owned()).await?;
+    app.store
+        .set_password(current.user.id, &hash, current.session_token_hash.as_deref())
+        .await?;
+    Ok(())
+}
+
+/// Sends a reset link if the address has an account; answers the same either way.
+pub async fn request_password_reset(app: &App, email: &str) -> Result<()> {
+    let Ok(email) = Email::parse(email) else {
+        return Ok(());
+    };
+    if let Some(user) = app.store.user_by_email(email.as_str()).await? {
+        let token = new_token("");
+        app.store
+            .create_password_reset(user.id, &hash_token(&token), now() + RESET_LIFETIME)
+            .await?;
+        let link = app.link(&format!("/reset-password/{token}"));
+        Mail {
+            to: user.email.clone(),
+            subject: "Reset your comark password".into(),
+            body: format!(
+                "Hello {},\n\nSomeone (hopefully you) asked to reset your comark password.\n\
+                 Open this link within an hour to choose a new one:\n\n{link}\n\n\
+                 If it was not you, ignore this message: your password stays as it is.\n",
+                user.name
+            ),
+        }
+        .queue(app)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Sets a new password through a reset link; all sessions end.
+pub async fn reset_password(app: &App, token: &str, new: &str) -> Result<()> {
+    let new = Password::parse(new).map_err(|e| ValidationErrors::single("password", e.to_string()))?;
+    let hash = hash_password(new.expose().to_owned()).await?;
+    app.store
+        .reset_password(&hash_token(token), &hash)
+        .await
+        .map_err(|_| AppError::Rule("this reset link is not valid any more; ask for a new one".into()))?;
+    Ok(())
+}
+
+/// A second factor being set up: show the secret (and its QR URL) to the user.
+#[derive(Debug, serde::Serialize)]
+pub struct TotpSetup {
+    /// The base32 secret to type into an authenticator app.
+    pub secret: String,
+    /// The `otpauth://` URL an authenticator app scans.
+    pub otpauth_url: String,
+}
+
+/// Starts setting up TOTP: stores a new secret, not yet active.
+pub async fn start_totp(app: &App, current: &CurrentUser) -> Result<TotpSetup> {
+    let secret = Secret::generate_secret().to_encoded().to_string();
+    let totp = totp_for(&current.user, &secret)?;
+    app.store.set_pending_totp(current.user.id, &secret).await?;
+    Ok(TotpSetup {
+        otpauth_url: totp.get_url(),
+        secret,
+    })
+}
+
+/// Confirms TOTP with a first code; returns ten recovery codes, shown once.
+pub async fn enable_totp(app: &App, current: &CurrentUser, code: &str) -> Result<Vec<String>> {
+    let user = app.store.user_by_id(current.user.id).await?.ok_or(AppError::NotFound)?;
+    let secret = user
+        .totp_secret
+        .as_deref()
+        .ok_or_else(|| AppError::Rule("start the set-up first".into()))?;
+    if !code_matches(&totp_for(&user, secret)?, code) {
+        return Err(ValidationErrors::single("code", "is not the current code").into());
+    }
+    let codes: Vec<String> = (0..10)
+        .map(|_| {
+            let raw = new_token("").to_lowercase().replace(['-', '_'], "");
+            format!("{}-{}", &raw[..5], &raw[5..10])
+        })
+        .collect();
+    let hashes: Vec<String> = codes.iter().map(|c| hash_token(&normalize_recovery_code(c))).collect();
+    app.store.enable_totp(user.id, &hashes).await?;
+    Ok(codes)
+}
+
+/// Turns TOTP off after checking the password.
+pub async fn disable_totp(app: &App, current: &CurrentUser, password: &str) -> Result<()> {
+    if !verify_password(password.to_owned(), current.user.password_hash.clone()).await? {
+        return Err(ValidationErrors::single("password", "is not your current password").into());
+    }
+    app.store.disable_totp(current.user.id).await?;
+    Ok(())
+}
+
+/// The current code for a secret (the test kit and the CLI use this).
+pub fn current_totp_code(secret_base32: &str) -> Result<String> {
+    let secret = Secret::Encoded(secret_base32.to_owned())
+        .to_bytes()
+        .map_err(|e| AppError::Internal(format!("{e:?}")))?;
+    let totp = TOTP::new_unchecked(Algorithm::SHA1, 6, 1, 30, secret, None, String::new());
+    totp.generate_current().map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// Sets a user's password from the command line (an administrator's recovery path).
+pub async fn admin_reset_password(app: &App, email: &str, new: &str) -> Result<()> {
+    let email = Email::parse(email).map_err(|e| ValidationErrors::single("email", e.to_string()))?;
+    let user = app.store.user_by_email(email.as_str()).await?.ok_or(AppError::NotFound)?;
+    let new = Password::parse(new).map_err(|e| ValidationErrors::single("password", e.to_string()))?;
+    let hash = hash_password(new.expose().to_owned()).await?;
+    app.store.set_password(user.id, &hash, None).await?;
+    Ok(())
+}

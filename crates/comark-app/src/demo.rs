@@ -1,0 +1,97 @@
+//! The demo ecosystem: four organizations with people in every role, some connected.
+//! Loading it twice changes nothing.
+
+use comark_domain::{ConnectionTransition, Role};
+use comark_store::{Actor, Organization};
+
+use crate::secrets::hash_password;
+use crate::{App, AppError, Result};
+
+/// The password of every demo account.
+pub const DEMO_PASSWORD: &str = "comark-demo-password";
+
+/// The demo organizations: handle, name, and the e-mail domain of their people.
+pub const DEMO_ORGS: [(&str, &str, &str); 4] = [
+    ("northwind", "Northwind Software", "northwind.example"),
+    ("brightlane", "Brightlane Agency", "brightlane.example"),
+    ("bazaar", "Bazaar Cloud Marketplace", "bazaar.example"),
+    ("meridian", "Meridian Consulting", "meridian.example"),
+];
+
+const PEOPLE: [(&str, &str, Role); 6] = [
+    ("owner", "Olivia Owner", Role::Owner),
+    ("admin", "Adam Admin", Role::Admin),
+    ("partners", "Priya Partner-Manager", Role::PartnerManager),
+    ("marketing", "Marco Marketer", Role::Marketer),
+    ("sales", "Sofia Sales", Role::Sales),
+    ("exec", "Evan Executive", Role::Executive),
+];
+
+/// One demo sign-in, for the printout.
+#[derive(Debug)]
+pub struct DemoLogin {
+    /// The organization's handle.
+    pub org: String,
+    /// The account's e-mail.
+    pub email: String,
+    /// Its role.
+    pub role: Role,
+}
+
+fn internal(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(e.to_string())
+}
+
+/// Loads the demo ecosystem (idempotently) and returns its sign-ins.
+pub async fn load(app: &App) -> Result<Vec<DemoLogin>> {
+    let store = &app.store;
+    let hash = hash_password(DEMO_PASSWORD.to_owned()).await?;
+    let actor = Actor { user_id: None, label: "demo loader".into(), ip: None };
+    let mut logins = Vec::new();
+    let mut orgs: Vec<Organization> = Vec::new();
+    for (handle, name, domain) in DEMO_ORGS {
+        let mut people = Vec::new();
+        for (local, person, role) in PEOPLE {
+            let email = format!("{local}@{domain}");
+            let user = match store.user_by_email(&email).await? {
+                Some(user) => user,
+                None => store.create_user(&email, person, &hash).await?,
+            };
+            people.push((user, role));
+            logins.push(DemoLogin { org: handle.to_owned(), email, role });
+        }
+        let org = match store.org_by_handle(handle).await? {
+            Some(org) => org,
+            None => store.create_organization(name, handle, people[0].0.id, &actor).await?,
+        };
+        let scope = store.admin_scope(handle).await?.ok_or_else(|| internal("demo organization vanished"))?;
+        let members = store.org(&scope).members().await?;
+        for (user, role) in &people {
+            if members.iter().any(|m| m.user_id == user.id) {
+                continue;
+            }
+            // Members join the way real ones do: through an invitation.
+            let token = crate::secrets::new_token("");
+            store
+                .org(&scope)
+                .create_invitation(Some(&user.email), *role, &crate::secrets::hash_token(&token), comark_store::now() + chrono::Duration::days(1), &actor)
+                .await?;
+            store.accept_invitation(&crate::secrets::hash_token(&token), user.id, &actor).await?;
+        }
+        orgs.push(org);
+    }
+    // Northwind works with Brightlane and Bazaar; Meridian has asked Northwind to connect.
+    for (from, to, accept) in [(0usize, 1usize, true), (0, 2, true), (3, 0, false)] {
+        let scope = store.admin_scope(&orgs[from].handle).await?.ok_or_else(|| internal("demo organization vanished"))?;
+        let open = store.org(&scope).connections().await?.into_iter().any(|c| c.partner_id == orgs[to].id && c.status.is_open());
+        if open {
+            continue;
+        }
+        let connection = store.org(&scope).request_connection(&orgs[to], Some("Let's market together."), &actor, false).await?;
+        if accept {
+            let their_scope = store.admin_scope(&orgs[to].handle).await?.ok_or_else(|| internal("demo organization vanished"))?;
+            store.org(&their_scope).transition_connection(connection.id, ConnectionTransition::Accept, &actor).await?;
+        }
+    }
+    Ok(logins)
+}

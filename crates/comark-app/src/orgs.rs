@@ -1,0 +1,236 @@
+//! Organizations, members and invitations.
+
+use chrono::Duration;
+use comark_domain::{Action, Email, InvitationId, OrgHandle, OrgName, Role, UserId, ValidationErrors};
+use comark_store::{now, Actor, Invitation, Member, OrgScope, Organization};
+use serde::Deserialize;
+
+use crate::auth::CurrentUser;
+use crate::mail::Email as Mail;
+use crate::secrets::{hash_token, new_token};
+use crate::{App, AppError, Result};
+
+/// How long an invitation works.
+pub const INVITATION_LIFETIME: Duration = Duration::days(14);
+
+/// Fails with `Forbidden` unless the scope's role allows `action`.
+pub fn require(scope: &OrgScope, action: Action) -> Result<()> {
+    if scope.can(action) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// What the new-organization form holds.
+#[derive(Debug, Clone, Deserialize)]
+pub struct NewOrganization {
+    /// The display name.
+    pub name: String,
+    /// The handle; suggested from the name when empty.
+    #[serde(default)]
+    pub handle: Option<String>,
+}
+
+/// Creates an organization with the current user as owner.
+pub async fn create_organization(app: &App, current: &CurrentUser, form: NewOrganization, actor: &Actor) -> Result<Organization> {
+    let mut errors = ValidationErrors::default();
+    let name = errors.check("name", OrgName::parse(&form.name));
+    let raw_handle = match form.handle.as_deref().map(str::trim) {
+        Some(handle) if !handle.is_empty() => handle.to_owned(),
+        _ => OrgHandle::suggest(&form.name),
+    };
+    let handle = errors.check("handle", OrgHandle::parse(&raw_handle));
+    let (Some(name), Some(handle)) = (name, handle) else {
+        return Err(errors.into());
+    };
+    app.store
+        .create_organization(name.as_str(), handle.as_str(), current.user.id, actor)
+        .await
+        .map_err(|error| match AppError::from(error) {
+            AppError::Conflict { .. } => ValidationErrors::single("handle", "is already taken; choose another").into(),
+            other => other,
+        })
+}
+
+/// Renames the organization.
+pub async fn rename(app: &App, scope: &OrgScope, name: &str, actor: &Actor) -> Result<()> {
+    require(scope, Action::ManageSettings)?;
+    let name = OrgName::parse(name).map_err(|e| ValidationErrors::single("name", e.to_string()))?;
+    app.store.org(scope).rename(name.as_str(), actor).await?;
+    Ok(())
+}
+
+/// The members of the organization.
+pub async fn members(app: &App, scope: &OrgScope) -> Result<Vec<Member>> {
+    require(scope, Action::View)?;
+    Ok(app.store.org(scope).members().await?)
+}
+
+/// Changes a member's role. Owners and admins only; only owners touch ownership.
+pub async fn change_role(app: &App, scope: &OrgScope, user: UserId, role: Role, actor: &Actor) -> Result<Member> {
+    require(scope, Action::ManageMembers)?;
+    let org = app.store.org(scope);
+    let member = org.member(user).await?;
+    if !scope.role().may_assign(role) || !scope.role().may_assign(member.role) {
+        return Err(AppError::Forbidden);
+    }
+    org.change_role(user, role, actor).await?;
+    Ok(org.member(user).await?)
+}
+
+/// Removes a member (owners and admins), or lets the current user leave.
+pub async fn remove_member(app: &App, scope: &OrgScope, user: UserId, actor: &Actor) -> Result<()> {
+    let org = app.store.org(scope);
+    let member = org.member(user).await?;
+    let leaving = scope.user_id() == Some(user);
+    if !leaving {
+        require(scope, Action::ManageMembers)?;
+        if !scope.role().may_assign(member.role) {
+            return Err(AppError::Forbidden);
+        }
+    }
+    org.remove_member(user, actor).await?;
+    Ok(())
+}
+
+/// What the invite form holds.
+#[derive(Debug, Clone, Deserialize)]
+pub struct NewInvitation {
+    /// Whom to e-mail; empty for a link to hand over yourself.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// The role the invitee gets.
+    pub role: String,
+}
+
+/// A new invitation and its secret link, shown once to the inviter.
+#[derive(Debug, serde::Serialize)]
+pub struct CreatedInvitation {
+    /// The invitation.
+    pub invitation: Invitation,
+    /// The link that accepts it.
+    pub link: String,
+    /// Whether it was e-mailed.
+    pub emailed: bool,
+}
+
+/// Invites someone by e-mail or link.
+pub async fn invite(app: &App, scope: &OrgScope, form: NewInvitation, actor: &Actor) -> Result<CreatedInvitation> {
+    require(scope, Action::ManageMembers)?;
+    let mut errors = ValidationErrors::default();
+    let role = errors.check("role", form.role.parse::<Role>());
+    let email = match form.email.as_deref().map(str::trim) {
+        Some(raw) if !raw.is_empty() => errors.check("email", Email::parse(raw)),
+        _ => None,
+    };
+    errors.clone().into_result()?;
+    let Some(role) = role else { return Err(errors.into()) };
+    if !scope.role().may_assign(role) {
+        return Err(ValidationErrors::single("role", "only an owner can invite an owner").into());
+    }
+    let token = new_token("");
+    let invitation = app
+        .store
+        .org(scope)
+        .create_invitation(email.as_ref().map(Email::as_str), role, &hash_token(&token), now() + INVITATION_LIFETIME, actor)
+        .await?;
+    let link = app.link(&format!("/invitations/{token}"));
+    let emailed = match &email {
+        Some(email) if app.settings.mail_enabled => {
+            Mail {
+                to: email.as_str().to_owned(),
+                subject: format!("Join {} on comark", scope.org().name),
+                body: format!(
+                    "{} invited you to join {} on comark as {}.\n\nAccept within 14 days:\n\n{link}\n",
+                    actor.label,
+                    scope.org().name,
+                    role.label()
+                ),
+            }
+            .queue(app)
+            .await?;
+            true
+        }
+        _ => false,
+    };
+    Ok(CreatedInvitation { invitation, link, emailed })
+}
+
+/// Open invitations.
+pub async fn open_invitations(app: &App, scope: &OrgScope) -> Result<Vec<Invitation>> {
+    require(scope, Action::ManageMembers)?;
+    Ok(app.store.org(scope).open_invitations().await?)
+}
+
+/// Withdraws an invitation.
+pub async fn revoke_invitation(app: &App, scope: &OrgScope, id: InvitationId, actor: &Actor) -> Result<()> {
+    require(scope, Action::ManageMembers)?;
+    Ok(app.store.org(scope).revoke_invitation(id, actor).await?)
+}
+
+/// What an invitation link shows before it is accepted.
+pub async fn invitation_preview(app: &App, token: &str) -> Result<(Invitation, Organization)> {
+    match app.store.invitation_by_token(&hash_token(token)).await? {
+        Some((invitation, org)) if invitation.is_usable(now()) => Ok((invitation, org)),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// Accepts an invitation as the current user.
+pub async fn accept_invitation(app: &App, current: &CurrentUser, token: &str, actor: &Actor) -> Result<Organization> {
+    Ok(app.store.accept_invitation(&hash_token(token), current.user.id, actor).await?)
+}
+
+/// A page of the audit log, newest first.
+pub async fn audit_events(
+    app: &App,
+    scope: &OrgScope,
+    cursor: Option<comark_domain::Cursor>,
+    limit: u32,
+) -> Result<Vec<comark_store::AuditEvent>> {
+    require(scope, Action::ViewAudit)?;
+    Ok(app.store.org(scope).audit_events(cursor, limit).await?)
+}
+
+/// The whole audit log as CSV, newest first.
+pub async fn audit_csv(app: &App, scope: &OrgScope) -> Result<Vec<u8>> {
+    require(scope, Action::ViewAudit)?;
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let internal = |e: csv::Error| AppError::Internal(e.to_string());
+    writer
+        .write_record(["occurred_at", "actor", "action", "subject", "details", "ip"])
+        .map_err(internal)?;
+    let mut cursor = None;
+    loop {
+        let page = app.store.org(scope).audit_events(cursor, 500).await?;
+        for event in &page {
+            writer
+                .write_record([
+                    event.occurred_at.to_rfc3339(),
+                    event.actor_label.clone(),
+                    event.action.clone(),
+                    csv_safe(&event.subject),
+                    csv_safe(&event.details.0.to_string()),
+                    event.ip.clone().unwrap_or_default(),
+                ])
+                .map_err(internal)?;
+        }
+        match page.last() {
+            Some(last) if page.len() == 500 => {
+                cursor = Some(comark_domain::Cursor { created_at: last.occurred_at, id: last.id.0 })
+            }
+            _ => break,
+        }
+    }
+    writer.into_inner().map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// Defuses spreadsheet formulas in user-supplied text (CSV injection).
+pub fn csv_safe(value: &str) -> String {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    }
+}

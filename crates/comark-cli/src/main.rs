@@ -1,0 +1,201 @@
+//! `comark`: the one binary. It only wires things together; the work is in the crates.
+
+mod config;
+
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+use comark_app::mail::Mailer;
+use comark_app::{App, Settings};
+use comark_server::{AppState, ServerSettings};
+use comark_store::Store;
+use config::{Config, ConfigArgs, ServeArgs};
+use tokio::sync::watch;
+
+/// comark: co-marketing for partner ecosystems, self-hosted.
+#[derive(Parser, Debug)]
+#[command(name = "comark", version, about)]
+struct Cli {
+    #[command(flatten)]
+    config: ConfigArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the web app, the API and the job workers.
+    Serve(ServeArgs),
+    /// Load the demo ecosystem into the database (safe to run twice).
+    Demo,
+    /// Create or update the database schema, then exit.
+    Migrate,
+    /// Write a consistent copy of the SQLite database while comark runs.
+    Backup {
+        /// The file to write; it must not exist yet.
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Manage people's accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum UserCommand {
+    /// Set a new password for an account and sign it out everywhere. Reads the new
+    /// password from standard input (one line), or asks for it on a terminal.
+    ResetPassword {
+        /// The account's e-mail address.
+        email: String,
+    },
+}
+
+fn init_logging(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("COMARK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    if config.uses_sqlite() {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
+    }
+    let store = Store::connect(&config.database_url)
+        .await
+        .with_context(|| format!("opening the database {}", comark_store::redact_url(&config.database_url)))?;
+    store.migrate().await.context("migrating the database")?;
+    Ok(store)
+}
+
+fn app_for(store: Store, config: &Config) -> App {
+    App::new(
+        store,
+        Settings { public_url: config.public_url.clone(), mail_enabled: config.smtp_url.is_some(), mail_from: config.mail_from.clone() },
+    )
+}
+
+async fn load_demo(app: &App) -> anyhow::Result<()> {
+    let logins = comark_app::demo::load(app).await.map_err(|e| anyhow::anyhow!("loading the demo: {e}"))?;
+    println!("Demo ecosystem loaded. Every account's password is `{}`.", comark_app::demo::DEMO_PASSWORD);
+    for org in comark_app::demo::DEMO_ORGS {
+        let emails: Vec<String> = logins.iter().filter(|l| l.org == org.0).map(|l| format!("{} ({})", l.email, l.role)).collect();
+        println!("  {} (@{}): {}", org.1, org.0, emails.join(", "));
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
+    let store = open_store(&config).await?;
+    let app = app_for(store.clone(), &config);
+    if demo {
+        load_demo(&app).await?;
+    }
+    let mailer = match &config.smtp_url {
+        Some(url) => Some(Mailer::new(url, &config.mail_from).map_err(|e| anyhow::anyhow!("{e}"))?),
+        None => None,
+    };
+    let (stop_workers, workers_stopped) = watch::channel(false);
+    let mut workers = Vec::new();
+    for index in 0..config.workers {
+        let worker_id = format!("{}-{}-{index}", hostname(), std::process::id());
+        workers.push(tokio::spawn(comark_app::jobs::run_worker(app.clone(), mailer.clone(), worker_id, workers_stopped.clone())));
+    }
+    let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
+    let address = listener.local_addr()?;
+    tracing::info!(%address, database = %comark_store::redact_url(&config.database_url), "comark is ready");
+    println!("comark is listening on http://{address}");
+    let state = AppState::new(app, ServerSettings { secure_cookies: !config.insecure_cookies });
+    comark_server::serve(listener, state, shutdown_signal()).await?;
+    let _ = stop_workers.send(true);
+    for worker in workers {
+        let _ = tokio::time::timeout(comark_server::SHUTDOWN_GRACE, worker).await;
+    }
+    store.close().await;
+    Ok(())
+}
+
+fn hostname() -> String {
+    std::env::var("HOSTNAME").unwrap_or_else(|_| "comark".into())
+}
+
+fn read_new_password() -> anyhow::Result<String> {
+    if std::io::stdin().is_terminal() {
+        eprint!("New password (input is shown; pipe it in to hide it): ");
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let password = line.trim_end_matches(['\n', '\r']).to_owned();
+    if password.is_empty() {
+        bail!("no password given on standard input");
+    }
+    Ok(password)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let serve_args = match &cli.command {
+        Command::Serve(args) => args.clone(),
+        _ => ServeArgs::default(),
+    };
+    let config = Config::resolve(&cli.config, &serve_args)?;
+    init_logging(&config.log_format);
+    match cli.command {
+        Command::Serve(args) => serve(config, args.demo).await,
+        Command::Demo => {
+            let store = open_store(&config).await?;
+            load_demo(&app_for(store, &config)).await
+        }
+        Command::Migrate => {
+            open_store(&config).await?;
+            println!("The database schema is up to date.");
+            Ok(())
+        }
+        Command::Backup { to } => {
+            if to.exists() {
+                bail!("{} already exists; choose a new file", to.display());
+            }
+            let store = open_store(&config).await?;
+            store.backup_sqlite_to(&to).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("Backup written to {}", to.display());
+            Ok(())
+        }
+        Command::User(UserCommand::ResetPassword { email }) => {
+            let password = read_new_password()?;
+            let store = open_store(&config).await?;
+            comark_app::auth::admin_reset_password(&app_for(store, &config), &email, &password)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("The password of {email} is changed and its sessions are ended.");
+            Ok(())
+        }
+    }
+}

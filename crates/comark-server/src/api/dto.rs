@@ -1,0 +1,339 @@
+//! What the API sends and receives. Kept apart from the store's rows so the wire format
+//! changes only on purpose.
+
+use chrono::{DateTime, Utc};
+use comark_domain::{ConnectionStatus, Role, Scope};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// A person.
+#[derive(Serialize, ToSchema)]
+pub struct UserOut {
+    /// Their id.
+    pub id: Uuid,
+    /// Their e-mail address.
+    pub email: String,
+    /// Their name.
+    pub name: String,
+    /// Whether sign-in asks for a TOTP code.
+    pub second_factor_enabled: bool,
+    /// When they signed up.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&comark_store::User> for UserOut {
+    fn from(user: &comark_store::User) -> Self {
+        UserOut {
+            id: user.id.0,
+            email: user.email.clone(),
+            name: user.name.clone(),
+            second_factor_enabled: user.has_second_factor(),
+            created_at: user.created_at,
+        }
+    }
+}
+
+/// A member's role.
+#[derive(Serialize, Deserialize, ToSchema, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+pub enum RoleOut {
+    /// Full control.
+    Owner,
+    /// Members, settings, partners.
+    Admin,
+    /// Partners and partnerships.
+    PartnerManager,
+    /// Joint campaigns.
+    Marketer,
+    /// Leads and shared accounts.
+    Sales,
+    /// Read-only dashboards.
+    Executive,
+}
+
+impl From<Role> for RoleOut {
+    fn from(role: Role) -> Self {
+        match role {
+            Role::Owner => RoleOut::Owner,
+            Role::Admin => RoleOut::Admin,
+            Role::PartnerManager => RoleOut::PartnerManager,
+            Role::Marketer => RoleOut::Marketer,
+            Role::Sales => RoleOut::Sales,
+            Role::Executive => RoleOut::Executive,
+        }
+    }
+}
+
+impl From<RoleOut> for Role {
+    fn from(role: RoleOut) -> Self {
+        match role {
+            RoleOut::Owner => Role::Owner,
+            RoleOut::Admin => Role::Admin,
+            RoleOut::PartnerManager => Role::PartnerManager,
+            RoleOut::Marketer => Role::Marketer,
+            RoleOut::Sales => Role::Sales,
+            RoleOut::Executive => Role::Executive,
+        }
+    }
+}
+
+/// An organization, with the caller's role in it.
+#[derive(Serialize, ToSchema)]
+pub struct OrgOut {
+    /// Its id.
+    pub id: Uuid,
+    /// The handle partners find it by.
+    pub handle: String,
+    /// Its name.
+    pub name: String,
+    /// The caller's role.
+    pub role: RoleOut,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+}
+
+/// The signed-in person and their organizations.
+#[derive(Serialize, ToSchema)]
+pub struct MeOut {
+    /// The person.
+    pub user: UserOut,
+    /// Their organizations.
+    pub organizations: Vec<OrgOut>,
+}
+
+/// A member of an organization.
+#[derive(Serialize, ToSchema)]
+pub struct MemberOut {
+    /// The person's id.
+    pub user_id: Uuid,
+    /// Their e-mail.
+    pub email: String,
+    /// Their name.
+    pub name: String,
+    /// Their role.
+    pub role: RoleOut,
+    /// When they joined.
+    pub joined_at: DateTime<Utc>,
+}
+
+impl From<comark_store::Member> for MemberOut {
+    fn from(m: comark_store::Member) -> Self {
+        MemberOut { user_id: m.user_id.0, email: m.email, name: m.name, role: m.role.into(), joined_at: m.joined_at }
+    }
+}
+
+/// An invitation.
+#[derive(Serialize, ToSchema)]
+pub struct InvitationOut {
+    /// Its id.
+    pub id: Uuid,
+    /// Whom it was e-mailed to, if anyone.
+    pub email: Option<String>,
+    /// The role it grants.
+    pub role: RoleOut,
+    /// When it was made.
+    pub created_at: DateTime<Utc>,
+    /// When it stops working.
+    pub expires_at: DateTime<Utc>,
+}
+
+impl From<comark_store::Invitation> for InvitationOut {
+    fn from(i: comark_store::Invitation) -> Self {
+        InvitationOut { id: i.id.0, email: i.email, role: i.role.into(), created_at: i.created_at, expires_at: i.expires_at }
+    }
+}
+
+/// A new invitation with its secret link, shown once.
+#[derive(Serialize, ToSchema)]
+pub struct CreatedInvitationOut {
+    /// The invitation.
+    pub invitation: InvitationOut,
+    /// The link that accepts it.
+    pub link: String,
+    /// Whether it was e-mailed.
+    pub emailed: bool,
+}
+
+/// Where a connection stands.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionStatusOut {
+    /// Waiting for the invited side.
+    Pending,
+    /// Connected.
+    Accepted,
+    /// Refused.
+    Declined,
+    /// Ended by either side.
+    Ended,
+}
+
+/// A partner connection, as the caller's organization sees it.
+#[derive(Serialize, ToSchema)]
+pub struct ConnectionOut {
+    /// Its id.
+    pub id: Uuid,
+    /// Where it stands.
+    pub status: ConnectionStatusOut,
+    /// Whether the caller's organization asked.
+    pub outgoing: bool,
+    /// The partner's handle.
+    pub partner_handle: String,
+    /// The partner's name.
+    pub partner_name: String,
+    /// The note sent with the request.
+    pub message: Option<String>,
+    /// When it was requested.
+    pub created_at: DateTime<Utc>,
+    /// When it was accepted or declined.
+    pub decided_at: Option<DateTime<Utc>>,
+    /// When it ended.
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+impl From<comark_store::Connection> for ConnectionOut {
+    fn from(c: comark_store::Connection) -> Self {
+        ConnectionOut {
+            id: c.id.0,
+            status: match c.status {
+                ConnectionStatus::Pending => ConnectionStatusOut::Pending,
+                ConnectionStatus::Accepted => ConnectionStatusOut::Accepted,
+                ConnectionStatus::Declined => ConnectionStatusOut::Declined,
+                ConnectionStatus::Ended => ConnectionStatusOut::Ended,
+            },
+            outgoing: c.outgoing,
+            partner_handle: c.partner_handle,
+            partner_name: c.partner_name,
+            message: c.message,
+            created_at: c.created_at,
+            decided_at: c.decided_at,
+            ended_at: c.ended_at,
+        }
+    }
+}
+
+/// A token scope.
+#[derive(Serialize, Deserialize, ToSchema, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+pub enum ScopeOut {
+    /// Reads only.
+    Read,
+    /// Reads and changes.
+    Write,
+    /// Everything the owner's role allows.
+    Admin,
+}
+
+impl From<Scope> for ScopeOut {
+    fn from(scope: Scope) -> Self {
+        match scope {
+            Scope::Read => ScopeOut::Read,
+            Scope::Write => ScopeOut::Write,
+            Scope::Admin => ScopeOut::Admin,
+        }
+    }
+}
+
+/// A personal API token (never its secret).
+#[derive(Serialize, ToSchema)]
+pub struct TokenOut {
+    /// Its id.
+    pub id: Uuid,
+    /// Its name.
+    pub name: String,
+    /// What it may do.
+    pub scope: ScopeOut,
+    /// When it was made.
+    pub created_at: DateTime<Utc>,
+    /// When it was last used.
+    pub last_used_at: Option<DateTime<Utc>>,
+    /// When it expires.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// When it was revoked.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<comark_store::ApiToken> for TokenOut {
+    fn from(t: comark_store::ApiToken) -> Self {
+        TokenOut {
+            id: t.id.0,
+            name: t.name,
+            scope: t.scope.into(),
+            created_at: t.created_at,
+            last_used_at: t.last_used_at,
+            expires_at: t.expires_at,
+            revoked_at: t.revoked_at,
+        }
+    }
+}
+
+/// A new token: `token` is shown this once.
+#[derive(Serialize, ToSchema)]
+pub struct CreatedTokenOut {
+    /// The token's record.
+    #[serde(flatten)]
+    pub record: TokenOut,
+    /// The secret for `Authorization: Bearer`.
+    pub token: String,
+}
+
+/// An audit log entry.
+#[derive(Serialize, ToSchema)]
+pub struct AuditEventOut {
+    /// Its id.
+    pub id: Uuid,
+    /// When it happened.
+    pub occurred_at: DateTime<Utc>,
+    /// Who did it.
+    pub actor: String,
+    /// What happened.
+    pub action: String,
+    /// What it happened to.
+    pub subject: String,
+    /// Details.
+    pub details: serde_json::Value,
+    /// The client's address.
+    pub ip: Option<String>,
+}
+
+impl From<comark_store::AuditEvent> for AuditEventOut {
+    fn from(e: comark_store::AuditEvent) -> Self {
+        AuditEventOut {
+            id: e.id.0,
+            occurred_at: e.occurred_at,
+            actor: e.actor_label,
+            action: e.action,
+            subject: e.subject,
+            details: e.details.0,
+            ip: e.ip,
+        }
+    }
+}
+
+/// A session started by signing in or up.
+#[derive(Serialize, ToSchema)]
+pub struct SessionOut {
+    /// The bearer token for this session.
+    pub token: String,
+    /// Whether a TOTP code must be sent to `/api/v1/auth/second-factor` first.
+    pub second_factor_required: bool,
+    /// The person.
+    pub user: UserOut,
+}
+
+/// A page of results and where the next one starts.
+#[derive(Serialize, ToSchema)]
+pub struct Page<T> {
+    /// The results.
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// A page holding everything there is.
+    pub fn all(items: Vec<T>) -> Page<T> {
+        Page { items, next_cursor: None }
+    }
+}

@@ -1,0 +1,92 @@
+//! `/api/v1`: JSON over HTTP. Every route is registered through utoipa, so the OpenAPI
+//! document served at `/api/v1/openapi.json` cannot drift from the router.
+
+pub mod dto;
+pub mod extract;
+mod handlers;
+
+use axum::routing::get;
+use axum::{Json, Router};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "comark API",
+        description = "The co-marketing platform for partner ecosystems. Authenticate with \
+            `Authorization: Bearer <token>`: a personal API token (`cmk_pat_...`) or the token \
+            returned by signing in. Errors are RFC 9457 problem documents.",
+    ),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    components(schemas(crate::error::Problem))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The API's router and its OpenAPI document.
+pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    use handlers::*;
+    let (router, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(sign_up))
+        .routes(routes!(sign_in))
+        .routes(routes!(second_factor))
+        .routes(routes!(sign_out))
+        .routes(routes!(request_password_reset))
+        .routes(routes!(confirm_password_reset))
+        .routes(routes!(get_me))
+        .routes(routes!(change_password))
+        .routes(routes!(start_totp))
+        .routes(routes!(confirm_totp))
+        .routes(routes!(disable_totp))
+        .routes(routes!(list_tokens, create_token))
+        .routes(routes!(revoke_token))
+        .routes(routes!(list_organizations, create_organization))
+        .routes(routes!(get_organization, update_organization))
+        .routes(routes!(list_members))
+        .routes(routes!(update_member, remove_member))
+        .routes(routes!(list_invitations, create_invitation))
+        .routes(routes!(revoke_invitation))
+        .routes(routes!(accept_invitation))
+        .routes(routes!(list_connections, request_connection))
+        .routes(routes!(get_connection))
+        .routes(routes!(accept_connection))
+        .routes(routes!(decline_connection))
+        .routes(routes!(end_connection))
+        .routes(routes!(create_connection_link))
+        .routes(routes!(connect_via_link))
+        .routes(routes!(list_audit_events))
+        .routes(routes!(export_audit_events))
+        .split_for_parts();
+    openapi.openapi = utoipa::openapi::OpenApiVersion::Version31;
+    let document = openapi.clone();
+    let router = router.route(
+        "/api/v1/openapi.json",
+        get(move || {
+            let document = document.clone();
+            async move { Json(document) }
+        }),
+    );
+    (router, openapi)
+}
+
+/// The OpenAPI document alone (for the reference page and tests).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    router().1
+}

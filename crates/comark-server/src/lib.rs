@@ -1,0 +1,83 @@
+//! comark's HTTP server: `/api/v1` (JSON, OpenAPI generated from the handlers), the
+//! server-rendered web UI, and the operational endpoints.
+//!
+//! Handlers are thin: extract (the [`auth`] extractors prove who is asking and in which
+//! organization), call one `comark-app` function, render. Errors become responses in
+//! [`error`] only.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod ops;
+pub mod web;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use comark_app::App;
+use tokio::net::TcpListener;
+
+/// Server settings that do not concern the use cases.
+#[derive(Clone, Debug)]
+pub struct ServerSettings {
+    /// Whether cookies get the `Secure` flag and the `__Host-` prefix. Browsers accept
+    /// secure cookies on `http://localhost` and `http://127.0.0.1`, so this stays on
+    /// unless comark is served over plain HTTP on another address.
+    pub secure_cookies: bool,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings { secure_cookies: true }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The use cases.
+    pub app: App,
+    /// Server settings.
+    pub settings: Arc<ServerSettings>,
+    /// Request counters for `/metrics`.
+    pub metrics: Arc<ops::Metrics>,
+}
+
+impl AppState {
+    /// State for `app`.
+    pub fn new(app: App, settings: ServerSettings) -> AppState {
+        AppState {
+            app,
+            settings: Arc::new(settings),
+            metrics: Arc::default(),
+        }
+    }
+}
+
+/// The whole application: API, web UI, operations, and the middleware around them.
+pub fn router(state: AppState) -> Router {
+    let (api_router, _openapi) = api::router();
+    Router::new()
+        .merge(api_router)
+        .merge(web::router())
+        .merge(ops::router())
+        .fallback(web::not_found_fallback)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), ops::observe))
+        .layer(axum::extract::DefaultBodyLimit::max(2 * 1024 * 1024))
+        .with_state(state)
+}
+
+/// Serves `state` on `listener` until `shutdown` resolves, then finishes in-flight requests.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+}
+
+/// How long graceful shutdown waits for requests in flight.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);

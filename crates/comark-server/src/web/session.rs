@@ -1,0 +1,385 @@
+//! Visitors and sessions: the start page, sign-up, sign-in (with TOTP), sign-out, password reset.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use comark_app::auth::{self, SignUp};
+use comark_app::AppError;
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use super::layout::{csrf_field, error_page, field, page, Shell};
+use super::{redirect_with_flash, Csrf, Flash, WebRoutes};
+use crate::auth::{optional_web_user, session_cookie_name, ClientInfo};
+use crate::AppState;
+
+pub(super) fn routes(routes: WebRoutes) -> WebRoutes {
+    routes
+        .get("/sign-up", sign_up_page)
+        .post("/sign-up", sign_up)
+        .get("/sign-in", sign_in_page)
+        .post("/sign-in", sign_in)
+        .get("/sign-in/second-factor", second_factor_page)
+        .post("/sign-in/second-factor", second_factor)
+        .post("/sign-out", sign_out)
+        .get("/forgot-password", forgot_page)
+        .post("/forgot-password", forgot)
+        .get("/reset-password/{token}", reset_page)
+        .post("/reset-password/{token}", reset)
+}
+
+/// Field errors by name, for re-rendering a form.
+pub(super) fn error_for<'a>(error: &'a Option<AppError>, name: &str) -> Option<&'a str> {
+    match error {
+        Some(AppError::Invalid(errors)) => errors.0.iter().find(|e| e.field == name).map(|e| e.message.as_str()),
+        _ => None,
+    }
+}
+
+/// A message for errors that belong to no field.
+pub(super) fn general_error(error: &Option<AppError>) -> Option<String> {
+    match error {
+        None | Some(AppError::Invalid(_)) => None,
+        Some(AppError::Unauthenticated(m)) => Some(capitalize(m)),
+        Some(AppError::Throttled { retry_after_secs }) => {
+            Some(format!("Too many attempts. Try again in {} minutes.", (retry_after_secs + 59) / 60))
+        }
+        Some(AppError::Rule(m)) => Some(capitalize(m)),
+        Some(AppError::Conflict { message, .. }) => Some(capitalize(message)),
+        Some(AppError::Forbidden) => Some("Your role does not allow this.".into()),
+        Some(_) => Some("Something went wrong. Please try again.".into()),
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    chars.next().map(|c| c.to_uppercase().collect::<String>() + chars.as_str()).unwrap_or_default()
+}
+
+fn status_for(error: &Option<AppError>) -> StatusCode {
+    match error {
+        None => StatusCode::OK,
+        Some(AppError::Invalid(_)) => StatusCode::UNPROCESSABLE_ENTITY,
+        Some(AppError::Unauthenticated(_)) => StatusCode::UNAUTHORIZED,
+        Some(AppError::Throttled { .. }) => StatusCode::TOO_MANY_REQUESTS,
+        Some(AppError::Forbidden) => StatusCode::FORBIDDEN,
+        Some(AppError::Internal(_)) => StatusCode::INTERNAL_SERVER_ERROR,
+        Some(_) => StatusCode::CONFLICT,
+    }
+}
+
+/// Renders a form page with the status its error calls for.
+pub(super) fn form_response(error: &Option<AppError>, markup: Markup) -> Response {
+    if let Some(AppError::Internal(detail)) = error {
+        tracing::error!(error = %detail, "internal error");
+    }
+    (status_for(error), markup).into_response()
+}
+
+pub(super) fn alert(message: Option<String>) -> Markup {
+    html! { @if let Some(message) = message { div.alert role="alert" { (message) } } }
+}
+
+fn session_cookie(state: &AppState, token: &str) -> HeaderValue {
+    let secure = state.settings.secure_cookies;
+    let attributes = if secure { "; Secure" } else { "" };
+    let max_age = auth::SESSION_LIFETIME.num_seconds();
+    HeaderValue::from_str(&format!(
+        "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{attributes}",
+        session_cookie_name(secure)
+    ))
+    .unwrap_or(HeaderValue::from_static(""))
+}
+
+fn clear_session_cookie(state: &AppState) -> HeaderValue {
+    let secure = state.settings.secure_cookies;
+    let attributes = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!("{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{attributes}", session_cookie_name(secure)))
+        .unwrap_or(HeaderValue::from_static(""))
+}
+
+/// Only same-site paths may be a `next` target, so sign-in cannot redirect elsewhere.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(next) if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") => next.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+/// The start page: the organizations of a signed-in person, or a welcome.
+pub(super) async fn home(State(state): State<AppState>, parts: axum::http::request::Parts, Csrf(csrf): Csrf, Flash(flash): Flash) -> Response {
+    let current = match optional_web_user(&parts, &state).await {
+        Ok(current) => current,
+        Err(error) => return error_page(error),
+    };
+    let Some(current) = current.filter(|c| !c.second_factor_pending) else {
+        return page(
+            Shell { title: "Welcome", flash: flash.as_deref(), csrf: &csrf, ..Default::default() },
+            html! {
+                section.hero {
+                    h1 { "Market together with your partners" }
+                    p { "comark runs co-marketing for partner ecosystems: find partners, map shared accounts, agree goals, run joint plays and route leads — on your own server." }
+                    p.actions { a.button href="/sign-up" { "Create an account" } " " a.button.secondary href="/sign-in" { "Sign in" } }
+                }
+            },
+        )
+        .into_response();
+    };
+    let orgs = match state.app.store.organizations_of(current.user.id).await {
+        Ok(orgs) => orgs,
+        Err(error) => return error_page(error.into()),
+    };
+    page(
+        Shell { title: "Your organizations", user_name: Some(&current.user.name), flash: flash.as_deref(), csrf: &csrf, ..Default::default() },
+        html! {
+            h1 { "Your organizations" }
+            @if orgs.is_empty() {
+                div.empty {
+                    p { "You do not belong to an organization yet. Create one for your company, or open the invitation link a colleague sent you." }
+                    a.button href="/orgs/new" { "Create an organization" }
+                }
+            } @else {
+                ul.cards {
+                    @for org in &orgs {
+                        li { a href={ "/o/" (org.org.handle) } { strong { (org.org.name) } " " span.muted { "@" (org.org.handle) " · " (org.role.label()) } } }
+                    }
+                }
+                p { a href="/orgs/new" { "Create another organization" } }
+            }
+        },
+    )
+    .into_response()
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct SignUpForm {
+    name: String,
+    email: String,
+    password: String,
+}
+
+fn sign_up_form(csrf: &str, form: &SignUpForm, error: &Option<AppError>) -> Markup {
+    page(
+        Shell { title: "Create your account", csrf, ..Default::default() },
+        html! {
+            h1 { "Create your account" }
+            (alert(general_error(error)))
+            form.stack method="post" action="/sign-up" novalidate {
+                (csrf_field(csrf))
+                (field("Your name", "name", "text", &form.name, error_for(error, "name"), "name"))
+                (field("Work e-mail", "email", "email", &form.email, error_for(error, "email"), "email"))
+                (field("Password (at least 10 characters)", "password", "password", "", error_for(error, "password"), "new-password"))
+                button type="submit" { "Create account" }
+            }
+            p { "Already have an account? " a href="/sign-in" { "Sign in" } }
+        },
+    )
+}
+
+async fn sign_up_page(Csrf(csrf): Csrf) -> Markup {
+    sign_up_form(&csrf, &SignUpForm::default(), &None)
+}
+
+async fn sign_up(State(state): State<AppState>, ClientInfo(client): ClientInfo, Csrf(csrf): Csrf, Form(form): Form<SignUpForm>) -> Response {
+    let input = SignUp { name: form.name.clone(), email: form.email.clone(), password: form.password.clone() };
+    match auth::sign_up(&state.app, input, &client).await {
+        Ok(signed_in) => {
+            let mut response = redirect_with_flash("/orgs/new", "Welcome to comark! Create your organization to get started.", state.settings.secure_cookies);
+            response.headers_mut().append(header::SET_COOKIE, session_cookie(&state, &signed_in.token));
+            response
+        }
+        Err(error) => {
+            let error = Some(error);
+            form_response(&error, sign_up_form(&csrf, &form, &error))
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct SignInForm {
+    email: String,
+    password: String,
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct NextQuery {
+    next: Option<String>,
+}
+
+fn sign_in_form(csrf: &str, flash: Option<&str>, form: &SignInForm, error: &Option<AppError>) -> Markup {
+    page(
+        Shell { title: "Sign in", csrf, flash, ..Default::default() },
+        html! {
+            h1 { "Sign in" }
+            (alert(general_error(error)))
+            form.stack method="post" action="/sign-in" {
+                (csrf_field(csrf))
+                @if let Some(next) = &form.next { input type="hidden" name="next" value=(next); }
+                (field("E-mail", "email", "email", &form.email, error_for(error, "email"), "username"))
+                (field("Password", "password", "password", "", error_for(error, "password"), "current-password"))
+                button type="submit" { "Sign in" }
+            }
+            p { a href="/forgot-password" { "Forgot your password?" } " · " a href="/sign-up" { "Create an account" } }
+        },
+    )
+}
+
+async fn sign_in_page(Csrf(csrf): Csrf, Flash(flash): Flash, Query(query): Query<NextQuery>) -> Markup {
+    let form = SignInForm { next: query.next, ..Default::default() };
+    sign_in_form(&csrf, flash.as_deref(), &form, &None)
+}
+
+async fn sign_in(State(state): State<AppState>, ClientInfo(client): ClientInfo, Csrf(csrf): Csrf, Form(form): Form<SignInForm>) -> Response {
+    match auth::sign_in(&state.app, &form.email, &form.password, &client).await {
+        Ok(signed_in) => {
+            let next = safe_next(form.next.as_deref());
+            let to = if signed_in.second_factor_pending {
+                format!("/sign-in/second-factor?next={}", crate::auth::url_encode(&next))
+            } else {
+                next
+            };
+            let mut response = Redirect::to(&to).into_response();
+            response.headers_mut().append(header::SET_COOKIE, session_cookie(&state, &signed_in.token));
+            response
+        }
+        Err(error) => {
+            let error = Some(error);
+            form_response(&error, sign_in_form(&csrf, None, &form, &error))
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct CodeForm {
+    code: String,
+    next: Option<String>,
+}
+
+fn second_factor_form(csrf: &str, next: Option<&str>, error: &Option<AppError>) -> Markup {
+    page(
+        Shell { title: "Second factor", csrf, ..Default::default() },
+        html! {
+            h1 { "Enter your code" }
+            p { "Open your authenticator app and enter the six-digit code for comark, or one of your recovery codes." }
+            (alert(general_error(error)))
+            form.stack method="post" action="/sign-in/second-factor" {
+                (csrf_field(csrf))
+                @if let Some(next) = next { input type="hidden" name="next" value=(next); }
+                (field("Code", "code", "text", "", error_for(error, "code"), "one-time-code"))
+                button type="submit" { "Verify" }
+            }
+        },
+    )
+}
+
+async fn pending_user(state: &AppState, parts: &axum::http::request::Parts) -> Option<auth::CurrentUser> {
+    optional_web_user(parts, state).await.ok().flatten()
+}
+
+async fn second_factor_page(State(state): State<AppState>, parts: axum::http::request::Parts, Csrf(csrf): Csrf) -> Response {
+    match pending_user(&state, &parts).await {
+        Some(current) if current.second_factor_pending => {
+            let next = Query::<NextQuery>::try_from_uri(&parts.uri).ok().and_then(|q| q.0.next);
+            second_factor_form(&csrf, next.as_deref(), &None).into_response()
+        }
+        Some(_) => Redirect::to("/").into_response(),
+        None => Redirect::to("/sign-in").into_response(),
+    }
+}
+
+async fn second_factor(State(state): State<AppState>, parts: axum::http::request::Parts, ClientInfo(client): ClientInfo, Csrf(csrf): Csrf, body: axum::body::Bytes) -> Response {
+    let form: CodeForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let Some(current) = pending_user(&state, &parts).await else {
+        return Redirect::to("/sign-in").into_response();
+    };
+    if !current.second_factor_pending {
+        return Redirect::to("/").into_response();
+    }
+    match auth::verify_second_factor(&state.app, &current, &form.code, &client).await {
+        Ok(()) => Redirect::to(&safe_next(form.next.as_deref())).into_response(),
+        Err(error) => {
+            let error = Some(error);
+            form_response(&error, second_factor_form(&csrf, form.next.as_deref(), &error))
+        }
+    }
+}
+
+async fn sign_out(State(state): State<AppState>, parts: axum::http::request::Parts) -> Response {
+    if let Some(current) = pending_user(&state, &parts).await {
+        if let Err(error) = auth::sign_out(&state.app, &current).await {
+            return error_page(error);
+        }
+    }
+    let mut response = redirect_with_flash("/sign-in", "You are signed out.", state.settings.secure_cookies);
+    response.headers_mut().append(header::SET_COOKIE, clear_session_cookie(&state));
+    response
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct EmailForm {
+    email: String,
+}
+
+async fn forgot_page(Csrf(csrf): Csrf) -> Markup {
+    page(
+        Shell { title: "Reset your password", csrf: &csrf, ..Default::default() },
+        html! {
+            h1 { "Reset your password" }
+            p { "Enter the e-mail address of your account. If it has one, we send a link to choose a new password." }
+            form.stack method="post" action="/forgot-password" {
+                (csrf_field(&csrf))
+                (field("E-mail", "email", "email", "", None, "email"))
+                button type="submit" { "Send the link" }
+            }
+        },
+    )
+}
+
+async fn forgot(State(state): State<AppState>, Form(form): Form<EmailForm>) -> Response {
+    match auth::request_password_reset(&state.app, &form.email).await {
+        // The same answer whether or not the address has an account.
+        Ok(()) => redirect_with_flash("/sign-in", "If that address has an account, a link to reset the password is on its way.", state.settings.secure_cookies),
+        Err(error) => error_page(error),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct NewPasswordForm {
+    password: String,
+}
+
+fn reset_form(csrf: &str, token: &str, error: &Option<AppError>) -> Markup {
+    page(
+        Shell { title: "Choose a new password", csrf, ..Default::default() },
+        html! {
+            h1 { "Choose a new password" }
+            (alert(general_error(error)))
+            form.stack method="post" action={ "/reset-password/" (token) } {
+                (csrf_field(csrf))
+                (field("New password (at least 10 characters)", "password", "password", "", error_for(error, "password"), "new-password"))
+                button type="submit" { "Set password" }
+            }
+        },
+    )
+}
+
+async fn reset_page(Csrf(csrf): Csrf, Path(token): Path<String>) -> Markup {
+    reset_form(&csrf, &token, &None)
+}
+
+async fn reset(State(state): State<AppState>, Csrf(csrf): Csrf, Path(token): Path<String>, Form(form): Form<NewPasswordForm>) -> Response {
+    match auth::reset_password(&state.app, &token, &form.password).await {
+        Ok(()) => redirect_with_flash("/sign-in", "Your password is changed. Sign in with the new one.", state.settings.secure_cookies),
+        Err(error) => {
+            let error = Some(error);
+            form_response(&error, reset_form(&csrf, &token, &error))
+        }
+    }
+}
