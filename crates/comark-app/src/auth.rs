@@ -147,7 +147,9 @@ fn throttled(until: chrono::DateTime<chrono::Utc>) -> AppError {
 /// Checks an e-mail address and password and starts a session (pending the TOTP code if
 /// the account has one). Unknown addresses and wrong passwords answer alike, in like time.
 pub async fn sign_in(app: &App, email: &str, password: &str, client: &Client) -> Result<SignedIn> {
-    let normalized = Email::parse(email).map(|e| e.as_str().to_owned()).unwrap_or_else(|_| email.trim().to_lowercase());
+    let normalized = Email::parse(email)
+        .map(|e| e.as_str().to_owned())
+        .unwrap_or_else(|_| email.trim().to_lowercase());
     let account_key = format!("account:{normalized}");
     let address_key = client.ip.as_ref().map(|ip| format!("address:{ip}"));
     for key in std::iter::once(&account_key).chain(address_key.as_ref()) {
@@ -156,7 +158,9 @@ pub async fn sign_in(app: &App, email: &str, password: &str, client: &Client) ->
         }
     }
     let user = app.store.user_by_email(&normalized).await?;
-    let hash = user.as_ref().map_or(DUMMY_HASH.to_owned(), |u| u.password_hash.clone());
+    let hash = user
+        .as_ref()
+        .map_or(DUMMY_HASH.to_owned(), |u| u.password_hash.clone());
     let matches = verify_password(password.to_owned(), hash).await?;
     match user {
         Some(user) if matches => {
@@ -167,12 +171,22 @@ pub async fn sign_in(app: &App, email: &str, password: &str, client: &Client) ->
         _ => {
             let mut lock = app
                 .store
-                .record_sign_in_failure(&account_key, MAX_FAILURES_PER_ACCOUNT, THROTTLE_WINDOW, THROTTLE_WINDOW)
+                .record_sign_in_failure(
+                    &account_key,
+                    MAX_FAILURES_PER_ACCOUNT,
+                    THROTTLE_WINDOW,
+                    THROTTLE_WINDOW,
+                )
                 .await?;
             if let Some(key) = &address_key {
                 lock = lock.or(app
                     .store
-                    .record_sign_in_failure(key, MAX_FAILURES_PER_ADDRESS, THROTTLE_WINDOW, THROTTLE_WINDOW)
+                    .record_sign_in_failure(
+                        key,
+                        MAX_FAILURES_PER_ADDRESS,
+                        THROTTLE_WINDOW,
+                        THROTTLE_WINDOW,
+                    )
                     .await?);
             }
             tracing::info!(locked = lock.is_some(), "failed sign-in");
@@ -185,8 +199,16 @@ fn totp_for(user: &User, secret_base32: &str) -> Result<TOTP> {
     let secret = Secret::Encoded(secret_base32.to_owned())
         .to_bytes()
         .map_err(|e| AppError::Internal(format!("stored TOTP secret: {e:?}")))?;
-    TOTP::new(Algorithm::SHA1, 6, 1, 30, secret, Some("comark".into()), user.email.clone())
-        .map_err(|e| AppError::Internal(format!("TOTP: {e}")))
+    TOTP::new(
+        Algorithm::SHA1,
+        6,
+        1,
+        30,
+        secret,
+        Some("comark".into()),
+        user.email.clone(),
+    )
+    .map_err(|e| AppError::Internal(format!("TOTP: {e}")))
 }
 
 fn code_matches(totp: &TOTP, code: &str) -> bool {
@@ -195,31 +217,57 @@ fn code_matches(totp: &TOTP, code: &str) -> bool {
 }
 
 /// Completes a sign-in with a TOTP code or a recovery code.
-pub async fn verify_second_factor(app: &App, current: &CurrentUser, code: &str, client: &Client) -> Result<()> {
-    let token_hash = current.session_token_hash.as_deref().ok_or(AppError::Forbidden)?;
+pub async fn verify_second_factor(
+    app: &App,
+    current: &CurrentUser,
+    code: &str,
+    client: &Client,
+) -> Result<()> {
+    let token_hash = current
+        .session_token_hash
+        .as_deref()
+        .ok_or(AppError::Forbidden)?;
     let account_key = format!("account:{}", current.user.email);
     if let Some(until) = app.store.sign_in_locked_until(&account_key).await? {
         return Err(throttled(until));
     }
-    let secret = current.user.totp_secret.as_deref().ok_or(AppError::Forbidden)?;
+    let secret = current
+        .user
+        .totp_secret
+        .as_deref()
+        .ok_or(AppError::Forbidden)?;
     let totp = totp_for(&current.user, secret)?;
     let ok = code_matches(&totp, code)
-        || app.store.use_recovery_code(current.user.id, &hash_token(&normalize_recovery_code(code))).await?;
+        || app
+            .store
+            .use_recovery_code(current.user.id, &hash_token(&normalize_recovery_code(code)))
+            .await?;
     if ok {
         app.store.complete_second_factor(token_hash).await?;
         app.store.clear_sign_in_failures(&account_key).await?;
         Ok(())
     } else {
         app.store
-            .record_sign_in_failure(&account_key, MAX_FAILURES_PER_ACCOUNT, THROTTLE_WINDOW, THROTTLE_WINDOW)
+            .record_sign_in_failure(
+                &account_key,
+                MAX_FAILURES_PER_ACCOUNT,
+                THROTTLE_WINDOW,
+                THROTTLE_WINDOW,
+            )
             .await?;
         let _ = client;
-        Err(AppError::Invalid(ValidationErrors::single("code", "is not the current code")))
+        Err(AppError::Invalid(ValidationErrors::single(
+            "code",
+            "is not the current code",
+        )))
     }
 }
 
 fn normalize_recovery_code(code: &str) -> String {
-    code.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_lowercase()
+    code.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_lowercase()
 }
 
 /// The user behind a session token, if it is live.
@@ -276,13 +324,20 @@ pub async fn sign_out(app: &App, current: &CurrentUser) -> Result<()> {
 
 /// Changes the password after checking the current one; every other session ends.
 pub async fn change_password(app: &App, current: &CurrentUser, old: &str, new: &str) -> Result<()> {
-    let new = Password::parse(new).map_err(|e| ValidationErrors::single("new_password", e.to_string()))?;
+    let new = Password::parse(new)
+        .map_err(|e| ValidationErrors::single("new_password", e.to_string()))?;
     if !verify_password(old.to_owned(), current.user.password_hash.clone()).await? {
-        return Err(ValidationErrors::single("current_password", "is not your current password").into());
+        return Err(
+            ValidationErrors::single("current_password", "is not your current password").into(),
+        );
     }
     let hash = hash_password(new.expose().to_owned()).await?;
     app.store
-        .set_password(current.user.id, &hash, current.session_token_hash.as_deref())
+        .set_password(
+            current.user.id,
+            &hash,
+            current.session_token_hash.as_deref(),
+        )
         .await?;
     Ok(())
 }
@@ -316,12 +371,15 @@ pub async fn request_password_reset(app: &App, email: &str) -> Result<()> {
 
 /// Sets a new password through a reset link; all sessions end.
 pub async fn reset_password(app: &App, token: &str, new: &str) -> Result<()> {
-    let new = Password::parse(new).map_err(|e| ValidationErrors::single("password", e.to_string()))?;
+    let new =
+        Password::parse(new).map_err(|e| ValidationErrors::single("password", e.to_string()))?;
     let hash = hash_password(new.expose().to_owned()).await?;
     app.store
         .reset_password(&hash_token(token), &hash)
         .await
-        .map_err(|_| AppError::Rule("this reset link is not valid any more; ask for a new one".into()))?;
+        .map_err(|_| {
+            AppError::Rule("this reset link is not valid any more; ask for a new one".into())
+        })?;
     Ok(())
 }
 
@@ -347,7 +405,11 @@ pub async fn start_totp(app: &App, current: &CurrentUser) -> Result<TotpSetup> {
 
 /// Confirms TOTP with a first code; returns ten recovery codes, shown once.
 pub async fn enable_totp(app: &App, current: &CurrentUser, code: &str) -> Result<Vec<String>> {
-    let user = app.store.user_by_id(current.user.id).await?.ok_or(AppError::NotFound)?;
+    let user = app
+        .store
+        .user_by_id(current.user.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let secret = user
         .totp_secret
         .as_deref()
@@ -361,7 +423,10 @@ pub async fn enable_totp(app: &App, current: &CurrentUser, code: &str) -> Result
             format!("{}-{}", &raw[..5], &raw[5..10])
         })
         .collect();
-    let hashes: Vec<String> = codes.iter().map(|c| hash_token(&normalize_recovery_code(c))).collect();
+    let hashes: Vec<String> = codes
+        .iter()
+        .map(|c| hash_token(&normalize_recovery_code(c)))
+        .collect();
     app.store.enable_totp(user.id, &hashes).await?;
     Ok(codes)
 }
@@ -381,14 +446,21 @@ pub fn current_totp_code(secret_base32: &str) -> Result<String> {
         .to_bytes()
         .map_err(|e| AppError::Internal(format!("{e:?}")))?;
     let totp = TOTP::new_unchecked(Algorithm::SHA1, 6, 1, 30, secret, None, String::new());
-    totp.generate_current().map_err(|e| AppError::Internal(e.to_string()))
+    totp.generate_current()
+        .map_err(|e| AppError::Internal(e.to_string()))
 }
 
 /// Sets a user's password from the command line (an administrator's recovery path).
 pub async fn admin_reset_password(app: &App, email: &str, new: &str) -> Result<()> {
-    let email = Email::parse(email).map_err(|e| ValidationErrors::single("email", e.to_string()))?;
-    let user = app.store.user_by_email(email.as_str()).await?.ok_or(AppError::NotFound)?;
-    let new = Password::parse(new).map_err(|e| ValidationErrors::single("password", e.to_string()))?;
+    let email =
+        Email::parse(email).map_err(|e| ValidationErrors::single("email", e.to_string()))?;
+    let user = app
+        .store
+        .user_by_email(email.as_str())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let new =
+        Password::parse(new).map_err(|e| ValidationErrors::single("password", e.to_string()))?;
     let hash = hash_password(new.expose().to_owned()).await?;
     app.store.set_password(user.id, &hash, None).await?;
     Ok(())

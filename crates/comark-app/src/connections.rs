@@ -24,11 +24,22 @@ pub async fn get(app: &App, scope: &OrgScope, id: ConnectionId) -> Result<Connec
 }
 
 /// Sends a connection request to the organization with `handle`.
-pub async fn request(app: &App, scope: &OrgScope, handle: &str, message: Option<&str>, actor: &Actor) -> Result<Connection> {
+pub async fn request(
+    app: &App,
+    scope: &OrgScope,
+    handle: &str,
+    message: Option<&str>,
+    actor: &Actor,
+) -> Result<Connection> {
     require(scope, Action::ManageConnections)?;
-    let handle = OrgHandle::parse(handle).map_err(|e| ValidationErrors::single("handle", e.to_string()))?;
+    let handle =
+        OrgHandle::parse(handle).map_err(|e| ValidationErrors::single("handle", e.to_string()))?;
     let not_found = || ValidationErrors::single("handle", "no organization has this handle");
-    let partner = app.store.org_by_handle(handle.as_str()).await?.ok_or_else(not_found)?;
+    let partner = app
+        .store
+        .org_by_handle(handle.as_str())
+        .await?
+        .ok_or_else(not_found)?;
     let message = message.map(str::trim).filter(|m| !m.is_empty());
     if message.is_some_and(|m| m.chars().count() > 1000) {
         return Err(ValidationErrors::single("message", "must be at most 1000 characters").into());
@@ -41,17 +52,29 @@ pub async fn request(app: &App, scope: &OrgScope, handle: &str, message: Option<
         .request_connection(&partner, message, actor, false)
         .await
         .map_err(|error| match AppError::from(error) {
-            AppError::Conflict { .. } => {
-                ValidationErrors::single("handle", "you already have an open connection or request with this organization").into()
-            }
+            AppError::Conflict { .. } => ValidationErrors::single(
+                "handle",
+                "you already have an open connection or request with this organization",
+            )
+            .into(),
             other => other,
         })
 }
 
 /// Accepts, declines or ends a connection.
-pub async fn transition(app: &App, scope: &OrgScope, id: ConnectionId, transition: ConnectionTransition, actor: &Actor) -> Result<Connection> {
+pub async fn transition(
+    app: &App,
+    scope: &OrgScope,
+    id: ConnectionId,
+    transition: ConnectionTransition,
+    actor: &Actor,
+) -> Result<Connection> {
     require(scope, Action::ManageConnections)?;
-    Ok(app.store.org(scope).transition_connection(id, transition, actor).await?)
+    Ok(app
+        .store
+        .org(scope)
+        .transition_connection(id, transition, actor)
+        .await?)
 }
 
 /// A new connection invite link, shown once.
@@ -73,27 +96,42 @@ pub async fn create_link(app: &App, scope: &OrgScope, actor: &Actor) -> Result<C
         .org(scope)
         .create_connection_link(&hash_token(&token), now() + LINK_LIFETIME, actor)
         .await?;
-    Ok(CreatedLink { record, link: app.link(&format!("/connect/{token}")) })
+    Ok(CreatedLink {
+        record,
+        link: app.link(&format!("/connect/{token}")),
+    })
 }
 
 /// The organization behind a connection invite link.
 pub async fn link_owner(app: &App, token: &str) -> Result<Organization> {
-    app.store.connection_link_owner(&hash_token(token)).await?.ok_or(AppError::NotFound)
+    app.store
+        .connection_link_owner(&hash_token(token))
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 /// Uses a connection invite link: the two organizations are connected at once.
-pub async fn accept_link(app: &App, scope: &OrgScope, token: &str, actor: &Actor) -> Result<Connection> {
+pub async fn accept_link(
+    app: &App,
+    scope: &OrgScope,
+    token: &str,
+    actor: &Actor,
+) -> Result<Connection> {
     require(scope, Action::ManageConnections)?;
     let partner = link_owner(app, token).await?;
     if partner.id == scope.org_id() {
-        return Err(AppError::Rule("this is your own organization's link".into()));
+        return Err(AppError::Rule(
+            "this is your own organization's link".into(),
+        ));
     }
     app.store
         .org(scope)
         .request_connection(&partner, None, actor, true)
         .await
         .map_err(|error| match AppError::from(error) {
-            AppError::Conflict { .. } => AppError::Rule("you already have an open connection or request with this organization".into()),
+            AppError::Conflict { .. } => AppError::Rule(
+                "you already have an open connection or request with this organization".into(),
+            ),
             other => other,
         })
 }

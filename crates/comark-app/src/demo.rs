@@ -46,7 +46,11 @@ fn internal(e: impl std::fmt::Display) -> AppError {
 pub async fn load(app: &App) -> Result<Vec<DemoLogin>> {
     let store = &app.store;
     let hash = hash_password(DEMO_PASSWORD.to_owned()).await?;
-    let actor = Actor { user_id: None, label: "demo loader".into(), ip: None };
+    let actor = Actor {
+        user_id: None,
+        label: "demo loader".into(),
+        ip: None,
+    };
     let mut logins = Vec::new();
     let mut orgs: Vec<Organization> = Vec::new();
     for (handle, name, domain) in DEMO_ORGS {
@@ -58,13 +62,24 @@ pub async fn load(app: &App) -> Result<Vec<DemoLogin>> {
                 None => store.create_user(&email, person, &hash).await?,
             };
             people.push((user, role));
-            logins.push(DemoLogin { org: handle.to_owned(), email, role });
+            logins.push(DemoLogin {
+                org: handle.to_owned(),
+                email,
+                role,
+            });
         }
         let org = match store.org_by_handle(handle).await? {
             Some(org) => org,
-            None => store.create_organization(name, handle, people[0].0.id, &actor).await?,
+            None => {
+                store
+                    .create_organization(name, handle, people[0].0.id, &actor)
+                    .await?
+            }
         };
-        let scope = store.admin_scope(handle).await?.ok_or_else(|| internal("demo organization vanished"))?;
+        let scope = store
+            .admin_scope(handle)
+            .await?
+            .ok_or_else(|| internal("demo organization vanished"))?;
         let members = store.org(&scope).members().await?;
         for (user, role) in &people {
             if members.iter().any(|m| m.user_id == user.id) {
@@ -74,23 +89,48 @@ pub async fn load(app: &App) -> Result<Vec<DemoLogin>> {
             let token = crate::secrets::new_token("");
             store
                 .org(&scope)
-                .create_invitation(Some(&user.email), *role, &crate::secrets::hash_token(&token), comark_store::now() + chrono::Duration::days(1), &actor)
+                .create_invitation(
+                    Some(&user.email),
+                    *role,
+                    &crate::secrets::hash_token(&token),
+                    comark_store::now() + chrono::Duration::days(1),
+                    &actor,
+                )
                 .await?;
-            store.accept_invitation(&crate::secrets::hash_token(&token), user.id, &actor).await?;
+            store
+                .accept_invitation(&crate::secrets::hash_token(&token), user.id, &actor)
+                .await?;
         }
         orgs.push(org);
     }
     // Northwind works with Brightlane and Bazaar; Meridian has asked Northwind to connect.
     for (from, to, accept) in [(0usize, 1usize, true), (0, 2, true), (3, 0, false)] {
-        let scope = store.admin_scope(&orgs[from].handle).await?.ok_or_else(|| internal("demo organization vanished"))?;
-        let open = store.org(&scope).connections().await?.into_iter().any(|c| c.partner_id == orgs[to].id && c.status.is_open());
+        let scope = store
+            .admin_scope(&orgs[from].handle)
+            .await?
+            .ok_or_else(|| internal("demo organization vanished"))?;
+        let open = store
+            .org(&scope)
+            .connections()
+            .await?
+            .into_iter()
+            .any(|c| c.partner_id == orgs[to].id && c.status.is_open());
         if open {
             continue;
         }
-        let connection = store.org(&scope).request_connection(&orgs[to], Some("Let's market together."), &actor, false).await?;
+        let connection = store
+            .org(&scope)
+            .request_connection(&orgs[to], Some("Let's market together."), &actor, false)
+            .await?;
         if accept {
-            let their_scope = store.admin_scope(&orgs[to].handle).await?.ok_or_else(|| internal("demo organization vanished"))?;
-            store.org(&their_scope).transition_connection(connection.id, ConnectionTransition::Accept, &actor).await?;
+            let their_scope = store
+                .admin_scope(&orgs[to].handle)
+                .await?
+                .ok_or_else(|| internal("demo organization vanished"))?;
+            store
+                .org(&their_scope)
+                .transition_connection(connection.id, ConnectionTransition::Accept, &actor)
+                .await?;
         }
     }
     Ok(logins)

@@ -15,7 +15,12 @@ pub const LEASE: Duration = Duration::minutes(5);
 pub const POLL: StdDuration = StdDuration::from_secs(2);
 
 /// Runs jobs until `shutdown` turns true, finishing the job in hand first.
-pub async fn run_worker(app: App, mailer: Option<Mailer>, worker_id: String, mut shutdown: watch::Receiver<bool>) {
+pub async fn run_worker(
+    app: App,
+    mailer: Option<Mailer>,
+    worker_id: String,
+    mut shutdown: watch::Receiver<bool>,
+) {
     // On PostgreSQL, another instance's enqueue arrives as a notification.
     if let Ok(Some(mut listener)) = app.store.job_listener().await {
         let store = app.store.clone();
@@ -69,9 +74,16 @@ async fn run_one(app: &App, mailer: Option<&Mailer>, worker: &str, job: ClaimedJ
         }
         Err(error) => {
             // Exponential backoff: 2 s, 4 s, 8 s ... capped at an hour.
-            let backoff = Duration::seconds(2i64.saturating_pow(job.attempts.clamp(1, 11) as u32).min(3600));
+            let backoff = Duration::seconds(
+                2i64.saturating_pow(job.attempts.clamp(1, 11) as u32)
+                    .min(3600),
+            );
             tracing::warn!(%error, "job failed; retrying later");
-            if let Err(error) = app.store.fail_job(&job, worker, &error.to_string(), backoff).await {
+            if let Err(error) = app
+                .store
+                .fail_job(&job, worker, &error.to_string(), backoff)
+                .await
+            {
                 tracing::error!(%error, "recording a job failure failed");
             }
         }

@@ -1,7 +1,9 @@
 //! Organizations, members and invitations.
 
 use chrono::Duration;
-use comark_domain::{Action, Email, InvitationId, OrgHandle, OrgName, Role, UserId, ValidationErrors};
+use comark_domain::{
+    Action, Email, InvitationId, OrgHandle, OrgName, Role, UserId, ValidationErrors,
+};
 use comark_store::{now, Actor, Invitation, Member, OrgScope, Organization};
 use serde::Deserialize;
 
@@ -33,7 +35,12 @@ pub struct NewOrganization {
 }
 
 /// Creates an organization with the current user as owner.
-pub async fn create_organization(app: &App, current: &CurrentUser, form: NewOrganization, actor: &Actor) -> Result<Organization> {
+pub async fn create_organization(
+    app: &App,
+    current: &CurrentUser,
+    form: NewOrganization,
+    actor: &Actor,
+) -> Result<Organization> {
     let mut errors = ValidationErrors::default();
     let name = errors.check("name", OrgName::parse(&form.name));
     let raw_handle = match form.handle.as_deref().map(str::trim) {
@@ -48,7 +55,9 @@ pub async fn create_organization(app: &App, current: &CurrentUser, form: NewOrga
         .create_organization(name.as_str(), handle.as_str(), current.user.id, actor)
         .await
         .map_err(|error| match AppError::from(error) {
-            AppError::Conflict { .. } => ValidationErrors::single("handle", "is already taken; choose another").into(),
+            AppError::Conflict { .. } => {
+                ValidationErrors::single("handle", "is already taken; choose another").into()
+            }
             other => other,
         })
 }
@@ -68,7 +77,13 @@ pub async fn members(app: &App, scope: &OrgScope) -> Result<Vec<Member>> {
 }
 
 /// Changes a member's role. Owners and admins only; only owners touch ownership.
-pub async fn change_role(app: &App, scope: &OrgScope, user: UserId, role: Role, actor: &Actor) -> Result<Member> {
+pub async fn change_role(
+    app: &App,
+    scope: &OrgScope,
+    user: UserId,
+    role: Role,
+    actor: &Actor,
+) -> Result<Member> {
     require(scope, Action::ManageMembers)?;
     let org = app.store.org(scope);
     let member = org.member(user).await?;
@@ -116,7 +131,12 @@ pub struct CreatedInvitation {
 }
 
 /// Invites someone by e-mail or link.
-pub async fn invite(app: &App, scope: &OrgScope, form: NewInvitation, actor: &Actor) -> Result<CreatedInvitation> {
+pub async fn invite(
+    app: &App,
+    scope: &OrgScope,
+    form: NewInvitation,
+    actor: &Actor,
+) -> Result<CreatedInvitation> {
     require(scope, Action::ManageMembers)?;
     let mut errors = ValidationErrors::default();
     let role = errors.check("role", form.role.parse::<Role>());
@@ -125,7 +145,9 @@ pub async fn invite(app: &App, scope: &OrgScope, form: NewInvitation, actor: &Ac
         _ => None,
     };
     errors.clone().into_result()?;
-    let Some(role) = role else { return Err(errors.into()) };
+    let Some(role) = role else {
+        return Err(errors.into());
+    };
     if !scope.role().may_assign(role) {
         return Err(ValidationErrors::single("role", "only an owner can invite an owner").into());
     }
@@ -133,7 +155,13 @@ pub async fn invite(app: &App, scope: &OrgScope, form: NewInvitation, actor: &Ac
     let invitation = app
         .store
         .org(scope)
-        .create_invitation(email.as_ref().map(Email::as_str), role, &hash_token(&token), now() + INVITATION_LIFETIME, actor)
+        .create_invitation(
+            email.as_ref().map(Email::as_str),
+            role,
+            &hash_token(&token),
+            now() + INVITATION_LIFETIME,
+            actor,
+        )
         .await?;
     let link = app.link(&format!("/invitations/{token}"));
     let emailed = match &email {
@@ -154,7 +182,11 @@ pub async fn invite(app: &App, scope: &OrgScope, form: NewInvitation, actor: &Ac
         }
         _ => false,
     };
-    Ok(CreatedInvitation { invitation, link, emailed })
+    Ok(CreatedInvitation {
+        invitation,
+        link,
+        emailed,
+    })
 }
 
 /// Open invitations.
@@ -164,7 +196,12 @@ pub async fn open_invitations(app: &App, scope: &OrgScope) -> Result<Vec<Invitat
 }
 
 /// Withdraws an invitation.
-pub async fn revoke_invitation(app: &App, scope: &OrgScope, id: InvitationId, actor: &Actor) -> Result<()> {
+pub async fn revoke_invitation(
+    app: &App,
+    scope: &OrgScope,
+    id: InvitationId,
+    actor: &Actor,
+) -> Result<()> {
     require(scope, Action::ManageMembers)?;
     Ok(app.store.org(scope).revoke_invitation(id, actor).await?)
 }
@@ -178,8 +215,16 @@ pub async fn invitation_preview(app: &App, token: &str) -> Result<(Invitation, O
 }
 
 /// Accepts an invitation as the current user.
-pub async fn accept_invitation(app: &App, current: &CurrentUser, token: &str, actor: &Actor) -> Result<Organization> {
-    Ok(app.store.accept_invitation(&hash_token(token), current.user.id, actor).await?)
+pub async fn accept_invitation(
+    app: &App,
+    current: &CurrentUser,
+    token: &str,
+    actor: &Actor,
+) -> Result<Organization> {
+    Ok(app
+        .store
+        .accept_invitation(&hash_token(token), current.user.id, actor)
+        .await?)
 }
 
 /// A page of the audit log, newest first.
@@ -218,12 +263,17 @@ pub async fn audit_csv(app: &App, scope: &OrgScope) -> Result<Vec<u8>> {
         }
         match page.last() {
             Some(last) if page.len() == 500 => {
-                cursor = Some(comark_domain::Cursor { created_at: last.occurred_at, id: last.id.0 })
+                cursor = Some(comark_domain::Cursor {
+                    created_at: last.occurred_at,
+                    id: last.id.0,
+                })
             }
             _ => break,
         }
     }
-    writer.into_inner().map_err(|e| AppError::Internal(e.to_string()))
+    writer
+        .into_inner()
+        .map_err(|e| AppError::Internal(e.to_string()))
 }
 
 /// Defuses spreadsheet formulas in user-supplied text (CSV injection).

@@ -56,7 +56,11 @@ pub async fn hash_password(password: String) -> Result<String, AppError> {
 pub async fn verify_password(password: String, hash: String) -> Result<bool, AppError> {
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash)
-            .map(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok())
+            .map(|parsed| {
+                argon2()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
             .unwrap_or(false)
     })
     .await
@@ -73,11 +77,21 @@ mod tests {
 
     #[tokio::test]
     async fn a_password_verifies_against_its_own_hash_only() {
-        let hash = hash_password("correct horse battery".into()).await.expect("hash");
+        let hash = hash_password("correct horse battery".into())
+            .await
+            .expect("hash");
         assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
-        assert!(verify_password("correct horse battery".into(), hash.clone()).await.expect("verify"));
-        assert!(!verify_password("correct horse battery!".into(), hash).await.expect("verify"));
-        assert!(!verify_password("anything".into(), DUMMY_HASH.into()).await.expect("verify"));
+        assert!(
+            verify_password("correct horse battery".into(), hash.clone())
+                .await
+                .expect("verify")
+        );
+        assert!(!verify_password("correct horse battery!".into(), hash)
+            .await
+            .expect("verify"));
+        assert!(!verify_password("anything".into(), DUMMY_HASH.into())
+            .await
+            .expect("verify"));
     }
 
     #[test]

@@ -32,24 +32,49 @@ pub struct CreatedToken {
 }
 
 /// Creates a personal token. A token cannot be wider than the credential creating it.
-pub async fn create(app: &App, current: &CurrentUser, form: NewToken, actor: &Actor) -> Result<CreatedToken> {
+pub async fn create(
+    app: &App,
+    current: &CurrentUser,
+    form: NewToken,
+    actor: &Actor,
+) -> Result<CreatedToken> {
     let mut errors = ValidationErrors::default();
     let name = form.name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        errors.0.push(comark_domain::FieldError { field: "name".into(), message: "must be 1 to 100 characters".into() });
+        errors.0.push(comark_domain::FieldError {
+            field: "name".into(),
+            message: "must be 1 to 100 characters".into(),
+        });
     }
     let scope = errors.check("scope", form.scope.parse::<Scope>());
-    if form.expires_in_days.is_some_and(|days| days == 0 || days > 3650) {
-        errors.0.push(comark_domain::FieldError { field: "expires_in_days".into(), message: "must be between 1 and 3650".into() });
+    if form
+        .expires_in_days
+        .is_some_and(|days| days == 0 || days > 3650)
+    {
+        errors.0.push(comark_domain::FieldError {
+            field: "expires_in_days".into(),
+            message: "must be between 1 and 3650".into(),
+        });
     }
     errors.clone().into_result()?;
-    let Some(scope) = scope else { return Err(errors.into()) };
+    let Some(scope) = scope else {
+        return Err(errors.into());
+    };
     current.require_scope(scope)?;
     let token = new_token("cmk_pat_");
-    let expires_at = form.expires_in_days.map(|days| now() + Duration::days(i64::from(days)));
+    let expires_at = form
+        .expires_in_days
+        .map(|days| now() + Duration::days(i64::from(days)));
     let record = app
         .store
-        .create_api_token(current.user.id, name, scope, &hash_token(&token), expires_at, actor)
+        .create_api_token(
+            current.user.id,
+            name,
+            scope,
+            &hash_token(&token),
+            expires_at,
+            actor,
+        )
         .await?;
     Ok(CreatedToken { record, token })
 }
@@ -61,5 +86,8 @@ pub async fn list(app: &App, current: &CurrentUser) -> Result<Vec<ApiToken>> {
 
 /// Revokes one of the current user's tokens.
 pub async fn revoke(app: &App, current: &CurrentUser, id: ApiTokenId, actor: &Actor) -> Result<()> {
-    Ok(app.store.revoke_api_token(current.user.id, id, actor).await?)
+    Ok(app
+        .store
+        .revoke_api_token(current.user.id, id, actor)
+        .await?)
 }

@@ -19,7 +19,12 @@ pub struct ConfigArgs {
     #[arg(long, env = "COMARK_DATA_DIR", global = true)]
     pub data_dir: Option<PathBuf>,
     /// A PostgreSQL URL (postgres://user:pass@host/db) to use instead of SQLite.
-    #[arg(long, env = "COMARK_DATABASE_URL", global = true, hide_env_values = true)]
+    #[arg(
+        long,
+        env = "COMARK_DATABASE_URL",
+        global = true,
+        hide_env_values = true
+    )]
     pub database_url: Option<String>,
     /// Log as `text` or `json` [default: text].
     #[arg(long, env = "COMARK_LOG_FORMAT", global = true)]
@@ -79,7 +84,8 @@ pub struct FileConfig {
 
 /// Reads a config file; a missing file named explicitly is an error.
 pub fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading the config file {}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading the config file {}", path.display()))?;
     parse_file(&text).with_context(|| format!("in the config file {}", path.display()))
 }
 
@@ -118,17 +124,32 @@ impl Config {
             Some(path) => read_file(path)?,
             None => FileConfig::default(),
         };
-        let data_dir = args.data_dir.clone().or(file.data_dir).unwrap_or_else(|| PathBuf::from("comark-data"));
+        let data_dir = args
+            .data_dir
+            .clone()
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("comark-data"));
         let database_url = match args.database_url.clone().or(file.database_url) {
             Some(url) => url,
             None => comark_store::Store::sqlite_url_in(&data_dir),
         };
-        let listen = serve.listen.or(file.listen).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
-        let log_format = args.log_format.clone().or(file.log_format).unwrap_or_else(|| "text".into());
+        let listen = serve
+            .listen
+            .or(file.listen)
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+        let log_format = args
+            .log_format
+            .clone()
+            .or(file.log_format)
+            .unwrap_or_else(|| "text".into());
         if !matches!(log_format.as_str(), "text" | "json") {
             bail!("--log-format must be `text` or `json`, not `{log_format}`");
         }
-        let public_url = serve.public_url.clone().or(file.public_url).unwrap_or_else(|| format!("http://{listen}"));
+        let public_url = serve
+            .public_url
+            .clone()
+            .or(file.public_url)
+            .unwrap_or_else(|| format!("http://{listen}"));
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
             bail!("--public-url must start with http:// or https://");
         }
@@ -143,7 +164,11 @@ impl Config {
             listen,
             public_url,
             smtp_url: serve.smtp_url.clone().or(file.smtp_url),
-            mail_from: serve.mail_from.clone().or(file.mail_from).unwrap_or_else(|| "comark <comark@localhost>".into()),
+            mail_from: serve
+                .mail_from
+                .clone()
+                .or(file.mail_from)
+                .unwrap_or_else(|| "comark <comark@localhost>".into()),
             insecure_cookies: serve.insecure_cookies || file.insecure_cookies.unwrap_or(false),
             workers,
         })
@@ -166,8 +191,14 @@ mod tests {
         std::fs::create_dir_all(&dir).expect("temp dir");
         let path = dir.join("comark.toml");
         std::fs::write(&path, "listen = \"127.0.0.1:9000\"\nworkers = 4\npublic_url = \"https://comark.example.com\"\n").expect("write");
-        let args = ConfigArgs { config: Some(path), ..Default::default() };
-        let serve = ServeArgs { workers: Some(1), ..Default::default() };
+        let args = ConfigArgs {
+            config: Some(path),
+            ..Default::default()
+        };
+        let serve = ServeArgs {
+            workers: Some(1),
+            ..Default::default()
+        };
         let config = Config::resolve(&args, &serve).expect("valid");
         assert_eq!(config.listen.port(), 9000);
         assert_eq!(config.workers, 1);
@@ -183,7 +214,10 @@ mod tests {
 
     #[test]
     fn a_bad_log_format_is_refused() {
-        let args = ConfigArgs { log_format: Some("xml".into()), ..Default::default() };
+        let args = ConfigArgs {
+            log_format: Some("xml".into()),
+            ..Default::default()
+        };
         assert!(Config::resolve(&args, &ServeArgs::default()).is_err());
     }
 

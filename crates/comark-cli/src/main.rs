@@ -56,7 +56,9 @@ enum UserCommand {
 fn init_logging(format: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("COMARK_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if format == "json" {
         builder.json().init();
     } else {
@@ -66,12 +68,18 @@ fn init_logging(format: &str) {
 
 async fn open_store(config: &Config) -> anyhow::Result<Store> {
     if config.uses_sqlite() {
-        std::fs::create_dir_all(&config.data_dir)
-            .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
+        std::fs::create_dir_all(&config.data_dir).with_context(|| {
+            format!("creating the data directory {}", config.data_dir.display())
+        })?;
     }
     let store = Store::connect(&config.database_url)
         .await
-        .with_context(|| format!("opening the database {}", comark_store::redact_url(&config.database_url)))?;
+        .with_context(|| {
+            format!(
+                "opening the database {}",
+                comark_store::redact_url(&config.database_url)
+            )
+        })?;
     store.migrate().await.context("migrating the database")?;
     Ok(store)
 }
@@ -79,15 +87,28 @@ async fn open_store(config: &Config) -> anyhow::Result<Store> {
 fn app_for(store: Store, config: &Config) -> App {
     App::new(
         store,
-        Settings { public_url: config.public_url.clone(), mail_enabled: config.smtp_url.is_some(), mail_from: config.mail_from.clone() },
+        Settings {
+            public_url: config.public_url.clone(),
+            mail_enabled: config.smtp_url.is_some(),
+            mail_from: config.mail_from.clone(),
+        },
     )
 }
 
 async fn load_demo(app: &App) -> anyhow::Result<()> {
-    let logins = comark_app::demo::load(app).await.map_err(|e| anyhow::anyhow!("loading the demo: {e}"))?;
-    println!("Demo ecosystem loaded. Every account's password is `{}`.", comark_app::demo::DEMO_PASSWORD);
+    let logins = comark_app::demo::load(app)
+        .await
+        .map_err(|e| anyhow::anyhow!("loading the demo: {e}"))?;
+    println!(
+        "Demo ecosystem loaded. Every account's password is `{}`.",
+        comark_app::demo::DEMO_PASSWORD
+    );
     for org in comark_app::demo::DEMO_ORGS {
-        let emails: Vec<String> = logins.iter().filter(|l| l.org == org.0).map(|l| format!("{} ({})", l.email, l.role)).collect();
+        let emails: Vec<String> = logins
+            .iter()
+            .filter(|l| l.org == org.0)
+            .map(|l| format!("{} ({})", l.email, l.role))
+            .collect();
         println!("  {} (@{}): {}", org.1, org.0, emails.join(", "));
     }
     Ok(())
@@ -126,13 +147,25 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let mut workers = Vec::new();
     for index in 0..config.workers {
         let worker_id = format!("{}-{}-{index}", hostname(), std::process::id());
-        workers.push(tokio::spawn(comark_app::jobs::run_worker(app.clone(), mailer.clone(), worker_id, workers_stopped.clone())));
+        workers.push(tokio::spawn(comark_app::jobs::run_worker(
+            app.clone(),
+            mailer.clone(),
+            worker_id,
+            workers_stopped.clone(),
+        )));
     }
-    let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("listening on {}", config.listen))?;
     let address = listener.local_addr()?;
     tracing::info!(%address, database = %comark_store::redact_url(&config.database_url), "comark is ready");
     println!("comark is listening on http://{address}");
-    let state = AppState::new(app, ServerSettings { secure_cookies: !config.insecure_cookies });
+    let state = AppState::new(
+        app,
+        ServerSettings {
+            secure_cookies: !config.insecure_cookies,
+        },
+    );
     comark_server::serve(listener, state, shutdown_signal()).await?;
     let _ = stop_workers.send(true);
     for worker in workers {
@@ -184,7 +217,10 @@ async fn main() -> anyhow::Result<()> {
                 bail!("{} already exists; choose a new file", to.display());
             }
             let store = open_store(&config).await?;
-            store.backup_sqlite_to(&to).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            store
+                .backup_sqlite_to(&to)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("Backup written to {}", to.display());
             Ok(())
         }

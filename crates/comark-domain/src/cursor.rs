@@ -46,7 +46,9 @@ pub const DEFAULT_PAGE_SIZE: u32 = 50;
 
 /// Clamps a requested page size into 1..=MAX_PAGE_SIZE.
 pub fn page_size(requested: Option<u32>) -> u32 {
-    requested.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE)
+    requested
+        .unwrap_or(DEFAULT_PAGE_SIZE)
+        .clamp(1, MAX_PAGE_SIZE)
 }
 
 #[cfg(test)]

@@ -87,14 +87,17 @@ impl Email {
         }
         let malformed = InvalidValue::Malformed("must be an e-mail address like name@example.com");
         let (local, domain) = value.split_once('@').ok_or(malformed)?;
-        let malformed = || InvalidValue::Malformed("must be an e-mail address like name@example.com");
+        let malformed =
+            || InvalidValue::Malformed("must be an e-mail address like name@example.com");
         if local.is_empty()
             || domain.contains('@')
             || !domain.contains('.')
             || domain.starts_with('.')
             || domain.ends_with('.')
             || domain.contains("..")
-            || value.chars().any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>' || c == ',')
+            || value
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>' || c == ',')
         {
             return Err(malformed());
         }
@@ -253,7 +256,16 @@ mod tests {
             Email::parse("  Ada@Example.COM ").map(|e| e.as_str().to_owned()),
             Ok("ada@example.com".to_owned())
         );
-        for bad in ["", "ada", "ada@", "@example.com", "ada@example", "a b@example.com", "a@b@c.com", "ada@example..com"] {
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a b@example.com",
+            "a@b@c.com",
+            "ada@example..com",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} accepted");
         }
     }
@@ -267,7 +279,10 @@ mod tests {
 
     #[test]
     fn short_passwords_are_refused_with_the_minimum() {
-        assert_eq!(Password::parse("short").err(), Some(InvalidValue::TooShort(10)));
+        assert_eq!(
+            Password::parse("short").err(),
+            Some(InvalidValue::TooShort(10))
+        );
         assert!(Password::parse("a long enough passphrase").is_ok());
     }
 

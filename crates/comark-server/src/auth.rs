@@ -68,7 +68,10 @@ pub fn client_of(parts: &Parts) -> Client {
 
 async fn raw_org_param(parts: &mut Parts, state: &AppState) -> Option<String> {
     let params = RawPathParams::from_request_parts(parts, state).await.ok()?;
-    let found = params.iter().find(|(key, _)| *key == "org").map(|(_, value)| value.to_owned());
+    let found = params
+        .iter()
+        .find(|(key, _)| *key == "org")
+        .map(|(_, value)| value.to_owned());
     found
 }
 
@@ -99,22 +102,36 @@ impl ApiUser {
 impl FromRequestParts<AppState> for ApiUser {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let token = parts
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
             .map(str::trim)
-            .ok_or(AppError::Unauthenticated("send a token in the Authorization: Bearer header"))?;
+            .ok_or(AppError::Unauthenticated(
+                "send a token in the Authorization: Bearer header",
+            ))?;
         let current = authenticate_bearer(&state.app, token)
             .await?
             .ok_or(AppError::Unauthenticated("the token is not valid"))?;
         if current.second_factor_pending && parts.uri.path() != "/api/v1/auth/second-factor" {
-            return Err(AppError::Unauthenticated("finish signing in with your second factor first").into());
+            return Err(AppError::Unauthenticated(
+                "finish signing in with your second factor first",
+            )
+            .into());
         }
         current.require_scope(scope_for(&parts.method))?;
-        Ok(ApiUser { current, client: client_of(parts) })
+        Ok(ApiUser {
+            current,
+            client: client_of(parts),
+        })
     }
 }
 
@@ -136,9 +153,14 @@ impl ApiOrg {
 impl FromRequestParts<AppState> for ApiOrg {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let user = ApiUser::from_request_parts(parts, state).await?;
-        let handle = raw_org_param(parts, state).await.ok_or(AppError::NotFound)?;
+        let handle = raw_org_param(parts, state)
+            .await
+            .ok_or(AppError::NotFound)?;
         let scope = state
             .app
             .store
@@ -193,11 +215,16 @@ impl IntoResponse for WebRejection {
 
 /// Percent-encodes a query value.
 pub fn url_encode(value: &str) -> String {
-    serde_urlencoded::to_string([("v", value)]).map(|s| s[2..].to_owned()).unwrap_or_default()
+    serde_urlencoded::to_string([("v", value)])
+        .map(|s| s[2..].to_owned())
+        .unwrap_or_default()
 }
 
 /// The signed-in user of a browser request, if any (pages that also serve visitors use this).
-pub async fn optional_web_user(parts: &Parts, state: &AppState) -> Result<Option<CurrentUser>, AppError> {
+pub async fn optional_web_user(
+    parts: &Parts,
+    state: &AppState,
+) -> Result<Option<CurrentUser>, AppError> {
     match cookie(parts, session_cookie_name(state.settings.secure_cookies)) {
         Some(token) => authenticate_session(&state.app, token).await,
         None => Ok(None),
@@ -207,14 +234,25 @@ pub async fn optional_web_user(parts: &Parts, state: &AppState) -> Result<Option
 impl FromRequestParts<AppState> for WebUser {
     type Rejection = WebRejection;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let current = optional_web_user(parts, state).await.map_err(WebRejection::Internal)?;
-        let next = parts.uri.path_and_query().map_or("/".to_owned(), |p| p.as_str().to_owned());
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let current = optional_web_user(parts, state)
+            .await
+            .map_err(WebRejection::Internal)?;
+        let next = parts
+            .uri
+            .path_and_query()
+            .map_or("/".to_owned(), |p| p.as_str().to_owned());
         let current = current.ok_or(WebRejection::SignIn(next))?;
         if current.second_factor_pending {
             return Err(WebRejection::SecondFactor);
         }
-        Ok(WebUser { current, client: client_of(parts) })
+        Ok(WebUser {
+            current,
+            client: client_of(parts),
+        })
     }
 }
 
@@ -236,9 +274,14 @@ impl WebOrg {
 impl FromRequestParts<AppState> for WebOrg {
     type Rejection = WebRejection;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let user = WebUser::from_request_parts(parts, state).await?;
-        let handle = raw_org_param(parts, state).await.ok_or(WebRejection::NotFound)?;
+        let handle = raw_org_param(parts, state)
+            .await
+            .ok_or(WebRejection::NotFound)?;
         let scope = state
             .app
             .store

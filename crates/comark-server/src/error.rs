@@ -38,14 +38,30 @@ pub struct ProblemField {
 /// Every problem type the API returns, with its status and title.
 pub const PROBLEM_TYPES: [(&str, StatusCode, &str); 9] = [
     ("not-found", StatusCode::NOT_FOUND, "Not found"),
-    ("unauthenticated", StatusCode::UNAUTHORIZED, "Sign-in required"),
+    (
+        "unauthenticated",
+        StatusCode::UNAUTHORIZED,
+        "Sign-in required",
+    ),
     ("forbidden", StatusCode::FORBIDDEN, "Not allowed"),
-    ("invalid-input", StatusCode::UNPROCESSABLE_ENTITY, "Invalid input"),
+    (
+        "invalid-input",
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "Invalid input",
+    ),
     ("conflict", StatusCode::CONFLICT, "Conflict"),
     ("rule-violated", StatusCode::CONFLICT, "Not possible"),
-    ("throttled", StatusCode::TOO_MANY_REQUESTS, "Too many attempts"),
+    (
+        "throttled",
+        StatusCode::TOO_MANY_REQUESTS,
+        "Too many attempts",
+    ),
     ("bad-request", StatusCode::BAD_REQUEST, "Bad request"),
-    ("internal", StatusCode::INTERNAL_SERVER_ERROR, "Internal error"),
+    (
+        "internal",
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Internal error",
+    ),
 ];
 
 impl Problem {
@@ -76,9 +92,10 @@ impl IntoResponse for Problem {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = serde_json::to_vec(&self).unwrap_or_default();
         let mut response = (status, body).into_response();
-        response
-            .headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
         response
     }
 }
@@ -97,21 +114,36 @@ impl<E: Into<AppError>> From<E> for ApiError {
 pub fn problem_for(error: AppError) -> (Problem, Option<i64>) {
     match error {
         AppError::NotFound => (Problem::not_found(), None),
-        AppError::Unauthenticated(message) => (Problem::new("unauthenticated", Some(message.into())), None),
-        AppError::Forbidden => (Problem::new("forbidden", Some("your role or token scope does not allow this".into())), None),
+        AppError::Unauthenticated(message) => {
+            (Problem::new("unauthenticated", Some(message.into())), None)
+        }
+        AppError::Forbidden => (
+            Problem::new(
+                "forbidden",
+                Some("your role or token scope does not allow this".into()),
+            ),
+            None,
+        ),
         AppError::Invalid(errors) => {
-            let mut problem = Problem::new("invalid-input", Some("some fields are not valid".into()));
+            let mut problem =
+                Problem::new("invalid-input", Some("some fields are not valid".into()));
             problem.errors = errors.0;
             (problem, None)
         }
         AppError::Conflict { field, message } => {
             let mut problem = Problem::new("conflict", Some(message.clone()));
-            problem.errors = vec![FieldError { field: field.into(), message }];
+            problem.errors = vec![FieldError {
+                field: field.into(),
+                message,
+            }];
             (problem, None)
         }
         AppError::Rule(message) => (Problem::new("rule-violated", Some(message)), None),
         AppError::Throttled { retry_after_secs } => (
-            Problem::new("throttled", Some(format!("try again in {retry_after_secs} seconds"))),
+            Problem::new(
+                "throttled",
+                Some(format!("try again in {retry_after_secs} seconds")),
+            ),
             Some(retry_after_secs),
         ),
         AppError::Internal(detail) => {

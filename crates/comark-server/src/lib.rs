@@ -30,7 +30,9 @@ pub struct ServerSettings {
 
 impl Default for ServerSettings {
     fn default() -> Self {
-        ServerSettings { secure_cookies: true }
+        ServerSettings {
+            secure_cookies: true,
+        }
     }
 }
 
@@ -64,7 +66,10 @@ pub fn router(state: AppState) -> Router {
         .merge(web::router())
         .merge(ops::router())
         .fallback(web::not_found_fallback)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), ops::observe))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ops::observe,
+        ))
         .layer(axum::extract::DefaultBodyLimit::max(2 * 1024 * 1024))
         .with_state(state)
 }
@@ -76,7 +81,9 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 /// How long graceful shutdown waits for requests in flight.

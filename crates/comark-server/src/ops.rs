@@ -14,16 +14,21 @@ use tracing::Instrument;
 
 use crate::AppState;
 
-/// Counts of requests by method, route and status, and their total duration.
+/// A request's method, matched route and status.
+type RequestKey = (String, String, u16);
+
+/// Counts of requests by method, route and status, and their total duration in seconds.
 #[derive(Default)]
 pub struct Metrics {
-    requests: Mutex<BTreeMap<(String, String, u16), (u64, f64)>>,
+    requests: Mutex<BTreeMap<RequestKey, (u64, f64)>>,
 }
 
 impl Metrics {
     fn record(&self, method: &str, route: &str, status: u16, seconds: f64) {
         if let Ok(mut requests) = self.requests.lock() {
-            let entry = requests.entry((method.to_owned(), route.to_owned(), status)).or_default();
+            let entry = requests
+                .entry((method.to_owned(), route.to_owned(), status))
+                .or_default();
             entry.0 += 1;
             entry.1 += seconds;
         }
@@ -67,7 +72,9 @@ async fn metrics(State(state): State<AppState>) -> Response {
             "comark_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {count}\n"
         ));
     }
-    out.push_str("# HELP comark_http_request_duration_seconds_sum Time spent answering, by route.\n");
+    out.push_str(
+        "# HELP comark_http_request_duration_seconds_sum Time spent answering, by route.\n",
+    );
     out.push_str("# TYPE comark_http_request_duration_seconds_sum counter\n");
     for ((method, route, status), (_, seconds)) in &snapshot {
         out.push_str(&format!(
@@ -76,9 +83,15 @@ async fn metrics(State(state): State<AppState>) -> Response {
     }
     if let Ok(counts) = state.app.store.job_counts().await {
         out.push_str("# HELP comark_jobs Jobs in the queue by status.\n# TYPE comark_jobs gauge\n");
-        out.push_str(&format!("comark_jobs{{status=\"queued\"}} {}\n", counts.queued));
+        out.push_str(&format!(
+            "comark_jobs{{status=\"queued\"}} {}\n",
+            counts.queued
+        ));
         out.push_str(&format!("comark_jobs{{status=\"done\"}} {}\n", counts.done));
-        out.push_str(&format!("comark_jobs{{status=\"failed\"}} {}\n", counts.failed));
+        out.push_str(&format!(
+            "comark_jobs{{status=\"failed\"}} {}\n",
+            counts.failed
+        ));
     }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
 }
@@ -91,7 +104,9 @@ pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; 
 
 /// Around every request: a request id, a span with the matched route, metrics and security headers.
 pub async fn observe(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    request.extensions_mut().insert(crate::web::SecureCookies(state.settings.secure_cookies));
+    request
+        .extensions_mut()
+        .insert(crate::web::SecureCookies(state.settings.secure_cookies));
     let started = Instant::now();
     let request_id = request
         .headers()
@@ -110,22 +125,43 @@ pub async fn observe(State(state): State<AppState>, mut request: Request, next: 
     let status = response.status().as_u16();
     let seconds = started.elapsed().as_secs_f64();
     state.metrics.record(&method, &route, status, seconds);
-    span.in_scope(|| tracing::info!(http.status = status, elapsed_ms = (seconds * 1000.0) as u64, "request"));
+    span.in_scope(|| {
+        tracing::info!(
+            http.status = status,
+            elapsed_ms = (seconds * 1000.0) as u64,
+            "request"
+        )
+    });
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         headers.insert(REQUEST_ID, value);
     }
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
-    headers.insert(HeaderName::from_static("cross-origin-opener-policy"), HeaderValue::from_static("same-origin"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    headers.insert(
+        HeaderName::from_static("cross-origin-opener-policy"),
+        HeaderValue::from_static("same-origin"),
+    );
     headers.insert(
         HeaderName::from_static("permissions-policy"),
         HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"),
     );
     if state.app.settings.public_url.starts_with("https://") {
-        headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
     }
     if !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

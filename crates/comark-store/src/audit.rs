@@ -30,7 +30,11 @@ pub(crate) use insert_audit;
 
 impl OrgStore<'_> {
     /// A page of the audit log, newest first, after `cursor`.
-    pub async fn audit_events(&self, cursor: Option<Cursor>, limit: u32) -> Result<Vec<AuditEvent>> {
+    pub async fn audit_events(
+        &self,
+        cursor: Option<Cursor>,
+        limit: u32,
+    ) -> Result<Vec<AuditEvent>> {
         let (before_time, before_id) = match cursor {
             Some(cursor) => (Some(cursor.created_at), Some(cursor.id)),
             None => (None, None),

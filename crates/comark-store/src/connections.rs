@@ -7,7 +7,10 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::audit::insert_audit;
-use crate::{now, on_pool, on_unique, write_tx, Actor, Connection, OrgStore, Organization, Result, Store, StoreError};
+use crate::{
+    now, on_pool, on_unique, write_tx, Actor, Connection, OrgStore, Organization, Result, Store,
+    StoreError,
+};
 
 const CONNECTION_VIEW: &str = "
     SELECT c.id, c.status, (c.requester_org_id = $1) AS outgoing,
@@ -82,11 +85,17 @@ impl OrgStore<'_> {
     ) -> Result<Connection> {
         let org = self.org_uuid();
         if partner.id.0 == org {
-            return Err(StoreError::Rule("an organization cannot connect with itself".into()));
+            return Err(StoreError::Rule(
+                "an organization cannot connect with itself".into(),
+            ));
         }
         let id = ConnectionId::new();
         let at = now();
-        let status = if accepted_at_once { ConnectionStatus::Accepted } else { ConnectionStatus::Pending };
+        let status = if accepted_at_once {
+            ConnectionStatus::Accepted
+        } else {
+            ConnectionStatus::Pending
+        };
         write_tx!(self.store, tx => {
             sqlx::query(
                 "INSERT INTO connections (id, requester_org_id, invitee_org_id, low_org_id, high_org_id,
@@ -195,7 +204,11 @@ impl OrgStore<'_> {
             .await?;
             insert_audit!(&mut *tx, org, actor, AuditAction::ConnectionLinkCreated, id.to_string(), json!({}));
         });
-        Ok(ConnectionLink { id, created_at: at, expires_at })
+        Ok(ConnectionLink {
+            id,
+            created_at: at,
+            expires_at,
+        })
     }
 }
 

@@ -5,7 +5,9 @@ use comark_domain::{AuditAction, InvitationId, Role, UserId};
 use serde_json::json;
 
 use crate::audit::insert_audit;
-use crate::{now, on_pool, write_tx, Actor, Invitation, OrgStore, Organization, Result, Store, StoreError};
+use crate::{
+    now, on_pool, write_tx, Actor, Invitation, OrgStore, Organization, Result, Store, StoreError,
+};
 
 const INVITATION_COLUMNS: &str =
     "id, org_id, email, role, created_at, expires_at, accepted_at, revoked_at";
@@ -94,7 +96,10 @@ impl OrgStore<'_> {
 
 impl Store {
     /// The invitation with this token hash and its organization, whatever its state.
-    pub async fn invitation_by_token(&self, token_hash: &str) -> Result<Option<(Invitation, Organization)>> {
+    pub async fn invitation_by_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(Invitation, Organization)>> {
         let invitation: Option<Invitation> = on_pool!(self, pool => {
             sqlx::query_as(&format!("SELECT {INVITATION_COLUMNS} FROM invitations WHERE token_hash = $1"))
                 .bind(token_hash)
@@ -103,7 +108,10 @@ impl Store {
         });
         match invitation {
             Some(invitation) => {
-                let org = self.org_by_id(invitation.org_id).await?.ok_or(StoreError::NotFound)?;
+                let org = self
+                    .org_by_id(invitation.org_id)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
                 Ok(Some((invitation, org)))
             }
             None => Ok(None),
@@ -112,7 +120,12 @@ impl Store {
 
     /// Accepts an invitation for `user`: they join with the invited role. `NotFound` when the
     /// token is unknown, used, revoked or expired; a rule error when they are already a member.
-    pub async fn accept_invitation(&self, token_hash: &str, user: UserId, actor: &Actor) -> Result<Organization> {
+    pub async fn accept_invitation(
+        &self,
+        token_hash: &str,
+        user: UserId,
+        actor: &Actor,
+    ) -> Result<Organization> {
         let at = now();
         let org_id = write_tx!(self, tx => {
             let row: Option<(uuid::Uuid, uuid::Uuid, String)> = sqlx::query_as(
@@ -146,6 +159,8 @@ impl Store {
                 json!({ "role": role, "invitation": invitation }));
             org
         });
-        self.org_by_id(org_id.into()).await?.ok_or(StoreError::NotFound)
+        self.org_by_id(org_id.into())
+            .await?
+            .ok_or(StoreError::NotFound)
     }
 }

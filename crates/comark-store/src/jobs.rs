@@ -96,7 +96,10 @@ impl Store {
         });
         self.job_signal.notify_waiters();
         if let Pools::Postgres(pool) = &self.pools {
-            sqlx::query("SELECT pg_notify($1, '')").bind(JOBS_CHANNEL).execute(pool).await?;
+            sqlx::query("SELECT pg_notify($1, '')")
+                .bind(JOBS_CHANNEL)
+                .execute(pool)
+                .await?;
         }
         Ok(id)
     }
@@ -143,7 +146,13 @@ impl Store {
     }
 
     /// Records a failed attempt: retries after `backoff`, or fails for good after the last attempt.
-    pub async fn fail_job(&self, job: &ClaimedJob, worker: &str, error: &str, backoff: Duration) -> Result<()> {
+    pub async fn fail_job(
+        &self,
+        job: &ClaimedJob,
+        worker: &str,
+        error: &str,
+        backoff: Duration,
+    ) -> Result<()> {
         let at = now();
         let give_up = job.attempts >= job.max_attempts;
         on_pool!(self, pool => {

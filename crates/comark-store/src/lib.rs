@@ -29,9 +29,9 @@ use sqlx::{PgPool, SqlitePool};
 
 pub use connections::ConnectionLink;
 pub use jobs::{ClaimedJob, JobCounts, NewJob};
-pub use sessions::NewSession;
 pub use records::*;
 pub use scope::{OrgScope, OrgStore, ScopeOrigin};
+pub use sessions::NewSession;
 
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -133,6 +133,25 @@ pub fn now() -> DateTime<Utc> {
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+/// A short fingerprint of the PostgreSQL migrations (versions and checksums), so a test
+/// template made from an older schema is never reused.
+pub fn schema_fingerprint() -> String {
+    // FNV-1a: stable across runs and builds, unlike the standard hasher.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for migration in POSTGRES_MIGRATIONS.iter() {
+        for byte in migration
+            .version
+            .to_le_bytes()
+            .iter()
+            .chain(migration.checksum.iter())
+        {
+            hash ^= u64::from(*byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{hash:016x}")
+}
 
 impl Store {
     /// Connects to `url` (`sqlite://PATH` or `postgres://...`), creating a SQLite file if missing.
@@ -258,7 +277,9 @@ pub fn redact_url(url: &str) -> String {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
             let credentials = &url[scheme_end + 3..at];
             match credentials.split_once(':') {
-                Some((user, _)) => format!("{}://{user}:***@{}", &url[..scheme_end], &url[at + 1..]),
+                Some((user, _)) => {
+                    format!("{}://{user}:***@{}", &url[..scheme_end], &url[at + 1..])
+                }
                 None => url.to_owned(),
             }
         }

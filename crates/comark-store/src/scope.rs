@@ -111,12 +111,15 @@ impl Store {
             .await?
         });
         row.map(|row| {
-            let role = row.role.parse().map_err(|e: comark_domain::role::UnknownRole| {
-                crate::StoreError::Corrupt {
-                    column: "memberships.role",
-                    detail: e.to_string(),
-                }
-            })?;
+            let role = row
+                .role
+                .parse()
+                .map_err(
+                    |e: comark_domain::role::UnknownRole| crate::StoreError::Corrupt {
+                        column: "memberships.role",
+                        detail: e.to_string(),
+                    },
+                )?;
             Ok(OrgScope {
                 org: row.org,
                 user_id: Some(user),

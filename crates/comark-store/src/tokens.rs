@@ -90,7 +90,12 @@ impl Store {
     }
 
     /// Revokes one of the user's tokens.
-    pub async fn revoke_api_token(&self, user: UserId, id: ApiTokenId, actor: &Actor) -> Result<()> {
+    pub async fn revoke_api_token(
+        &self,
+        user: UserId,
+        id: ApiTokenId,
+        actor: &Actor,
+    ) -> Result<()> {
         write_tx!(self, tx => {
             let revoked = sqlx::query(
                 "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",

@@ -8,7 +8,6 @@ use crate::{now, on_pool, on_unique, write_tx, Result, Store, StoreError, User, 
 const USER_COLUMNS: &str =
     "id, email, name, password_hash, totp_secret, totp_enabled_at, created_at";
 
-
 impl Store {
     /// Creates a user. A taken e-mail address is `Conflict("email")`.
     pub async fn create_user(&self, email: &str, name: &str, password_hash: &str) -> Result<User> {

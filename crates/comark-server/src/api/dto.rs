@@ -119,7 +119,13 @@ pub struct MemberOut {
 
 impl From<comark_store::Member> for MemberOut {
     fn from(m: comark_store::Member) -> Self {
-        MemberOut { user_id: m.user_id.0, email: m.email, name: m.name, role: m.role.into(), joined_at: m.joined_at }
+        MemberOut {
+            user_id: m.user_id.0,
+            email: m.email,
+            name: m.name,
+            role: m.role.into(),
+            joined_at: m.joined_at,
+        }
     }
 }
 
@@ -140,7 +146,13 @@ pub struct InvitationOut {
 
 impl From<comark_store::Invitation> for InvitationOut {
     fn from(i: comark_store::Invitation) -> Self {
-        InvitationOut { id: i.id.0, email: i.email, role: i.role.into(), created_at: i.created_at, expires_at: i.expires_at }
+        InvitationOut {
+            id: i.id.0,
+            email: i.email,
+            role: i.role.into(),
+            created_at: i.created_at,
+            expires_at: i.expires_at,
+        }
     }
 }
 
@@ -334,6 +346,9 @@ pub struct Page<T> {
 impl<T> Page<T> {
     /// A page holding everything there is.
     pub fn all(items: Vec<T>) -> Page<T> {
-        Page { items, next_cursor: None }
+        Page {
+            items,
+            next_cursor: None,
+        }
     }
 }

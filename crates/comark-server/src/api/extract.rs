@@ -20,7 +20,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             Err(JsonRejection::JsonDataError(error)) => {
                 Err(Problem::new("invalid-input", Some(error.body_text())).into_response())
             }
-            Err(rejection) => Err(Problem::new("bad-request", Some(rejection.body_text())).into_response()),
+            Err(rejection) => {
+                Err(Problem::new("bad-request", Some(rejection.body_text())).into_response())
+            }
         }
     }
 }
@@ -49,6 +51,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
         Query::<T>::from_request_parts(parts, state)
             .await
             .map(|Query(value)| ApiQuery(value))
-            .map_err(|rejection: QueryRejection| Problem::new("bad-request", Some(rejection.body_text())).into_response())
+            .map_err(|rejection: QueryRejection| {
+                Problem::new("bad-request", Some(rejection.body_text())).into_response()
+            })
     }
 }

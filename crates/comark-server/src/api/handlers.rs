@@ -6,7 +6,10 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use comark_app::auth::{self, SignUp};
 use comark_app::{connections, orgs, tokens, AppError};
-use comark_domain::{cursor, ApiTokenId, ConnectionId, ConnectionTransition, Cursor, InvitationId, Scope, UserId, ValidationErrors};
+use comark_domain::{
+    cursor, ApiTokenId, ConnectionId, ConnectionTransition, Cursor, InvitationId, Scope, UserId,
+    ValidationErrors,
+};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -192,8 +195,16 @@ fn session_out(signed_in: auth::SignedIn) -> SessionOut {
 /// Creates an account and returns a session token.
 #[utoipa::path(post, path = "/api/v1/auth/sign-up", tag = "auth", security(()), request_body = SignUpIn,
     responses((status = 201, body = SessionOut), (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn sign_up(State(state): State<AppState>, ClientInfo(client): ClientInfo, ApiJson(body): ApiJson<SignUpIn>) -> ApiResult<Response> {
-    let form = SignUp { name: body.name, email: body.email, password: body.password };
+pub async fn sign_up(
+    State(state): State<AppState>,
+    ClientInfo(client): ClientInfo,
+    ApiJson(body): ApiJson<SignUpIn>,
+) -> ApiResult<Response> {
+    let form = SignUp {
+        name: body.name,
+        email: body.email,
+        password: body.password,
+    };
     let signed_in = auth::sign_up(&state.app, form, &client).await?;
     Ok(created(session_out(signed_in)))
 }
@@ -202,7 +213,11 @@ pub async fn sign_up(State(state): State<AppState>, ClientInfo(client): ClientIn
 #[utoipa::path(post, path = "/api/v1/auth/sign-in", tag = "auth", security(()), request_body = SignInIn,
     responses((status = 200, body = SessionOut), (status = 401, body = Problem, content_type = "application/problem+json"),
               (status = 429, body = Problem, content_type = "application/problem+json")))]
-pub async fn sign_in(State(state): State<AppState>, ClientInfo(client): ClientInfo, ApiJson(body): ApiJson<SignInIn>) -> ApiResult<Json<SessionOut>> {
+pub async fn sign_in(
+    State(state): State<AppState>,
+    ClientInfo(client): ClientInfo,
+    ApiJson(body): ApiJson<SignInIn>,
+) -> ApiResult<Json<SessionOut>> {
     let signed_in = auth::sign_in(&state.app, &body.email, &body.password, &client).await?;
     Ok(Json(session_out(signed_in)))
 }
@@ -210,7 +225,11 @@ pub async fn sign_in(State(state): State<AppState>, ClientInfo(client): ClientIn
 /// Completes sign-in with a TOTP or recovery code.
 #[utoipa::path(post, path = "/api/v1/auth/second-factor", tag = "auth", request_body = CodeIn,
     responses((status = 204), (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn second_factor(State(state): State<AppState>, user: ApiUser, ApiJson(body): ApiJson<CodeIn>) -> ApiResult<StatusCode> {
+pub async fn second_factor(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiJson(body): ApiJson<CodeIn>,
+) -> ApiResult<StatusCode> {
     auth::verify_second_factor(&state.app, &user.current, &body.code, &user.client).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -225,7 +244,10 @@ pub async fn sign_out(State(state): State<AppState>, user: ApiUser) -> ApiResult
 /// E-mails a reset link if the address has an account; answers the same either way.
 #[utoipa::path(post, path = "/api/v1/auth/password-reset", tag = "auth", security(()), request_body = ResetRequestIn,
     responses((status = 202)))]
-pub async fn request_password_reset(State(state): State<AppState>, ApiJson(body): ApiJson<ResetRequestIn>) -> ApiResult<StatusCode> {
+pub async fn request_password_reset(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<ResetRequestIn>,
+) -> ApiResult<StatusCode> {
     auth::request_password_reset(&state.app, &body.email).await?;
     Ok(StatusCode::ACCEPTED)
 }
@@ -234,7 +256,10 @@ pub async fn request_password_reset(State(state): State<AppState>, ApiJson(body)
 #[utoipa::path(post, path = "/api/v1/auth/password-reset/confirm", tag = "auth", security(()), request_body = ResetConfirmIn,
     responses((status = 204), (status = 409, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn confirm_password_reset(State(state): State<AppState>, ApiJson(body): ApiJson<ResetConfirmIn>) -> ApiResult<StatusCode> {
+pub async fn confirm_password_reset(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<ResetConfirmIn>,
+) -> ApiResult<StatusCode> {
     auth::reset_password(&state.app, &body.token, &body.password).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -242,7 +267,12 @@ pub async fn confirm_password_reset(State(state): State<AppState>, ApiJson(body)
 /// The signed-in person and their organizations.
 #[utoipa::path(get, path = "/api/v1/me", tag = "me", responses((status = 200, body = MeOut)))]
 pub async fn get_me(State(state): State<AppState>, user: ApiUser) -> ApiResult<Json<MeOut>> {
-    let organizations = state.app.store.organizations_of(user.current.user.id).await.map_err(AppError::from)?;
+    let organizations = state
+        .app
+        .store
+        .organizations_of(user.current.user.id)
+        .await
+        .map_err(AppError::from)?;
     Ok(Json(MeOut {
         user: UserOut::from(&user.current.user),
         organizations: organizations.into_iter().map(org_out).collect(),
@@ -250,30 +280,56 @@ pub async fn get_me(State(state): State<AppState>, user: ApiUser) -> ApiResult<J
 }
 
 fn org_out(o: comark_store::UserOrganization) -> OrgOut {
-    OrgOut { id: o.org.id.0, handle: o.org.handle, name: o.org.name, role: o.role.into(), created_at: o.org.created_at }
+    OrgOut {
+        id: o.org.id.0,
+        handle: o.org.handle,
+        name: o.org.name,
+        role: o.role.into(),
+        created_at: o.org.created_at,
+    }
 }
 
 /// Changes your password; your other sessions end.
 #[utoipa::path(put, path = "/api/v1/me/password", tag = "me", request_body = ChangePasswordIn,
     responses((status = 204), (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn change_password(State(state): State<AppState>, user: ApiUser, ApiJson(body): ApiJson<ChangePasswordIn>) -> ApiResult<StatusCode> {
+pub async fn change_password(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiJson(body): ApiJson<ChangePasswordIn>,
+) -> ApiResult<StatusCode> {
     user.current.require_scope(Scope::Admin)?;
-    auth::change_password(&state.app, &user.current, &body.current_password, &body.new_password).await?;
+    auth::change_password(
+        &state.app,
+        &user.current,
+        &body.current_password,
+        &body.new_password,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Starts setting up a TOTP second factor.
 #[utoipa::path(post, path = "/api/v1/me/totp", tag = "me", responses((status = 200, body = TotpSetupOut)))]
-pub async fn start_totp(State(state): State<AppState>, user: ApiUser) -> ApiResult<Json<TotpSetupOut>> {
+pub async fn start_totp(
+    State(state): State<AppState>,
+    user: ApiUser,
+) -> ApiResult<Json<TotpSetupOut>> {
     user.current.require_scope(Scope::Admin)?;
     let setup = auth::start_totp(&state.app, &user.current).await?;
-    Ok(Json(TotpSetupOut { secret: setup.secret, otpauth_url: setup.otpauth_url }))
+    Ok(Json(TotpSetupOut {
+        secret: setup.secret,
+        otpauth_url: setup.otpauth_url,
+    }))
 }
 
 /// Switches TOTP on with a first code; returns recovery codes, once.
 #[utoipa::path(post, path = "/api/v1/me/totp/confirm", tag = "me", request_body = CodeIn,
     responses((status = 200, body = RecoveryCodesOut), (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn confirm_totp(State(state): State<AppState>, user: ApiUser, ApiJson(body): ApiJson<CodeIn>) -> ApiResult<Json<RecoveryCodesOut>> {
+pub async fn confirm_totp(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiJson(body): ApiJson<CodeIn>,
+) -> ApiResult<Json<RecoveryCodesOut>> {
     user.current.require_scope(Scope::Admin)?;
     let recovery_codes = auth::enable_totp(&state.app, &user.current, &body.code).await?;
     Ok(Json(RecoveryCodesOut { recovery_codes }))
@@ -282,7 +338,11 @@ pub async fn confirm_totp(State(state): State<AppState>, user: ApiUser, ApiJson(
 /// Switches TOTP off.
 #[utoipa::path(post, path = "/api/v1/me/totp/disable", tag = "me", request_body = PasswordIn,
     responses((status = 204), (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn disable_totp(State(state): State<AppState>, user: ApiUser, ApiJson(body): ApiJson<PasswordIn>) -> ApiResult<StatusCode> {
+pub async fn disable_totp(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiJson(body): ApiJson<PasswordIn>,
+) -> ApiResult<StatusCode> {
     user.current.require_scope(Scope::Admin)?;
     auth::disable_totp(&state.app, &user.current, &body.password).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -290,55 +350,110 @@ pub async fn disable_totp(State(state): State<AppState>, user: ApiUser, ApiJson(
 
 /// Your personal API tokens.
 #[utoipa::path(get, path = "/api/v1/me/tokens", tag = "me", responses((status = 200, body = Page<TokenOut>)))]
-pub async fn list_tokens(State(state): State<AppState>, user: ApiUser) -> ApiResult<Json<Page<TokenOut>>> {
+pub async fn list_tokens(
+    State(state): State<AppState>,
+    user: ApiUser,
+) -> ApiResult<Json<Page<TokenOut>>> {
     user.current.require_scope(Scope::Admin)?;
     let tokens = tokens::list(&state.app, &user.current).await?;
-    Ok(Json(Page::all(tokens.into_iter().map(TokenOut::from).collect())))
+    Ok(Json(Page::all(
+        tokens.into_iter().map(TokenOut::from).collect(),
+    )))
 }
 
 /// Creates a personal API token; its secret is in this response only.
 #[utoipa::path(post, path = "/api/v1/me/tokens", tag = "me", request_body = NewTokenIn,
     responses((status = 201, body = CreatedTokenOut), (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn create_token(State(state): State<AppState>, user: ApiUser, ApiJson(body): ApiJson<NewTokenIn>) -> ApiResult<Response> {
+pub async fn create_token(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiJson(body): ApiJson<NewTokenIn>,
+) -> ApiResult<Response> {
     user.current.require_scope(Scope::Admin)?;
     let scope: Scope = match body.scope {
         ScopeOut::Read => Scope::Read,
         ScopeOut::Write => Scope::Write,
         ScopeOut::Admin => Scope::Admin,
     };
-    let form = tokens::NewToken { name: body.name, scope: scope.as_str().into(), expires_in_days: body.expires_in_days };
+    let form = tokens::NewToken {
+        name: body.name,
+        scope: scope.as_str().into(),
+        expires_in_days: body.expires_in_days,
+    };
     let created_token = tokens::create(&state.app, &user.current, form, &user.actor()).await?;
-    Ok(created(CreatedTokenOut { record: created_token.record.into(), token: created_token.token }))
+    Ok(created(CreatedTokenOut {
+        record: created_token.record.into(),
+        token: created_token.token,
+    }))
 }
 
 /// Revokes one of your tokens.
 #[utoipa::path(delete, path = "/api/v1/me/tokens/{token_id}", tag = "me", params(("token_id" = Uuid, Path)),
     responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn revoke_token(State(state): State<AppState>, user: ApiUser, ApiPath(token_id): ApiPath<Uuid>) -> ApiResult<StatusCode> {
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(token_id): ApiPath<Uuid>,
+) -> ApiResult<StatusCode> {
     user.current.require_scope(Scope::Admin)?;
-    tokens::revoke(&state.app, &user.current, ApiTokenId(token_id), &user.actor()).await?;
+    tokens::revoke(
+        &state.app,
+        &user.current,
+        ApiTokenId(token_id),
+        &user.actor(),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// The organizations you belong to.
 #[utoipa::path(get, path = "/api/v1/orgs", tag = "organizations", responses((status = 200, body = Page<OrgOut>)))]
-pub async fn list_organizations(State(state): State<AppState>, user: ApiUser) -> ApiResult<Json<Page<OrgOut>>> {
-    let organizations = state.app.store.organizations_of(user.current.user.id).await.map_err(AppError::from)?;
-    Ok(Json(Page::all(organizations.into_iter().map(org_out).collect())))
+pub async fn list_organizations(
+    State(state): State<AppState>,
+    user: ApiUser,
+) -> ApiResult<Json<Page<OrgOut>>> {
+    let organizations = state
+        .app
+        .store
+        .organizations_of(user.current.user.id)
+        .await
+        .map_err(AppError::from)?;
+    Ok(Json(Page::all(
+        organizations.into_iter().map(org_out).collect(),
+    )))
 }
 
 /// Creates an organization with you as owner.
 #[utoipa::path(post, path = "/api/v1/orgs", tag = "organizations", request_body = NewOrgIn,
     responses((status = 201, body = OrgOut), (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn create_organization(State(state): State<AppState>, user: ApiUser, ApiJson(body): ApiJson<NewOrgIn>) -> ApiResult<Response> {
-    let form = orgs::NewOrganization { name: body.name, handle: body.handle };
+pub async fn create_organization(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiJson(body): ApiJson<NewOrgIn>,
+) -> ApiResult<Response> {
+    let form = orgs::NewOrganization {
+        name: body.name,
+        handle: body.handle,
+    };
     let org = orgs::create_organization(&state.app, &user.current, form, &user.actor()).await?;
-    Ok(created(OrgOut { id: org.id.0, handle: org.handle, name: org.name, role: RoleOut::Owner, created_at: org.created_at }))
+    Ok(created(OrgOut {
+        id: org.id.0,
+        handle: org.handle,
+        name: org.name,
+        role: RoleOut::Owner,
+        created_at: org.created_at,
+    }))
 }
 
 fn scope_org_out(org: &ApiOrg) -> OrgOut {
     let o = org.scope.org();
-    OrgOut { id: o.id.0, handle: o.handle.clone(), name: o.name.clone(), role: org.scope.role().into(), created_at: o.created_at }
+    OrgOut {
+        id: o.id.0,
+        handle: o.handle.clone(),
+        name: o.name.clone(),
+        role: org.scope.role().into(),
+        created_at: o.created_at,
+    }
 }
 
 /// One of your organizations.
@@ -352,7 +467,11 @@ pub async fn get_organization(org: ApiOrg) -> ApiResult<Json<OrgOut>> {
 #[utoipa::path(patch, path = "/api/v1/orgs/{org}", tag = "organizations", params(("org" = String, Path)), request_body = UpdateOrgIn,
     responses((status = 200, body = OrgOut), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn update_organization(State(state): State<AppState>, org: ApiOrg, ApiJson(body): ApiJson<UpdateOrgIn>) -> ApiResult<Json<OrgOut>> {
+pub async fn update_organization(
+    State(state): State<AppState>,
+    org: ApiOrg,
+    ApiJson(body): ApiJson<UpdateOrgIn>,
+) -> ApiResult<Json<OrgOut>> {
     org.user.current.require_scope(Scope::Admin)?;
     orgs::rename(&state.app, &org.scope, &body.name, &org.actor()).await?;
     let mut out = scope_org_out(&org);
@@ -363,9 +482,14 @@ pub async fn update_organization(State(state): State<AppState>, org: ApiOrg, Api
 /// The members of an organization.
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/members", tag = "members", params(("org" = String, Path)),
     responses((status = 200, body = Page<MemberOut>), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn list_members(State(state): State<AppState>, org: ApiOrg) -> ApiResult<Json<Page<MemberOut>>> {
+pub async fn list_members(
+    State(state): State<AppState>,
+    org: ApiOrg,
+) -> ApiResult<Json<Page<MemberOut>>> {
     let members = orgs::members(&state.app, &org.scope).await?;
-    Ok(Json(Page::all(members.into_iter().map(MemberOut::from).collect())))
+    Ok(Json(Page::all(
+        members.into_iter().map(MemberOut::from).collect(),
+    )))
 }
 
 /// Changes a member's role (owners and admins; only owners touch ownership).
@@ -373,10 +497,22 @@ pub async fn list_members(State(state): State<AppState>, org: ApiOrg) -> ApiResu
     request_body = UpdateMemberIn,
     responses((status = 200, body = MemberOut), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json")))]
-pub async fn update_member(State(state): State<AppState>, org: ApiOrg, ApiPath(path): ApiPath<(String, Uuid)>, ApiJson(body): ApiJson<UpdateMemberIn>) -> ApiResult<Json<MemberOut>> {
+pub async fn update_member(
+    State(state): State<AppState>,
+    org: ApiOrg,
+    ApiPath(path): ApiPath<(String, Uuid)>,
+    ApiJson(body): ApiJson<UpdateMemberIn>,
+) -> ApiResult<Json<MemberOut>> {
     let user_id = path.1;
     org.user.current.require_scope(Scope::Admin)?;
-    let member = orgs::change_role(&state.app, &org.scope, UserId(user_id), body.role.into(), &org.actor()).await?;
+    let member = orgs::change_role(
+        &state.app,
+        &org.scope,
+        UserId(user_id),
+        body.role.into(),
+        &org.actor(),
+    )
+    .await?;
     Ok(Json(member.into()))
 }
 
@@ -384,7 +520,11 @@ pub async fn update_member(State(state): State<AppState>, org: ApiOrg, ApiPath(p
 #[utoipa::path(delete, path = "/api/v1/orgs/{org}/members/{user_id}", tag = "members", params(("org" = String, Path), ("user_id" = Uuid, Path)),
     responses((status = 204), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json")))]
-pub async fn remove_member(State(state): State<AppState>, org: ApiOrg, ApiPath(path): ApiPath<(String, Uuid)>) -> ApiResult<StatusCode> {
+pub async fn remove_member(
+    State(state): State<AppState>,
+    org: ApiOrg,
+    ApiPath(path): ApiPath<(String, Uuid)>,
+) -> ApiResult<StatusCode> {
     let user_id = path.1;
     org.user.current.require_scope(Scope::Admin)?;
     orgs::remove_member(&state.app, &org.scope, UserId(user_id), &org.actor()).await?;
@@ -395,21 +535,37 @@ pub async fn remove_member(State(state): State<AppState>, org: ApiOrg, ApiPath(p
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/invitations", tag = "members", params(("org" = String, Path)),
     responses((status = 200, body = Page<InvitationOut>), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn list_invitations(State(state): State<AppState>, org: ApiOrg) -> ApiResult<Json<Page<InvitationOut>>> {
+pub async fn list_invitations(
+    State(state): State<AppState>,
+    org: ApiOrg,
+) -> ApiResult<Json<Page<InvitationOut>>> {
     let invitations = orgs::open_invitations(&state.app, &org.scope).await?;
-    Ok(Json(Page::all(invitations.into_iter().map(InvitationOut::from).collect())))
+    Ok(Json(Page::all(
+        invitations.into_iter().map(InvitationOut::from).collect(),
+    )))
 }
 
 /// Invites someone by e-mail, or makes a link to hand over (owners and admins).
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/invitations", tag = "members", params(("org" = String, Path)), request_body = NewInvitationIn,
     responses((status = 201, body = CreatedInvitationOut), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn create_invitation(State(state): State<AppState>, org: ApiOrg, ApiJson(body): ApiJson<NewInvitationIn>) -> ApiResult<Response> {
+pub async fn create_invitation(
+    State(state): State<AppState>,
+    org: ApiOrg,
+    ApiJson(body): ApiJson<NewInvitationIn>,
+) -> ApiResult<Response> {
     org.user.current.require_scope(Scope::Admin)?;
     let role: comark_domain::Role = body.role.into();
-    let form = orgs::NewInvitation { email: body.email, role: role.as_str().into() };
+    let form = orgs::NewInvitation {
+        email: body.email,
+        role: role.as_str().into(),
+    };
     let invitation = orgs::invite(&state.app, &org.scope, form, &org.actor()).await?;
-    Ok(created(CreatedInvitationOut { invitation: invitation.invitation.into(), link: invitation.link, emailed: invitation.emailed }))
+    Ok(created(CreatedInvitationOut {
+        invitation: invitation.invitation.into(),
+        link: invitation.link,
+        emailed: invitation.emailed,
+    }))
 }
 
 /// Withdraws an invitation.
@@ -417,7 +573,11 @@ pub async fn create_invitation(State(state): State<AppState>, org: ApiOrg, ApiJs
     params(("org" = String, Path), ("invitation_id" = Uuid, Path)),
     responses((status = 204), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn revoke_invitation(State(state): State<AppState>, org: ApiOrg, ApiPath(path): ApiPath<(String, Uuid)>) -> ApiResult<StatusCode> {
+pub async fn revoke_invitation(
+    State(state): State<AppState>,
+    org: ApiOrg,
+    ApiPath(path): ApiPath<(String, Uuid)>,
+) -> ApiResult<StatusCode> {
     let id = path.1;
     org.user.current.require_scope(Scope::Admin)?;
     orgs::revoke_invitation(&state.app, &org.scope, InvitationId(id), &org.actor()).await?;
@@ -428,26 +588,59 @@ pub async fn revoke_invitation(State(state): State<AppState>, org: ApiOrg, ApiPa
 #[utoipa::path(post, path = "/api/v1/invitations/{token}/accept", tag = "members", params(("token" = String, Path)),
     responses((status = 200, body = OrgOut), (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 409, body = Problem, content_type = "application/problem+json")))]
-pub async fn accept_invitation(State(state): State<AppState>, user: ApiUser, ApiPath(token): ApiPath<String>) -> ApiResult<Json<OrgOut>> {
+pub async fn accept_invitation(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(token): ApiPath<String>,
+) -> ApiResult<Json<OrgOut>> {
     let org = orgs::accept_invitation(&state.app, &user.current, &token, &user.actor()).await?;
-    let role = state.app.store.member_scope(user.current.user.id, &org.handle).await.map_err(AppError::from)?.map(|s| s.role()).ok_or(AppError::NotFound)?;
-    Ok(Json(OrgOut { id: org.id.0, handle: org.handle, name: org.name, role: role.into(), created_at: org.created_at }))
+    let role = state
+        .app
+        .store
+        .member_scope(user.current.user.id, &org.handle)
+        .await
+        .map_err(AppError::from)?
+        .map(|s| s.role())
+        .ok_or(AppError::NotFound)?;
+    Ok(Json(OrgOut {
+        id: org.id.0,
+        handle: org.handle,
+        name: org.name,
+        role: role.into(),
+        created_at: org.created_at,
+    }))
 }
 
 /// Your organization's partner connections and requests.
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/connections", tag = "connections", params(("org" = String, Path)),
     responses((status = 200, body = Page<ConnectionOut>), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn list_connections(State(state): State<AppState>, org: ApiOrg) -> ApiResult<Json<Page<ConnectionOut>>> {
+pub async fn list_connections(
+    State(state): State<AppState>,
+    org: ApiOrg,
+) -> ApiResult<Json<Page<ConnectionOut>>> {
     let list = connections::list(&state.app, &org.scope).await?;
-    Ok(Json(Page::all(list.into_iter().map(ConnectionOut::from).collect())))
+    Ok(Json(Page::all(
+        list.into_iter().map(ConnectionOut::from).collect(),
+    )))
 }
 
 /// Asks another organization, by handle, to connect as partners.
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/connections", tag = "connections", params(("org" = String, Path)), request_body = NewConnectionIn,
     responses((status = 201, body = ConnectionOut), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn request_connection(State(state): State<AppState>, org: ApiOrg, ApiJson(body): ApiJson<NewConnectionIn>) -> ApiResult<Response> {
-    let connection = connections::request(&state.app, &org.scope, &body.handle, body.message.as_deref(), &org.actor()).await?;
+pub async fn request_connection(
+    State(state): State<AppState>,
+    org: ApiOrg,
+    ApiJson(body): ApiJson<NewConnectionIn>,
+) -> ApiResult<Response> {
+    let connection = connections::request(
+        &state.app,
+        &org.scope,
+        &body.handle,
+        body.message.as_deref(),
+        &org.actor(),
+    )
+    .await?;
     Ok(created(ConnectionOut::from(connection)))
 }
 
@@ -455,13 +648,36 @@ pub async fn request_connection(State(state): State<AppState>, org: ApiOrg, ApiJ
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/connections/{connection_id}", tag = "connections",
     params(("org" = String, Path), ("connection_id" = Uuid, Path)),
     responses((status = 200, body = ConnectionOut), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn get_connection(State(state): State<AppState>, org: ApiOrg, ApiPath(path): ApiPath<(String, Uuid)>) -> ApiResult<Json<ConnectionOut>> {
+pub async fn get_connection(
+    State(state): State<AppState>,
+    org: ApiOrg,
+    ApiPath(path): ApiPath<(String, Uuid)>,
+) -> ApiResult<Json<ConnectionOut>> {
     let id = path.1;
-    Ok(Json(connections::get(&state.app, &org.scope, ConnectionId(id)).await?.into()))
+    Ok(Json(
+        connections::get(&state.app, &org.scope, ConnectionId(id))
+            .await?
+            .into(),
+    ))
 }
 
-async fn transition(state: &AppState, org: &ApiOrg, id: Uuid, change: ConnectionTransition) -> ApiResult<Json<ConnectionOut>> {
-    Ok(Json(connections::transition(&state.app, &org.scope, ConnectionId(id), change, &org.actor()).await?.into()))
+async fn transition(
+    state: &AppState,
+    org: &ApiOrg,
+    id: Uuid,
+    change: ConnectionTransition,
+) -> ApiResult<Json<ConnectionOut>> {
+    Ok(Json(
+        connections::transition(
+            &state.app,
+            &org.scope,
+            ConnectionId(id),
+            change,
+            &org.actor(),
+        )
+        .await?
+        .into(),
+    ))
 }
 
 /// Accepts a connection request sent to your organization.
@@ -469,7 +685,11 @@ async fn transition(state: &AppState, org: &ApiOrg, id: Uuid, change: Connection
     params(("org" = String, Path), ("connection_id" = Uuid, Path)),
     responses((status = 200, body = ConnectionOut), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json")))]
-pub async fn accept_connection(State(state): State<AppState>, org: ApiOrg, ApiPath(path): ApiPath<(String, Uuid)>) -> ApiResult<Json<ConnectionOut>> {
+pub async fn accept_connection(
+    State(state): State<AppState>,
+    org: ApiOrg,
+    ApiPath(path): ApiPath<(String, Uuid)>,
+) -> ApiResult<Json<ConnectionOut>> {
     let id = path.1;
     transition(&state, &org, id, ConnectionTransition::Accept).await
 }
@@ -479,7 +699,11 @@ pub async fn accept_connection(State(state): State<AppState>, org: ApiOrg, ApiPa
     params(("org" = String, Path), ("connection_id" = Uuid, Path)),
     responses((status = 200, body = ConnectionOut), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json")))]
-pub async fn decline_connection(State(state): State<AppState>, org: ApiOrg, ApiPath(path): ApiPath<(String, Uuid)>) -> ApiResult<Json<ConnectionOut>> {
+pub async fn decline_connection(
+    State(state): State<AppState>,
+    org: ApiOrg,
+    ApiPath(path): ApiPath<(String, Uuid)>,
+) -> ApiResult<Json<ConnectionOut>> {
     let id = path.1;
     transition(&state, &org, id, ConnectionTransition::Decline).await
 }
@@ -489,7 +713,11 @@ pub async fn decline_connection(State(state): State<AppState>, org: ApiOrg, ApiP
     params(("org" = String, Path), ("connection_id" = Uuid, Path)),
     responses((status = 200, body = ConnectionOut), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json")))]
-pub async fn end_connection(State(state): State<AppState>, org: ApiOrg, ApiPath(path): ApiPath<(String, Uuid)>) -> ApiResult<Json<ConnectionOut>> {
+pub async fn end_connection(
+    State(state): State<AppState>,
+    org: ApiOrg,
+    ApiPath(path): ApiPath<(String, Uuid)>,
+) -> ApiResult<Json<ConnectionOut>> {
     let id = path.1;
     transition(&state, &org, id, ConnectionTransition::End).await
 }
@@ -498,9 +726,16 @@ pub async fn end_connection(State(state): State<AppState>, org: ApiOrg, ApiPath(
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/connection-links", tag = "connections", params(("org" = String, Path)),
     responses((status = 201, body = ConnectionLinkOut), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn create_connection_link(State(state): State<AppState>, org: ApiOrg) -> ApiResult<Response> {
+pub async fn create_connection_link(
+    State(state): State<AppState>,
+    org: ApiOrg,
+) -> ApiResult<Response> {
     let link = connections::create_link(&state.app, &org.scope, &org.actor()).await?;
-    Ok(created(ConnectionLinkOut { id: link.record.id, link: link.link, expires_at: link.record.expires_at }))
+    Ok(created(ConnectionLinkOut {
+        id: link.record.id,
+        link: link.link,
+        expires_at: link.record.expires_at,
+    }))
 }
 
 /// Connects with the organization that issued a connection link.
@@ -508,8 +743,13 @@ pub async fn create_connection_link(State(state): State<AppState>, org: ApiOrg) 
     request_body = ConnectViaLinkIn,
     responses((status = 201, body = ConnectionOut), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json")))]
-pub async fn connect_via_link(State(state): State<AppState>, org: ApiOrg, ApiJson(body): ApiJson<ConnectViaLinkIn>) -> ApiResult<Response> {
-    let connection = connections::accept_link(&state.app, &org.scope, body.token.trim(), &org.actor()).await?;
+pub async fn connect_via_link(
+    State(state): State<AppState>,
+    org: ApiOrg,
+    ApiJson(body): ApiJson<ConnectViaLinkIn>,
+) -> ApiResult<Response> {
+    let connection =
+        connections::accept_link(&state.app, &org.scope, body.token.trim(), &org.actor()).await?;
     Ok(created(ConnectionOut::from(connection)))
 }
 
@@ -517,27 +757,57 @@ pub async fn connect_via_link(State(state): State<AppState>, org: ApiOrg, ApiJso
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/audit-events", tag = "audit", params(("org" = String, Path), PageQuery),
     responses((status = 200, body = Page<AuditEventOut>), (status = 400, body = Problem, content_type = "application/problem+json"),
               (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn list_audit_events(State(state): State<AppState>, org: ApiOrg, ApiQuery(query): ApiQuery<PageQuery>) -> ApiResult<Json<Page<AuditEventOut>>> {
+pub async fn list_audit_events(
+    State(state): State<AppState>,
+    org: ApiOrg,
+    ApiQuery(query): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Page<AuditEventOut>>> {
     org.user.current.require_scope(Scope::Admin)?;
     let cursor = match query.cursor.as_deref() {
-        Some(raw) => Some(Cursor::decode(raw).map_err(|e| ValidationErrors::single("cursor", e.to_string()))?),
+        Some(raw) => Some(
+            Cursor::decode(raw).map_err(|e| ValidationErrors::single("cursor", e.to_string()))?,
+        ),
         None => None,
     };
     let limit = cursor::page_size(query.limit);
     let events = orgs::audit_events(&state.app, &org.scope, cursor, limit).await?;
     let next_cursor = (events.len() == limit as usize)
-        .then(|| events.last().map(|e| Cursor { created_at: e.occurred_at, id: e.id.0 }.encode()))
+        .then(|| {
+            events.last().map(|e| {
+                Cursor {
+                    created_at: e.occurred_at,
+                    id: e.id.0,
+                }
+                .encode()
+            })
+        })
         .flatten();
-    Ok(Json(Page { items: events.into_iter().map(AuditEventOut::from).collect(), next_cursor }))
+    Ok(Json(Page {
+        items: events.into_iter().map(AuditEventOut::from).collect(),
+        next_cursor,
+    }))
 }
 
 /// The whole audit log as CSV (owners and admins).
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/audit-events.csv", tag = "audit", params(("org" = String, Path)),
     responses((status = 200, content_type = "text/csv", body = String), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn export_audit_events(State(state): State<AppState>, org: ApiOrg) -> ApiResult<Response> {
+pub async fn export_audit_events(
+    State(state): State<AppState>,
+    org: ApiOrg,
+) -> ApiResult<Response> {
     org.user.current.require_scope(Scope::Admin)?;
     let csv = orgs::audit_csv(&state.app, &org.scope).await?;
-    let filename = format!("attachment; filename=\"{}-audit.csv\"", org.scope.org().handle);
-    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, filename)], csv).into_response())
+    let filename = format!(
+        "attachment; filename=\"{}-audit.csv\"",
+        org.scope.org().handle
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, filename),
+        ],
+        csv,
+    )
+        .into_response())
 }

@@ -35,7 +35,13 @@ struct Extra {
     new_token: Option<String>,
 }
 
-async fn render(state: &AppState, user: &WebUser, csrf: &str, flash: Option<&str>, extra: Extra) -> Response {
+async fn render(
+    state: &AppState,
+    user: &WebUser,
+    csrf: &str,
+    flash: Option<&str>,
+    extra: Extra,
+) -> Response {
     let me = match state.app.store.user_by_id(user.current.user.id).await {
         Ok(Some(me)) => me,
         Ok(None) => return error_page(AppError::NotFound),
@@ -47,7 +53,13 @@ async fn render(state: &AppState, user: &WebUser, csrf: &str, flash: Option<&str
     };
     let error = &extra.error;
     let markup = page(
-        Shell { title: "Your account", user_name: Some(&me.name), csrf, flash, ..Default::default() },
+        Shell {
+            title: "Your account",
+            user_name: Some(&me.name),
+            csrf,
+            flash,
+            ..Default::default()
+        },
         html! {
             h1 { "Your account" }
             p { (me.name) " · " (me.email) }
@@ -149,11 +161,20 @@ async fn render(state: &AppState, user: &WebUser, csrf: &str, flash: Option<&str
 
 fn qr_svg(data: &str) -> String {
     qrcode::QrCode::new(data.as_bytes())
-        .map(|code| code.render::<qrcode::render::svg::Color>().min_dimensions(200, 200).build())
+        .map(|code| {
+            code.render::<qrcode::render::svg::Color>()
+                .min_dimensions(200, 200)
+                .build()
+        })
         .unwrap_or_default()
 }
 
-async fn account_page(State(state): State<AppState>, user: WebUser, Csrf(csrf): Csrf, Flash(flash): Flash) -> Response {
+async fn account_page(
+    State(state): State<AppState>,
+    user: WebUser,
+    Csrf(csrf): Csrf,
+    Flash(flash): Flash,
+) -> Response {
     render(&state, &user, &csrf, flash.as_deref(), Extra::default()).await
 }
 
@@ -164,16 +185,56 @@ struct PasswordChange {
     new_password: String,
 }
 
-async fn change_password(State(state): State<AppState>, user: WebUser, Csrf(csrf): Csrf, Form(form): Form<PasswordChange>) -> Response {
-    match auth::change_password(&state.app, &user.current, &form.current_password, &form.new_password).await {
-        Ok(()) => redirect_with_flash("/account", "Your password is changed. Your other sessions were signed out.", state.settings.secure_cookies),
-        Err(error) => render(&state, &user, &csrf, None, Extra { error: Some(error), ..Default::default() }).await,
+async fn change_password(
+    State(state): State<AppState>,
+    user: WebUser,
+    Csrf(csrf): Csrf,
+    Form(form): Form<PasswordChange>,
+) -> Response {
+    match auth::change_password(
+        &state.app,
+        &user.current,
+        &form.current_password,
+        &form.new_password,
+    )
+    .await
+    {
+        Ok(()) => redirect_with_flash(
+            "/account",
+            "Your password is changed. Your other sessions were signed out.",
+            state.settings.secure_cookies,
+        ),
+        Err(error) => {
+            render(
+                &state,
+                &user,
+                &csrf,
+                None,
+                Extra {
+                    error: Some(error),
+                    ..Default::default()
+                },
+            )
+            .await
+        }
     }
 }
 
 async fn start_totp(State(state): State<AppState>, user: WebUser, Csrf(csrf): Csrf) -> Response {
     match auth::start_totp(&state.app, &user.current).await {
-        Ok(setup) => render(&state, &user, &csrf, None, Extra { totp_setup: Some(setup), ..Default::default() }).await,
+        Ok(setup) => {
+            render(
+                &state,
+                &user,
+                &csrf,
+                None,
+                Extra {
+                    totp_setup: Some(setup),
+                    ..Default::default()
+                },
+            )
+            .await
+        }
         Err(error) => error_page(error),
     }
 }
@@ -184,19 +245,50 @@ struct CodeForm {
     code: String,
 }
 
-async fn confirm_totp(State(state): State<AppState>, user: WebUser, Csrf(csrf): Csrf, Form(form): Form<CodeForm>) -> Response {
+async fn confirm_totp(
+    State(state): State<AppState>,
+    user: WebUser,
+    Csrf(csrf): Csrf,
+    Form(form): Form<CodeForm>,
+) -> Response {
     match auth::enable_totp(&state.app, &user.current, &form.code).await {
-        Ok(codes) => render(&state, &user, &csrf, None, Extra { recovery_codes: Some(codes), ..Default::default() }).await,
+        Ok(codes) => {
+            render(
+                &state,
+                &user,
+                &csrf,
+                None,
+                Extra {
+                    recovery_codes: Some(codes),
+                    ..Default::default()
+                },
+            )
+            .await
+        }
         Err(error) => {
             // Show the same secret again so the person can retry with the next code.
             let setup = match state.app.store.user_by_id(user.current.user.id).await {
                 Ok(Some(me)) => me.totp_secret.map(|secret| auth::TotpSetup {
-                    otpauth_url: format!("otpauth://totp/comark:{}?secret={secret}&issuer=comark", crate::auth::url_encode(&me.email)),
+                    otpauth_url: format!(
+                        "otpauth://totp/comark:{}?secret={secret}&issuer=comark",
+                        crate::auth::url_encode(&me.email)
+                    ),
                     secret,
                 }),
                 _ => None,
             };
-            render(&state, &user, &csrf, None, Extra { error: Some(error), totp_setup: setup, ..Default::default() }).await
+            render(
+                &state,
+                &user,
+                &csrf,
+                None,
+                Extra {
+                    error: Some(error),
+                    totp_setup: setup,
+                    ..Default::default()
+                },
+            )
+            .await
         }
     }
 }
@@ -207,10 +299,31 @@ struct PasswordForm {
     password: String,
 }
 
-async fn disable_totp(State(state): State<AppState>, user: WebUser, Csrf(csrf): Csrf, Form(form): Form<PasswordForm>) -> Response {
+async fn disable_totp(
+    State(state): State<AppState>,
+    user: WebUser,
+    Csrf(csrf): Csrf,
+    Form(form): Form<PasswordForm>,
+) -> Response {
     match auth::disable_totp(&state.app, &user.current, &form.password).await {
-        Ok(()) => redirect_with_flash("/account", "Two-factor sign-in is off.", state.settings.secure_cookies),
-        Err(error) => render(&state, &user, &csrf, None, Extra { error: Some(error), ..Default::default() }).await,
+        Ok(()) => redirect_with_flash(
+            "/account",
+            "Two-factor sign-in is off.",
+            state.settings.secure_cookies,
+        ),
+        Err(error) => {
+            render(
+                &state,
+                &user,
+                &csrf,
+                None,
+                Extra {
+                    error: Some(error),
+                    ..Default::default()
+                },
+            )
+            .await
+        }
     }
 }
 
@@ -221,20 +334,61 @@ struct TokenForm {
     scope: String,
 }
 
-async fn create_token(State(state): State<AppState>, user: WebUser, Csrf(csrf): Csrf, Form(form): Form<TokenForm>) -> Response {
-    let input = NewToken { name: form.name, scope: form.scope, expires_in_days: None };
+async fn create_token(
+    State(state): State<AppState>,
+    user: WebUser,
+    Csrf(csrf): Csrf,
+    Form(form): Form<TokenForm>,
+) -> Response {
+    let input = NewToken {
+        name: form.name,
+        scope: form.scope,
+        expires_in_days: None,
+    };
     match tokens::create(&state.app, &user.current, input, &user.actor()).await {
-        Ok(created) => render(&state, &user, &csrf, None, Extra { new_token: Some(created.token), ..Default::default() }).await,
-        Err(error) => render(&state, &user, &csrf, None, Extra { error: Some(error), ..Default::default() }).await,
+        Ok(created) => {
+            render(
+                &state,
+                &user,
+                &csrf,
+                None,
+                Extra {
+                    new_token: Some(created.token),
+                    ..Default::default()
+                },
+            )
+            .await
+        }
+        Err(error) => {
+            render(
+                &state,
+                &user,
+                &csrf,
+                None,
+                Extra {
+                    error: Some(error),
+                    ..Default::default()
+                },
+            )
+            .await
+        }
     }
 }
 
-async fn revoke_token(State(state): State<AppState>, user: WebUser, Path(token_id): Path<String>) -> Response {
+async fn revoke_token(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(token_id): Path<String>,
+) -> Response {
     let Ok(id) = token_id.parse::<ApiTokenId>() else {
         return super::layout::not_found_page();
     };
     match tokens::revoke(&state.app, &user.current, id, &user.actor()).await {
-        Ok(()) => redirect_with_flash("/account", "The token is revoked.", state.settings.secure_cookies),
+        Ok(()) => redirect_with_flash(
+            "/account",
+            "The token is revoked.",
+            state.settings.secure_cookies,
+        ),
         Err(error) => error_page(error),
     }
     .into_response()

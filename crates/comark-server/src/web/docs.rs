@@ -12,7 +12,11 @@ pub(super) async fn reference(Csrf(csrf): Csrf) -> Markup {
     let empty = serde_json::Map::new();
     let paths = document["paths"].as_object().unwrap_or(&empty);
     page(
-        Shell { title: "API reference", csrf: &csrf, ..Default::default() },
+        Shell {
+            title: "API reference",
+            csrf: &csrf,
+            ..Default::default()
+        },
         html! {
             h1 { "API reference" }
             p { (document["info"]["description"].as_str().unwrap_or_default()) }

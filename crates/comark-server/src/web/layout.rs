@@ -95,7 +95,10 @@ pub fn page(shell: Shell<'_>, body: Markup) -> Markup {
 /// The not-found page: identical for "does not exist" and "not yours".
 pub fn not_found_page() -> Response {
     let body = page(
-        Shell { title: "Not found", ..Default::default() },
+        Shell {
+            title: "Not found",
+            ..Default::default()
+        },
         html! {
             h1 { "Not found" }
             p { "There is nothing here, or it is not yours to see." }
@@ -109,26 +112,54 @@ pub fn not_found_page() -> Response {
 pub fn error_page(error: AppError) -> Response {
     let (status, title, message) = match error {
         AppError::NotFound => return not_found_page(),
-        AppError::Forbidden => (StatusCode::FORBIDDEN, "Not allowed", "Your role does not allow this. Ask an owner or admin of the organization.".to_owned()),
-        AppError::Unauthenticated(m) => (StatusCode::UNAUTHORIZED, "Sign-in required", m.to_owned()),
-        AppError::Invalid(errors) => (StatusCode::UNPROCESSABLE_ENTITY, "Invalid input", errors.to_string()),
+        AppError::Forbidden => (
+            StatusCode::FORBIDDEN,
+            "Not allowed",
+            "Your role does not allow this. Ask an owner or admin of the organization.".to_owned(),
+        ),
+        AppError::Unauthenticated(m) => {
+            (StatusCode::UNAUTHORIZED, "Sign-in required", m.to_owned())
+        }
+        AppError::Invalid(errors) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Invalid input",
+            errors.to_string(),
+        ),
         AppError::Conflict { message, .. } => (StatusCode::CONFLICT, "Conflict", message),
         AppError::Rule(message) => (StatusCode::CONFLICT, "Not possible", message),
-        AppError::Throttled { retry_after_secs } => (StatusCode::TOO_MANY_REQUESTS, "Too many attempts", format!("Try again in {retry_after_secs} seconds.")),
+        AppError::Throttled { retry_after_secs } => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many attempts",
+            format!("Try again in {retry_after_secs} seconds."),
+        ),
         AppError::Internal(detail) => {
             tracing::error!(error = %detail, "internal error");
-            (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "The error was logged. Please try again.".to_owned())
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "The error was logged. Please try again.".to_owned(),
+            )
         }
     };
     let body = page(
-        Shell { title, ..Default::default() },
+        Shell {
+            title,
+            ..Default::default()
+        },
         html! { h1 { (title) } p { (message) } p { a href="/" { "Go to the start page" } } },
     );
     (status, body).into_response()
 }
 
 /// A labelled input with its error, if any.
-pub fn field(label: &str, name: &str, kind: &str, value: &str, error: Option<&str>, autocomplete: &str) -> Markup {
+pub fn field(
+    label: &str,
+    name: &str,
+    kind: &str,
+    value: &str,
+    error: Option<&str>,
+    autocomplete: &str,
+) -> Markup {
     let id = format!("f-{name}");
     let error_id = format!("{id}-error");
     html! {

@@ -32,7 +32,10 @@ pub struct WebRoutes {
 
 impl WebRoutes {
     fn new() -> Self {
-        WebRoutes { router: Router::new(), table: Vec::new() }
+        WebRoutes {
+            router: Router::new(),
+            table: Vec::new(),
+        }
     }
 
     fn get<H: Handler<T, AppState>, T: 'static>(mut self, path: &'static str, handler: H) -> Self {
@@ -81,14 +84,22 @@ pub struct Flash(pub Option<String>);
 impl<S: Send + Sync> FromRequestParts<S> for Csrf {
     type Rejection = std::convert::Infallible;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(parts.extensions.get::<Csrf>().cloned().unwrap_or(Csrf(String::new())))
+        Ok(parts
+            .extensions
+            .get::<Csrf>()
+            .cloned()
+            .unwrap_or(Csrf(String::new())))
     }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Flash {
     type Rejection = std::convert::Infallible;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(parts.extensions.get::<Flash>().cloned().unwrap_or(Flash(None)))
+        Ok(parts
+            .extensions
+            .get::<Flash>()
+            .cloned()
+            .unwrap_or(Flash(None)))
     }
 }
 
@@ -96,7 +107,10 @@ const FLASH_COOKIE: &str = "comark_flash";
 const MAX_FORM_BYTES: usize = 64 * 1024;
 
 fn secure_cookies(request: &Request) -> bool {
-    request.extensions().get::<SecureCookies>().is_none_or(|s| s.0)
+    request
+        .extensions()
+        .get::<SecureCookies>()
+        .is_none_or(|s| s.0)
 }
 
 /// Whether cookies are marked secure, put into requests by the top-level router.
@@ -109,8 +123,12 @@ pub struct SecureCookies(pub bool);
 async fn guard(request: Request, next: Next) -> Response {
     let secure = secure_cookies(&request);
     let (mut parts, body) = request.into_parts();
-    let existing = cookie(&parts, csrf_cookie_name(secure)).filter(|t| t.len() >= 32).map(str::to_owned);
-    let token = existing.clone().unwrap_or_else(comark_app::secrets::new_token_plain);
+    let existing = cookie(&parts, csrf_cookie_name(secure))
+        .filter(|t| t.len() >= 32)
+        .map(str::to_owned);
+    let token = existing
+        .clone()
+        .unwrap_or_else(comark_app::secrets::new_token_plain);
     let flash = cookie(&parts, FLASH_COOKIE).map(decode_flash);
     let request = if parts.method == Method::GET || parts.method == Method::HEAD {
         Request::from_parts(parts, body)
@@ -140,7 +158,10 @@ async fn guard(request: Request, next: Next) -> Response {
     let headers = response.headers_mut();
     if existing.is_none() {
         let attributes = if secure { "; Secure" } else { "" };
-        let value = format!("{}={token}; Path=/; HttpOnly; SameSite=Strict{attributes}", csrf_cookie_name(secure));
+        let value = format!(
+            "{}={token}; Path=/; HttpOnly; SameSite=Strict{attributes}",
+            csrf_cookie_name(secure)
+        );
         if let Ok(value) = HeaderValue::from_str(&value) {
             headers.append(header::SET_COOKIE, value);
         }
@@ -151,7 +172,8 @@ async fn guard(request: Request, next: Next) -> Response {
         .is_some_and(|v| v.starts_with("text/html"));
     if flash.is_some() && method == Method::GET && is_page {
         let attributes = if secure { "; Secure" } else { "" };
-        let value = format!("{FLASH_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{attributes}");
+        let value =
+            format!("{FLASH_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{attributes}");
         if let Ok(value) = HeaderValue::from_str(&value) {
             headers.append(header::SET_COOKIE, value);
         }
@@ -161,7 +183,10 @@ async fn guard(request: Request, next: Next) -> Response {
 
 fn csrf_failure() -> Response {
     let body = layout::page(
-        layout::Shell { title: "Form expired", ..Default::default() },
+        layout::Shell {
+            title: "Form expired",
+            ..Default::default()
+        },
         maud::html! {
             h1 { "This form has expired" }
             p { "For your safety the form was not sent. Go back, reload the page and try again." }
@@ -190,7 +215,10 @@ fn decode_flash(raw: &str) -> String {
 pub fn redirect_with_flash(to: &str, message: &str, secure: bool) -> Response {
     let mut response = Redirect::to(to).into_response();
     let attributes = if secure { "; Secure" } else { "" };
-    let value = format!("{FLASH_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax{attributes}", crate::auth::url_encode(message));
+    let value = format!(
+        "{FLASH_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax{attributes}",
+        crate::auth::url_encode(message)
+    );
     if let Ok(value) = HeaderValue::from_str(&value) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
@@ -213,14 +241,32 @@ mod assets {
     const CACHE: &str = "public, max-age=3600";
 
     pub async fn css() -> impl IntoResponse {
-        ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, CACHE)], include_str!("../../assets/app.css"))
+        (
+            [
+                (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+                (header::CACHE_CONTROL, CACHE),
+            ],
+            include_str!("../../assets/app.css"),
+        )
     }
 
     pub async fn js() -> impl IntoResponse {
-        ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, CACHE)], include_str!("../../assets/app.js"))
+        (
+            [
+                (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+                (header::CACHE_CONTROL, CACHE),
+            ],
+            include_str!("../../assets/app.js"),
+        )
     }
 
     pub async fn htmx() -> impl IntoResponse {
-        ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, CACHE)], include_str!("../../assets/htmx-2.0.4.min.js"))
+        (
+            [
+                (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+                (header::CACHE_CONTROL, CACHE),
+            ],
+            include_str!("../../assets/htmx-2.0.4.min.js"),
+        )
     }
 }

@@ -24,14 +24,23 @@ pub(super) fn routes(routes: WebRoutes) -> WebRoutes {
         .post("/o/{org}/members/{user_id}/role", change_role)
         .post("/o/{org}/members/{user_id}/remove", remove_member)
         .post("/o/{org}/invitations", invite)
-        .post("/o/{org}/invitations/{invitation_id}/revoke", revoke_invitation)
+        .post(
+            "/o/{org}/invitations/{invitation_id}/revoke",
+            revoke_invitation,
+        )
         .get("/invitations/{token}", invitation_page)
         .post("/invitations/{token}/accept", accept_invitation)
         .get("/o/{org}/partners", partners_page)
         .post("/o/{org}/partners", request_connection)
         .post("/o/{org}/partners/link", create_link)
-        .post("/o/{org}/partners/{connection_id}/accept", accept_connection)
-        .post("/o/{org}/partners/{connection_id}/decline", decline_connection)
+        .post(
+            "/o/{org}/partners/{connection_id}/accept",
+            accept_connection,
+        )
+        .post(
+            "/o/{org}/partners/{connection_id}/decline",
+            decline_connection,
+        )
         .post("/o/{org}/partners/{connection_id}/end", end_connection)
         .get("/connect/{token}", connect_page)
         .post("/connect/{token}", connect)
@@ -46,7 +55,13 @@ pub(super) fn routes(routes: WebRoutes) -> WebRoutes {
         .get("/o/{org}/insights", coming_soon)
 }
 
-fn shell<'a>(org: &'a WebOrg, title: &'a str, area: &'a str, csrf: &'a str, flash: Option<&'a str>) -> Shell<'a> {
+fn shell<'a>(
+    org: &'a WebOrg,
+    title: &'a str,
+    area: &'a str,
+    csrf: &'a str,
+    flash: Option<&'a str>,
+) -> Shell<'a> {
     Shell {
         title,
         user_name: Some(&org.user.current.user.name),
@@ -72,9 +87,21 @@ struct NewOrgForm {
     handle: String,
 }
 
-fn new_org_form(user: &WebUser, csrf: &str, flash: Option<&str>, form: &NewOrgForm, error: &Option<AppError>) -> Markup {
+fn new_org_form(
+    user: &WebUser,
+    csrf: &str,
+    flash: Option<&str>,
+    form: &NewOrgForm,
+    error: &Option<AppError>,
+) -> Markup {
     page(
-        Shell { title: "Create an organization", user_name: Some(&user.current.user.name), csrf, flash, ..Default::default() },
+        Shell {
+            title: "Create an organization",
+            user_name: Some(&user.current.user.name),
+            csrf,
+            flash,
+            ..Default::default()
+        },
         html! {
             h1 { "Create an organization" }
             p { "An organization is your company in comark. You will be its owner and can invite colleagues next." }
@@ -90,13 +117,34 @@ fn new_org_form(user: &WebUser, csrf: &str, flash: Option<&str>, form: &NewOrgFo
 }
 
 async fn new_org_page(user: WebUser, Csrf(csrf): Csrf, Flash(flash): Flash) -> Markup {
-    new_org_form(&user, &csrf, flash.as_deref(), &NewOrgForm::default(), &None)
+    new_org_form(
+        &user,
+        &csrf,
+        flash.as_deref(),
+        &NewOrgForm::default(),
+        &None,
+    )
 }
 
-async fn create_org(State(state): State<AppState>, user: WebUser, Csrf(csrf): Csrf, Form(form): Form<NewOrgForm>) -> Response {
-    let input = orgs::NewOrganization { name: form.name.clone(), handle: Some(form.handle.clone()) };
+async fn create_org(
+    State(state): State<AppState>,
+    user: WebUser,
+    Csrf(csrf): Csrf,
+    Form(form): Form<NewOrgForm>,
+) -> Response {
+    let input = orgs::NewOrganization {
+        name: form.name.clone(),
+        handle: Some(form.handle.clone()),
+    };
     match orgs::create_organization(&state.app, &user.current, input, &user.actor()).await {
-        Ok(org) => redirect_with_flash(&format!("/o/{}", org.handle), &format!("{} is ready. Invite your colleagues and connect with partners.", org.name), secure(&state)),
+        Ok(org) => redirect_with_flash(
+            &format!("/o/{}", org.handle),
+            &format!(
+                "{} is ready. Invite your colleagues and connect with partners.",
+                org.name
+            ),
+            secure(&state),
+        ),
         Err(error) => {
             let error = Some(error);
             form_response(&error, new_org_form(&user, &csrf, None, &form, &error))
@@ -104,13 +152,27 @@ async fn create_org(State(state): State<AppState>, user: WebUser, Csrf(csrf): Cs
     }
 }
 
-async fn overview(State(state): State<AppState>, org: WebOrg, Csrf(csrf): Csrf, Flash(flash): Flash) -> Response {
-    let (members, connections) = match (orgs::members(&state.app, &org.scope).await, connections::list(&state.app, &org.scope).await) {
+async fn overview(
+    State(state): State<AppState>,
+    org: WebOrg,
+    Csrf(csrf): Csrf,
+    Flash(flash): Flash,
+) -> Response {
+    let (members, connections) = match (
+        orgs::members(&state.app, &org.scope).await,
+        connections::list(&state.app, &org.scope).await,
+    ) {
         (Ok(m), Ok(c)) => (m, c),
         (Err(e), _) | (_, Err(e)) => return error_page(e),
     };
-    let partners = connections.iter().filter(|c| c.status == ConnectionStatus::Accepted).count();
-    let waiting = connections.iter().filter(|c| c.status == ConnectionStatus::Pending && !c.outgoing).count();
+    let partners = connections
+        .iter()
+        .filter(|c| c.status == ConnectionStatus::Accepted)
+        .count();
+    let waiting = connections
+        .iter()
+        .filter(|c| c.status == ConnectionStatus::Pending && !c.outgoing)
+        .count();
     let base = base(&org);
     page(
         shell(&org, &org.scope.org().name, "", &csrf, flash.as_deref()),
@@ -133,11 +195,23 @@ async fn overview(State(state): State<AppState>, org: WebOrg, Csrf(csrf): Csrf, 
     .into_response()
 }
 
-async fn members_page(State(state): State<AppState>, org: WebOrg, Csrf(csrf): Csrf, Flash(flash): Flash) -> Response {
+async fn members_page(
+    State(state): State<AppState>,
+    org: WebOrg,
+    Csrf(csrf): Csrf,
+    Flash(flash): Flash,
+) -> Response {
     render_members(&state, &org, &csrf, flash.as_deref(), None, None).await
 }
 
-async fn render_members(state: &AppState, org: &WebOrg, csrf: &str, flash: Option<&str>, error: Option<AppError>, new_link: Option<String>) -> Response {
+async fn render_members(
+    state: &AppState,
+    org: &WebOrg,
+    csrf: &str,
+    flash: Option<&str>,
+    error: Option<AppError>,
+    new_link: Option<String>,
+) -> Response {
     let members = match orgs::members(&state.app, &org.scope).await {
         Ok(members) => members,
         Err(error) => return error_page(error),
@@ -246,23 +320,48 @@ struct RoleForm {
     role: String,
 }
 
-async fn change_role(State(state): State<AppState>, org: WebOrg, Csrf(csrf): Csrf, Path((_, user_id)): Path<(String, String)>, Form(form): Form<RoleForm>) -> Response {
+async fn change_role(
+    State(state): State<AppState>,
+    org: WebOrg,
+    Csrf(csrf): Csrf,
+    Path((_, user_id)): Path<(String, String)>,
+    Form(form): Form<RoleForm>,
+) -> Response {
     let (Ok(user_id), Ok(role)) = (user_id.parse(), form.role.parse::<Role>()) else {
         return not_found_page();
     };
     match orgs::change_role(&state.app, &org.scope, user_id, role, &org.actor()).await {
-        Ok(member) => redirect_with_flash(&format!("{}/members", base(&org)), &format!("{} is now {}.", member.name, role.label()), secure(&state)),
+        Ok(member) => redirect_with_flash(
+            &format!("{}/members", base(&org)),
+            &format!("{} is now {}.", member.name, role.label()),
+            secure(&state),
+        ),
         Err(AppError::NotFound) => not_found_page(),
         Err(error) => render_members(&state, &org, &csrf, None, Some(error), None).await,
     }
 }
 
-async fn remove_member(State(state): State<AppState>, org: WebOrg, Csrf(csrf): Csrf, Path((_, user_id)): Path<(String, String)>) -> Response {
-    let Ok(user_id) = user_id.parse() else { return not_found_page() };
+async fn remove_member(
+    State(state): State<AppState>,
+    org: WebOrg,
+    Csrf(csrf): Csrf,
+    Path((_, user_id)): Path<(String, String)>,
+) -> Response {
+    let Ok(user_id) = user_id.parse() else {
+        return not_found_page();
+    };
     let leaving = org.user.current.user.id == user_id;
     match orgs::remove_member(&state.app, &org.scope, user_id, &org.actor()).await {
-        Ok(()) if leaving => redirect_with_flash("/", &format!("You left {}.", org.scope.org().name), secure(&state)),
-        Ok(()) => redirect_with_flash(&format!("{}/members", base(&org)), "The member was removed.", secure(&state)),
+        Ok(()) if leaving => redirect_with_flash(
+            "/",
+            &format!("You left {}.", org.scope.org().name),
+            secure(&state),
+        ),
+        Ok(()) => redirect_with_flash(
+            &format!("{}/members", base(&org)),
+            "The member was removed.",
+            secure(&state),
+        ),
         Err(AppError::NotFound) => not_found_page(),
         Err(error) => render_members(&state, &org, &csrf, None, Some(error), None).await,
     }
@@ -275,31 +374,59 @@ struct InviteForm {
     role: String,
 }
 
-async fn invite(State(state): State<AppState>, org: WebOrg, Csrf(csrf): Csrf, Form(form): Form<InviteForm>) -> Response {
-    let input = orgs::NewInvitation { email: Some(form.email), role: form.role };
+async fn invite(
+    State(state): State<AppState>,
+    org: WebOrg,
+    Csrf(csrf): Csrf,
+    Form(form): Form<InviteForm>,
+) -> Response {
+    let input = orgs::NewInvitation {
+        email: Some(form.email),
+        role: form.role,
+    };
     match orgs::invite(&state.app, &org.scope, input, &org.actor()).await {
-        Ok(created) if created.emailed => {
-            redirect_with_flash(&format!("{}/members", base(&org)), "The invitation is on its way by e-mail.", secure(&state))
-        }
+        Ok(created) if created.emailed => redirect_with_flash(
+            &format!("{}/members", base(&org)),
+            "The invitation is on its way by e-mail.",
+            secure(&state),
+        ),
         Ok(created) => render_members(&state, &org, &csrf, None, None, Some(created.link)).await,
         Err(error) => render_members(&state, &org, &csrf, None, Some(error), None).await,
     }
 }
 
-async fn revoke_invitation(State(state): State<AppState>, org: WebOrg, Path((_, id)): Path<(String, String)>) -> Response {
-    let Ok(id) = id.parse() else { return not_found_page() };
+async fn revoke_invitation(
+    State(state): State<AppState>,
+    org: WebOrg,
+    Path((_, id)): Path<(String, String)>,
+) -> Response {
+    let Ok(id) = id.parse() else {
+        return not_found_page();
+    };
     match orgs::revoke_invitation(&state.app, &org.scope, id, &org.actor()).await {
-        Ok(()) => redirect_with_flash(&format!("{}/members", base(&org)), "The invitation was withdrawn.", secure(&state)),
+        Ok(()) => redirect_with_flash(
+            &format!("{}/members", base(&org)),
+            "The invitation was withdrawn.",
+            secure(&state),
+        ),
         Err(error) => error_page(error),
     }
 }
 
-async fn invitation_page(State(state): State<AppState>, parts: axum::http::request::Parts, Csrf(csrf): Csrf, Path(token): Path<String>) -> Response {
+async fn invitation_page(
+    State(state): State<AppState>,
+    parts: axum::http::request::Parts,
+    Csrf(csrf): Csrf,
+    Path(token): Path<String>,
+) -> Response {
     let (invitation, invited_org) = match orgs::invitation_preview(&state.app, &token).await {
         Ok(found) => found,
         Err(error) => return error_page(error),
     };
-    let current = crate::auth::optional_web_user(&parts, &state).await.ok().flatten();
+    let current = crate::auth::optional_web_user(&parts, &state)
+        .await
+        .ok()
+        .flatten();
     let next = format!("/invitations/{token}");
     page(
         Shell { title: "Invitation", user_name: current.as_ref().map(|c| c.user.name.as_str()), csrf: &csrf, ..Default::default() },
@@ -326,27 +453,56 @@ async fn invitation_page(State(state): State<AppState>, parts: axum::http::reque
     .into_response()
 }
 
-async fn accept_invitation(State(state): State<AppState>, user: WebUser, Path(token): Path<String>) -> Response {
+async fn accept_invitation(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(token): Path<String>,
+) -> Response {
     match orgs::accept_invitation(&state.app, &user.current, &token, &user.actor()).await {
-        Ok(org) => redirect_with_flash(&format!("/o/{}", org.handle), &format!("Welcome to {}!", org.name), secure(&state)),
+        Ok(org) => redirect_with_flash(
+            &format!("/o/{}", org.handle),
+            &format!("Welcome to {}!", org.name),
+            secure(&state),
+        ),
         Err(error) => error_page(error),
     }
 }
 
-async fn partners_page(State(state): State<AppState>, org: WebOrg, Csrf(csrf): Csrf, Flash(flash): Flash) -> Response {
+async fn partners_page(
+    State(state): State<AppState>,
+    org: WebOrg,
+    Csrf(csrf): Csrf,
+    Flash(flash): Flash,
+) -> Response {
     render_partners(&state, &org, &csrf, flash.as_deref(), None, None).await
 }
 
-async fn render_partners(state: &AppState, org: &WebOrg, csrf: &str, flash: Option<&str>, error: Option<AppError>, new_link: Option<String>) -> Response {
+async fn render_partners(
+    state: &AppState,
+    org: &WebOrg,
+    csrf: &str,
+    flash: Option<&str>,
+    error: Option<AppError>,
+    new_link: Option<String>,
+) -> Response {
     let list = match connections::list(&state.app, &org.scope).await {
         Ok(list) => list,
         Err(error) => return error_page(error),
     };
     let manage = org.scope.can(Action::ManageConnections);
     let base = base(org);
-    let incoming: Vec<_> = list.iter().filter(|c| c.status == ConnectionStatus::Pending && !c.outgoing).collect();
-    let outgoing: Vec<_> = list.iter().filter(|c| c.status == ConnectionStatus::Pending && c.outgoing).collect();
-    let partners: Vec<_> = list.iter().filter(|c| c.status == ConnectionStatus::Accepted).collect();
+    let incoming: Vec<_> = list
+        .iter()
+        .filter(|c| c.status == ConnectionStatus::Pending && !c.outgoing)
+        .collect();
+    let outgoing: Vec<_> = list
+        .iter()
+        .filter(|c| c.status == ConnectionStatus::Pending && c.outgoing)
+        .collect();
+    let partners: Vec<_> = list
+        .iter()
+        .filter(|c| c.status == ConnectionStatus::Accepted)
+        .collect();
     let closed: Vec<_> = list.iter().filter(|c| !c.status.is_open()).collect();
     let error_ref = &error;
     let action = |c: &comark_store::Connection, verb: &str, label: &str| {
@@ -437,9 +593,26 @@ struct ConnectionForm {
     message: String,
 }
 
-async fn request_connection(State(state): State<AppState>, org: WebOrg, Csrf(csrf): Csrf, Form(form): Form<ConnectionForm>) -> Response {
-    match connections::request(&state.app, &org.scope, &form.handle, Some(&form.message), &org.actor()).await {
-        Ok(c) => redirect_with_flash(&format!("{}/partners", base(&org)), &format!("Request sent to {}.", c.partner_name), secure(&state)),
+async fn request_connection(
+    State(state): State<AppState>,
+    org: WebOrg,
+    Csrf(csrf): Csrf,
+    Form(form): Form<ConnectionForm>,
+) -> Response {
+    match connections::request(
+        &state.app,
+        &org.scope,
+        &form.handle,
+        Some(&form.message),
+        &org.actor(),
+    )
+    .await
+    {
+        Ok(c) => redirect_with_flash(
+            &format!("{}/partners", base(&org)),
+            &format!("Request sent to {}.", c.partner_name),
+            secure(&state),
+        ),
         Err(error) => render_partners(&state, &org, &csrf, None, Some(error), None).await,
     }
 }
@@ -451,35 +624,72 @@ async fn create_link(State(state): State<AppState>, org: WebOrg, Csrf(csrf): Csr
     }
 }
 
-async fn change_connection(state: AppState, org: WebOrg, csrf: String, id: String, change: ConnectionTransition) -> Response {
-    let Ok(id) = id.parse() else { return not_found_page() };
+async fn change_connection(
+    state: AppState,
+    org: WebOrg,
+    csrf: String,
+    id: String,
+    change: ConnectionTransition,
+) -> Response {
+    let Ok(id) = id.parse() else {
+        return not_found_page();
+    };
     match connections::transition(&state.app, &org.scope, id, change, &org.actor()).await {
         Ok(c) => {
             let message = match c.status {
-                ConnectionStatus::Accepted => format!("You are now connected with {}.", c.partner_name),
+                ConnectionStatus::Accepted => {
+                    format!("You are now connected with {}.", c.partner_name)
+                }
                 ConnectionStatus::Declined => format!("You declined {}'s request.", c.partner_name),
-                _ => format!("The connection with {} has ended; nothing is shared any more.", c.partner_name),
+                _ => format!(
+                    "The connection with {} has ended; nothing is shared any more.",
+                    c.partner_name
+                ),
             };
-            redirect_with_flash(&format!("{}/partners", base(&org)), &message, secure(&state))
+            redirect_with_flash(
+                &format!("{}/partners", base(&org)),
+                &message,
+                secure(&state),
+            )
         }
         Err(AppError::NotFound) => not_found_page(),
         Err(error) => render_partners(&state, &org, &csrf, None, Some(error), None).await,
     }
 }
 
-async fn accept_connection(State(state): State<AppState>, org: WebOrg, Csrf(csrf): Csrf, Path((_, id)): Path<(String, String)>) -> Response {
+async fn accept_connection(
+    State(state): State<AppState>,
+    org: WebOrg,
+    Csrf(csrf): Csrf,
+    Path((_, id)): Path<(String, String)>,
+) -> Response {
     change_connection(state, org, csrf, id, ConnectionTransition::Accept).await
 }
 
-async fn decline_connection(State(state): State<AppState>, org: WebOrg, Csrf(csrf): Csrf, Path((_, id)): Path<(String, String)>) -> Response {
+async fn decline_connection(
+    State(state): State<AppState>,
+    org: WebOrg,
+    Csrf(csrf): Csrf,
+    Path((_, id)): Path<(String, String)>,
+) -> Response {
     change_connection(state, org, csrf, id, ConnectionTransition::Decline).await
 }
 
-async fn end_connection(State(state): State<AppState>, org: WebOrg, Csrf(csrf): Csrf, Path((_, id)): Path<(String, String)>) -> Response {
+async fn end_connection(
+    State(state): State<AppState>,
+    org: WebOrg,
+    Csrf(csrf): Csrf,
+    Path((_, id)): Path<(String, String)>,
+) -> Response {
     change_connection(state, org, csrf, id, ConnectionTransition::End).await
 }
 
-async fn connect_page(State(state): State<AppState>, user: WebUser, Csrf(csrf): Csrf, Path(token): Path<String>) -> Response {
+async fn connect_page(
+    State(state): State<AppState>,
+    user: WebUser,
+    Csrf(csrf): Csrf,
+    Path(token): Path<String>,
+) -> Response {
     let partner = match connections::link_owner(&state.app, &token).await {
         Ok(partner) => partner,
         Err(error) => return error_page(error),
@@ -488,7 +698,10 @@ async fn connect_page(State(state): State<AppState>, user: WebUser, Csrf(csrf): 
         Ok(orgs) => orgs,
         Err(error) => return error_page(error.into()),
     };
-    let eligible: Vec<_> = mine.iter().filter(|o| o.role.can(Action::ManageConnections) && o.org.id != partner.id).collect();
+    let eligible: Vec<_> = mine
+        .iter()
+        .filter(|o| o.role.can(Action::ManageConnections) && o.org.id != partner.id)
+        .collect();
     page(
         Shell { title: "Connect as partners", user_name: Some(&user.current.user.name), csrf: &csrf, ..Default::default() },
         html! {
@@ -516,14 +729,28 @@ struct ConnectForm {
     org: String,
 }
 
-async fn connect(State(state): State<AppState>, user: WebUser, Path(token): Path<String>, Form(form): Form<ConnectForm>) -> Response {
-    let scope = match state.app.store.member_scope(user.current.user.id, &form.org).await {
+async fn connect(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(token): Path<String>,
+    Form(form): Form<ConnectForm>,
+) -> Response {
+    let scope = match state
+        .app
+        .store
+        .member_scope(user.current.user.id, &form.org)
+        .await
+    {
         Ok(Some(scope)) => scope,
         Ok(None) => return not_found_page(),
         Err(error) => return error_page(error.into()),
     };
     match connections::accept_link(&state.app, &scope, &token, &user.actor()).await {
-        Ok(c) => redirect_with_flash(&format!("/o/{}/partners", scope.org().handle), &format!("You are now connected with {}.", c.partner_name), secure(&state)),
+        Ok(c) => redirect_with_flash(
+            &format!("/o/{}/partners", scope.org().handle),
+            &format!("You are now connected with {}.", c.partner_name),
+            secure(&state),
+        ),
         Err(error) => error_page(error),
     }
 }
@@ -534,7 +761,13 @@ struct SettingsForm {
     name: String,
 }
 
-fn settings_markup(org: &WebOrg, csrf: &str, flash: Option<&str>, name: &str, error: &Option<AppError>) -> Markup {
+fn settings_markup(
+    org: &WebOrg,
+    csrf: &str,
+    flash: Option<&str>,
+    name: &str,
+    error: &Option<AppError>,
+) -> Markup {
     let base = base(org);
     page(
         shell(org, "Settings", "settings", csrf, flash),
@@ -559,13 +792,25 @@ async fn settings_page(org: WebOrg, Csrf(csrf): Csrf, Flash(flash): Flash) -> Re
     settings_markup(&org, &csrf, flash.as_deref(), &org.scope.org().name, &None).into_response()
 }
 
-async fn save_settings(State(state): State<AppState>, org: WebOrg, Csrf(csrf): Csrf, Form(form): Form<SettingsForm>) -> Response {
+async fn save_settings(
+    State(state): State<AppState>,
+    org: WebOrg,
+    Csrf(csrf): Csrf,
+    Form(form): Form<SettingsForm>,
+) -> Response {
     match orgs::rename(&state.app, &org.scope, &form.name, &org.actor()).await {
-        Ok(()) => redirect_with_flash(&format!("{}/settings", base(&org)), "Saved.", secure(&state)),
+        Ok(()) => redirect_with_flash(
+            &format!("{}/settings", base(&org)),
+            "Saved.",
+            secure(&state),
+        ),
         Err(AppError::Forbidden) => error_page(AppError::Forbidden),
         Err(error) => {
             let error = Some(error);
-            form_response(&error, settings_markup(&org, &csrf, None, &form.name, &error))
+            form_response(
+                &error,
+                settings_markup(&org, &csrf, None, &form.name, &error),
+            )
         }
     }
 }
@@ -575,14 +820,32 @@ struct AuditQuery {
     cursor: Option<String>,
 }
 
-async fn audit_page(State(state): State<AppState>, org: WebOrg, Csrf(csrf): Csrf, Query(query): Query<AuditQuery>) -> Response {
-    let cursor = query.cursor.as_deref().and_then(|raw| Cursor::decode(raw).ok());
+async fn audit_page(
+    State(state): State<AppState>,
+    org: WebOrg,
+    Csrf(csrf): Csrf,
+    Query(query): Query<AuditQuery>,
+) -> Response {
+    let cursor = query
+        .cursor
+        .as_deref()
+        .and_then(|raw| Cursor::decode(raw).ok());
     let events = match orgs::audit_events(&state.app, &org.scope, cursor, 50).await {
         Ok(events) => events,
         Err(error) => return error_page(error),
     };
     let base = base(&org);
-    let next = (events.len() == 50).then(|| events.last().map(|e| Cursor { created_at: e.occurred_at, id: e.id.0 }.encode())).flatten();
+    let next = (events.len() == 50)
+        .then(|| {
+            events.last().map(|e| {
+                Cursor {
+                    created_at: e.occurred_at,
+                    id: e.id.0,
+                }
+                .encode()
+            })
+        })
+        .flatten();
     page(
         shell(&org, "Audit log", "audit", &csrf, None),
         html! {
@@ -609,8 +872,18 @@ async fn audit_page(State(state): State<AppState>, org: WebOrg, Csrf(csrf): Csrf
 async fn audit_csv(State(state): State<AppState>, org: WebOrg) -> Response {
     match orgs::audit_csv(&state.app, &org.scope).await {
         Ok(csv) => {
-            let filename = format!("attachment; filename=\"{}-audit.csv\"", org.scope.org().handle);
-            ([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, filename)], csv).into_response()
+            let filename = format!(
+                "attachment; filename=\"{}-audit.csv\"",
+                org.scope.org().handle
+            );
+            (
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                    (header::CONTENT_DISPOSITION, filename),
+                ],
+                csv,
+            )
+                .into_response()
         }
         Err(error) => error_page(error),
     }
@@ -618,7 +891,10 @@ async fn audit_csv(State(state): State<AppState>, org: WebOrg) -> Response {
 
 async fn coming_soon(org: WebOrg, Csrf(csrf): Csrf, uri: axum::http::Uri) -> Response {
     let area = uri.path().rsplit('/').next().unwrap_or_default().to_owned();
-    let Some((_, label, _)) = super::layout::AREAS.iter().find(|(segment, _, _)| *segment == area) else {
+    let Some((_, label, _)) = super::layout::AREAS
+        .iter()
+        .find(|(segment, _, _)| *segment == area)
+    else {
         return Redirect::to(&base(&org)).into_response();
     };
     page(

@@ -32,7 +32,11 @@ pub(super) fn routes(routes: WebRoutes) -> WebRoutes {
 /// Field errors by name, for re-rendering a form.
 pub(super) fn error_for<'a>(error: &'a Option<AppError>, name: &str) -> Option<&'a str> {
     match error {
-        Some(AppError::Invalid(errors)) => errors.0.iter().find(|e| e.field == name).map(|e| e.message.as_str()),
+        Some(AppError::Invalid(errors)) => errors
+            .0
+            .iter()
+            .find(|e| e.field == name)
+            .map(|e| e.message.as_str()),
         _ => None,
     }
 }
@@ -42,9 +46,10 @@ pub(super) fn general_error(error: &Option<AppError>) -> Option<String> {
     match error {
         None | Some(AppError::Invalid(_)) => None,
         Some(AppError::Unauthenticated(m)) => Some(capitalize(m)),
-        Some(AppError::Throttled { retry_after_secs }) => {
-            Some(format!("Too many attempts. Try again in {} minutes.", (retry_after_secs + 59) / 60))
-        }
+        Some(AppError::Throttled { retry_after_secs }) => Some(format!(
+            "Too many attempts. Try again in {} minutes.",
+            (retry_after_secs + 59) / 60
+        )),
         Some(AppError::Rule(m)) => Some(capitalize(m)),
         Some(AppError::Conflict { message, .. }) => Some(capitalize(message)),
         Some(AppError::Forbidden) => Some("Your role does not allow this.".into()),
@@ -54,7 +59,10 @@ pub(super) fn general_error(error: &Option<AppError>) -> Option<String> {
 
 fn capitalize(s: &str) -> String {
     let mut chars = s.chars();
-    chars.next().map(|c| c.to_uppercase().collect::<String>() + chars.as_str()).unwrap_or_default()
+    chars
+        .next()
+        .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
+        .unwrap_or_default()
 }
 
 fn status_for(error: &Option<AppError>) -> StatusCode {
@@ -95,20 +103,32 @@ fn session_cookie(state: &AppState, token: &str) -> HeaderValue {
 fn clear_session_cookie(state: &AppState) -> HeaderValue {
     let secure = state.settings.secure_cookies;
     let attributes = if secure { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!("{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{attributes}", session_cookie_name(secure)))
-        .unwrap_or(HeaderValue::from_static(""))
+    HeaderValue::from_str(&format!(
+        "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{attributes}",
+        session_cookie_name(secure)
+    ))
+    .unwrap_or(HeaderValue::from_static(""))
 }
 
 /// Only same-site paths may be a `next` target, so sign-in cannot redirect elsewhere.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(next) if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") => next.to_owned(),
+        Some(next)
+            if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") =>
+        {
+            next.to_owned()
+        }
         _ => "/".to_owned(),
     }
 }
 
 /// The start page: the organizations of a signed-in person, or a welcome.
-pub(super) async fn home(State(state): State<AppState>, parts: axum::http::request::Parts, Csrf(csrf): Csrf, Flash(flash): Flash) -> Response {
+pub(super) async fn home(
+    State(state): State<AppState>,
+    parts: axum::http::request::Parts,
+    Csrf(csrf): Csrf,
+    Flash(flash): Flash,
+) -> Response {
     let current = match optional_web_user(&parts, &state).await {
         Ok(current) => current,
         Err(error) => return error_page(error),
@@ -162,7 +182,11 @@ pub(super) struct SignUpForm {
 
 fn sign_up_form(csrf: &str, form: &SignUpForm, error: &Option<AppError>) -> Markup {
     page(
-        Shell { title: "Create your account", csrf, ..Default::default() },
+        Shell {
+            title: "Create your account",
+            csrf,
+            ..Default::default()
+        },
         html! {
             h1 { "Create your account" }
             (alert(general_error(error)))
@@ -182,12 +206,27 @@ async fn sign_up_page(Csrf(csrf): Csrf) -> Markup {
     sign_up_form(&csrf, &SignUpForm::default(), &None)
 }
 
-async fn sign_up(State(state): State<AppState>, ClientInfo(client): ClientInfo, Csrf(csrf): Csrf, Form(form): Form<SignUpForm>) -> Response {
-    let input = SignUp { name: form.name.clone(), email: form.email.clone(), password: form.password.clone() };
+async fn sign_up(
+    State(state): State<AppState>,
+    ClientInfo(client): ClientInfo,
+    Csrf(csrf): Csrf,
+    Form(form): Form<SignUpForm>,
+) -> Response {
+    let input = SignUp {
+        name: form.name.clone(),
+        email: form.email.clone(),
+        password: form.password.clone(),
+    };
     match auth::sign_up(&state.app, input, &client).await {
         Ok(signed_in) => {
-            let mut response = redirect_with_flash("/orgs/new", "Welcome to comark! Create your organization to get started.", state.settings.secure_cookies);
-            response.headers_mut().append(header::SET_COOKIE, session_cookie(&state, &signed_in.token));
+            let mut response = redirect_with_flash(
+                "/orgs/new",
+                "Welcome to comark! Create your organization to get started.",
+                state.settings.secure_cookies,
+            );
+            response
+                .headers_mut()
+                .append(header::SET_COOKIE, session_cookie(&state, &signed_in.token));
             response
         }
         Err(error) => {
@@ -210,9 +249,19 @@ pub(super) struct NextQuery {
     next: Option<String>,
 }
 
-fn sign_in_form(csrf: &str, flash: Option<&str>, form: &SignInForm, error: &Option<AppError>) -> Markup {
+fn sign_in_form(
+    csrf: &str,
+    flash: Option<&str>,
+    form: &SignInForm,
+    error: &Option<AppError>,
+) -> Markup {
     page(
-        Shell { title: "Sign in", csrf, flash, ..Default::default() },
+        Shell {
+            title: "Sign in",
+            csrf,
+            flash,
+            ..Default::default()
+        },
         html! {
             h1 { "Sign in" }
             (alert(general_error(error)))
@@ -228,22 +277,39 @@ fn sign_in_form(csrf: &str, flash: Option<&str>, form: &SignInForm, error: &Opti
     )
 }
 
-async fn sign_in_page(Csrf(csrf): Csrf, Flash(flash): Flash, Query(query): Query<NextQuery>) -> Markup {
-    let form = SignInForm { next: query.next, ..Default::default() };
+async fn sign_in_page(
+    Csrf(csrf): Csrf,
+    Flash(flash): Flash,
+    Query(query): Query<NextQuery>,
+) -> Markup {
+    let form = SignInForm {
+        next: query.next,
+        ..Default::default()
+    };
     sign_in_form(&csrf, flash.as_deref(), &form, &None)
 }
 
-async fn sign_in(State(state): State<AppState>, ClientInfo(client): ClientInfo, Csrf(csrf): Csrf, Form(form): Form<SignInForm>) -> Response {
+async fn sign_in(
+    State(state): State<AppState>,
+    ClientInfo(client): ClientInfo,
+    Csrf(csrf): Csrf,
+    Form(form): Form<SignInForm>,
+) -> Response {
     match auth::sign_in(&state.app, &form.email, &form.password, &client).await {
         Ok(signed_in) => {
             let next = safe_next(form.next.as_deref());
             let to = if signed_in.second_factor_pending {
-                format!("/sign-in/second-factor?next={}", crate::auth::url_encode(&next))
+                format!(
+                    "/sign-in/second-factor?next={}",
+                    crate::auth::url_encode(&next)
+                )
             } else {
                 next
             };
             let mut response = Redirect::to(&to).into_response();
-            response.headers_mut().append(header::SET_COOKIE, session_cookie(&state, &signed_in.token));
+            response
+                .headers_mut()
+                .append(header::SET_COOKIE, session_cookie(&state, &signed_in.token));
             response
         }
         Err(error) => {
@@ -262,7 +328,11 @@ pub(super) struct CodeForm {
 
 fn second_factor_form(csrf: &str, next: Option<&str>, error: &Option<AppError>) -> Markup {
     page(
-        Shell { title: "Second factor", csrf, ..Default::default() },
+        Shell {
+            title: "Second factor",
+            csrf,
+            ..Default::default()
+        },
         html! {
             h1 { "Enter your code" }
             p { "Open your authenticator app and enter the six-digit code for comark, or one of your recovery codes." }
@@ -277,14 +347,23 @@ fn second_factor_form(csrf: &str, next: Option<&str>, error: &Option<AppError>) 
     )
 }
 
-async fn pending_user(state: &AppState, parts: &axum::http::request::Parts) -> Option<auth::CurrentUser> {
+async fn pending_user(
+    state: &AppState,
+    parts: &axum::http::request::Parts,
+) -> Option<auth::CurrentUser> {
     optional_web_user(parts, state).await.ok().flatten()
 }
 
-async fn second_factor_page(State(state): State<AppState>, parts: axum::http::request::Parts, Csrf(csrf): Csrf) -> Response {
+async fn second_factor_page(
+    State(state): State<AppState>,
+    parts: axum::http::request::Parts,
+    Csrf(csrf): Csrf,
+) -> Response {
     match pending_user(&state, &parts).await {
         Some(current) if current.second_factor_pending => {
-            let next = Query::<NextQuery>::try_from_uri(&parts.uri).ok().and_then(|q| q.0.next);
+            let next = Query::<NextQuery>::try_from_uri(&parts.uri)
+                .ok()
+                .and_then(|q| q.0.next);
             second_factor_form(&csrf, next.as_deref(), &None).into_response()
         }
         Some(_) => Redirect::to("/").into_response(),
@@ -292,7 +371,13 @@ async fn second_factor_page(State(state): State<AppState>, parts: axum::http::re
     }
 }
 
-async fn second_factor(State(state): State<AppState>, parts: axum::http::request::Parts, ClientInfo(client): ClientInfo, Csrf(csrf): Csrf, body: axum::body::Bytes) -> Response {
+async fn second_factor(
+    State(state): State<AppState>,
+    parts: axum::http::request::Parts,
+    ClientInfo(client): ClientInfo,
+    Csrf(csrf): Csrf,
+    body: axum::body::Bytes,
+) -> Response {
     let form: CodeForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
     let Some(current) = pending_user(&state, &parts).await else {
         return Redirect::to("/sign-in").into_response();
@@ -304,7 +389,10 @@ async fn second_factor(State(state): State<AppState>, parts: axum::http::request
         Ok(()) => Redirect::to(&safe_next(form.next.as_deref())).into_response(),
         Err(error) => {
             let error = Some(error);
-            form_response(&error, second_factor_form(&csrf, form.next.as_deref(), &error))
+            form_response(
+                &error,
+                second_factor_form(&csrf, form.next.as_deref(), &error),
+            )
         }
     }
 }
@@ -315,8 +403,14 @@ async fn sign_out(State(state): State<AppState>, parts: axum::http::request::Par
             return error_page(error);
         }
     }
-    let mut response = redirect_with_flash("/sign-in", "You are signed out.", state.settings.secure_cookies);
-    response.headers_mut().append(header::SET_COOKIE, clear_session_cookie(&state));
+    let mut response = redirect_with_flash(
+        "/sign-in",
+        "You are signed out.",
+        state.settings.secure_cookies,
+    );
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, clear_session_cookie(&state));
     response
 }
 
@@ -328,7 +422,11 @@ pub(super) struct EmailForm {
 
 async fn forgot_page(Csrf(csrf): Csrf) -> Markup {
     page(
-        Shell { title: "Reset your password", csrf: &csrf, ..Default::default() },
+        Shell {
+            title: "Reset your password",
+            csrf: &csrf,
+            ..Default::default()
+        },
         html! {
             h1 { "Reset your password" }
             p { "Enter the e-mail address of your account. If it has one, we send a link to choose a new password." }
@@ -344,7 +442,11 @@ async fn forgot_page(Csrf(csrf): Csrf) -> Markup {
 async fn forgot(State(state): State<AppState>, Form(form): Form<EmailForm>) -> Response {
     match auth::request_password_reset(&state.app, &form.email).await {
         // The same answer whether or not the address has an account.
-        Ok(()) => redirect_with_flash("/sign-in", "If that address has an account, a link to reset the password is on its way.", state.settings.secure_cookies),
+        Ok(()) => redirect_with_flash(
+            "/sign-in",
+            "If that address has an account, a link to reset the password is on its way.",
+            state.settings.secure_cookies,
+        ),
         Err(error) => error_page(error),
     }
 }
@@ -357,7 +459,11 @@ pub(super) struct NewPasswordForm {
 
 fn reset_form(csrf: &str, token: &str, error: &Option<AppError>) -> Markup {
     page(
-        Shell { title: "Choose a new password", csrf, ..Default::default() },
+        Shell {
+            title: "Choose a new password",
+            csrf,
+            ..Default::default()
+        },
         html! {
             h1 { "Choose a new password" }
             (alert(general_error(error)))
@@ -374,9 +480,18 @@ async fn reset_page(Csrf(csrf): Csrf, Path(token): Path<String>) -> Markup {
     reset_form(&csrf, &token, &None)
 }
 
-async fn reset(State(state): State<AppState>, Csrf(csrf): Csrf, Path(token): Path<String>, Form(form): Form<NewPasswordForm>) -> Response {
+async fn reset(
+    State(state): State<AppState>,
+    Csrf(csrf): Csrf,
+    Path(token): Path<String>,
+    Form(form): Form<NewPasswordForm>,
+) -> Response {
     match auth::reset_password(&state.app, &token, &form.password).await {
-        Ok(()) => redirect_with_flash("/sign-in", "Your password is changed. Sign in with the new one.", state.settings.secure_cookies),
+        Ok(()) => redirect_with_flash(
+            "/sign-in",
+            "Your password is changed. Sign in with the new one.",
+            state.settings.secure_cookies,
+        ),
         Err(error) => {
             let error = Some(error);
             form_response(&error, reset_form(&csrf, &token, &error))

@@ -1,0 +1,249 @@
+//! The test kit: everything a test needs to talk to the real thing.
+//!
+//! [`TestApp::spawn`] starts the real server on 127.0.0.1 port 0 with a fresh database of
+//! either backend; [`both_backends!`] writes a test once and runs it on SQLite and on
+//! PostgreSQL. [`Api`] and [`Browser`] are HTTP clients for the API and the web UI;
+//! [`Mailbox`] is a real SMTP server that keeps what it receives.
+
+mod clients;
+mod db;
+mod mailbox;
+
+use std::time::Duration;
+
+use comark_app::{App, Settings};
+use comark_server::{AppState, ServerSettings};
+use comark_store::Store;
+
+pub use clients::{Api, Browser, Reply};
+pub use db::{Backend, TestDatabase};
+pub use mailbox::{Mailbox, ReceivedMail};
+
+/// A password every fixture account uses.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// The server under test, with its own database.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub base_url: String,
+    /// The use cases, for arranging state directly.
+    pub app: App,
+    /// The store underneath.
+    pub store: Store,
+    /// The SMTP server e-mail goes to, when the app was spawned with mail.
+    pub mailbox: Option<Mailbox>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    _database: TestDatabase,
+}
+
+/// Options for [`TestApp::spawn_with`].
+#[derive(Default, Clone, Copy)]
+pub struct Options {
+    /// Start an SMTP server and send e-mail to it.
+    pub mail: bool,
+}
+
+impl TestApp {
+    /// Starts the server on a fresh database of `backend`.
+    pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with(backend, Options::default()).await
+    }
+
+    /// Starts the server with options.
+    pub async fn spawn_with(backend: Backend, options: Options) -> TestApp {
+        let database = TestDatabase::create(backend).await;
+        let store = Store::connect(database.url())
+            .await
+            .expect("connect to the test database");
+        store.migrate().await.expect("migrate the test database");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind port 0");
+        let address = listener.local_addr().expect("local address");
+        let base_url = format!("http://{address}");
+        let mailbox = options.mail.then(Mailbox::start);
+        let app = App::new(
+            store.clone(),
+            Settings {
+                public_url: base_url.clone(),
+                mail_enabled: mailbox.is_some(),
+                mail_from: "comark <comark@test.example>".into(),
+            },
+        );
+        let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
+        let state = AppState::new(
+            app.clone(),
+            ServerSettings {
+                secure_cookies: true,
+            },
+        );
+        tokio::spawn(async move {
+            let _ = comark_server::serve(listener, state, async move {
+                let _ = stopped.await;
+            })
+            .await;
+        });
+        TestApp {
+            base_url,
+            app,
+            store,
+            mailbox,
+            shutdown: Some(shutdown),
+            _database: database,
+        }
+    }
+
+    /// An API client without credentials.
+    pub fn api(&self) -> Api {
+        Api::new(&self.base_url, None)
+    }
+
+    /// An API client with a bearer token.
+    pub fn api_as(&self, token: &str) -> Api {
+        Api::new(&self.base_url, Some(token.to_owned()))
+    }
+
+    /// A browser-like client with its own cookies.
+    pub fn browser(&self) -> Browser {
+        Browser::new(&self.base_url)
+    }
+
+    /// Signs up a person through the API and returns their session token.
+    pub async fn sign_up(&self, name: &str, email: &str) -> String {
+        let reply = self
+            .api()
+            .post(
+                "/api/v1/auth/sign-up",
+                serde_json::json!({ "name": name, "email": email, "password": PASSWORD }),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "sign-up failed: {}", reply.text);
+        reply.json["token"].as_str().expect("token").to_owned()
+    }
+
+    /// Signs up a person and creates an organization they own; returns their token.
+    pub async fn owner_of(&self, handle: &str) -> String {
+        let token = self
+            .sign_up(
+                &format!("Owner of {handle}"),
+                &format!("owner@{handle}.example"),
+            )
+            .await;
+        let reply = self
+            .api_as(&token)
+            .post(
+                "/api/v1/orgs",
+                serde_json::json!({ "name": format!("{handle} Inc."), "handle": handle }),
+            )
+            .await;
+        assert_eq!(
+            reply.status, 201,
+            "creating {handle} failed: {}",
+            reply.text
+        );
+        token
+    }
+
+    /// Adds a member with `role` to the organization `handle` (through an invitation),
+    /// and returns their token.
+    pub async fn member_of(&self, owner_token: &str, handle: &str, role: &str) -> String {
+        let email = format!("{role}-{}@{handle}.example", uuid::Uuid::new_v4().simple());
+        let token = self.sign_up(&format!("{role} at {handle}"), &email).await;
+        let invitation = self
+            .api_as(owner_token)
+            .post(
+                &format!("/api/v1/orgs/{handle}/invitations"),
+                serde_json::json!({ "role": role }),
+            )
+            .await;
+        assert_eq!(invitation.status, 201, "{}", invitation.text);
+        let link = invitation.json["link"].as_str().expect("link");
+        let secret = link.rsplit('/').next().expect("token in link");
+        let accepted = self
+            .api_as(&token)
+            .post(
+                &format!("/api/v1/invitations/{secret}/accept"),
+                serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(accepted.status, 200, "{}", accepted.text);
+        token
+    }
+
+    /// Connects two organizations as partners (the first asks, the second accepts).
+    pub async fn connect(&self, from_token: &str, from: &str, to_token: &str, to: &str) -> String {
+        let request = self
+            .api_as(from_token)
+            .post(
+                &format!("/api/v1/orgs/{from}/connections"),
+                serde_json::json!({ "handle": to }),
+            )
+            .await;
+        assert_eq!(request.status, 201, "{}", request.text);
+        let id = request.json["id"].as_str().expect("id").to_owned();
+        let accepted = self
+            .api_as(to_token)
+            .post(
+                &format!("/api/v1/orgs/{to}/connections/{id}/accept"),
+                serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(accepted.status, 200, "{}", accepted.text);
+        id
+    }
+
+    /// Runs every due job now (e-mail, ...), returning how many ran.
+    pub async fn run_jobs(&self) -> usize {
+        let mailer = self.mailbox.as_ref().map(|mailbox| {
+            comark_app::mail::Mailer::new(&mailbox.smtp_url(), "comark <comark@test.example>")
+                .expect("mailer")
+        });
+        comark_app::jobs::drain(&self.app, mailer.as_ref())
+            .await
+            .expect("run jobs")
+    }
+
+    /// Waits until `check` holds, for at most five seconds.
+    pub async fn eventually<F: FnMut() -> bool>(mut check: F) -> bool {
+        for _ in 0..100 {
+            if check() {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        check()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}
+
+/// Writes each test once and runs it against SQLite and against PostgreSQL:
+/// `both_backends! { async fn name(app) { ... } }` makes `name::sqlite` and `name::postgres`.
+#[macro_export]
+macro_rules! both_backends {
+    ($( $(#[$meta:meta])* async fn $name:ident($app:ident) $body:block )*) => {$(
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn run($app: $crate::TestApp) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                run($crate::TestApp::spawn($crate::Backend::Sqlite).await).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                run($crate::TestApp::spawn($crate::Backend::Postgres).await).await;
+            }
+        }
+    )*};
+}
