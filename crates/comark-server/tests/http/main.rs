@@ -1,6 +1,7 @@
 //! The HTTP suite: the real server on a random port, on SQLite and on PostgreSQL.
 
 mod auth;
+mod authz;
 mod ops;
 
 pub use comark_testkit::{both_backends, TestApp, PASSWORD};

@@ -1,0 +1,562 @@
+//! The authorization matrix: every API and web route, tried as every role, as anonymous,
+//! as a member of a connected partner and as a member of an unrelated organization, against
+//! one table of expected outcomes. A route missing from the table fails the test, and every
+//! 404 must carry exactly the body of "does not exist".
+
+use std::collections::BTreeMap;
+
+use super::*;
+use comark_testkit::{Browser, Reply};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Who {
+    Owner,
+    Admin,
+    PartnerManager,
+    Marketer,
+    Sales,
+    Executive,
+    Partner,
+    Stranger,
+    Anonymous,
+}
+
+const EVERYONE: [Who; 9] = [
+    Who::Owner,
+    Who::Admin,
+    Who::PartnerManager,
+    Who::Marketer,
+    Who::Sales,
+    Who::Executive,
+    Who::Partner,
+    Who::Stranger,
+    Who::Anonymous,
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Expect {
+    /// 2xx (or a redirect onward for the web).
+    Allowed,
+    /// 403: a member whose role does not allow it.
+    Forbidden,
+    /// 404 with the not-found body: not a member, or not theirs.
+    Hidden,
+    /// 401 (API) or a redirect to the sign-in page (web).
+    SignIn,
+    /// 409: allowed to try, but the state forbids it (for example, a used reset link).
+    Conflict,
+    /// 422: allowed, but this input is refused (wrong password, wrong code).
+    Refused,
+}
+
+use Expect::*;
+
+fn is_member(who: Who) -> bool {
+    matches!(
+        who,
+        Who::Owner | Who::Admin | Who::PartnerManager | Who::Marketer | Who::Sales | Who::Executive
+    )
+}
+
+/// Inside the organization: members by role, everyone else hidden or sent to sign in.
+fn org_route(who: Who, allowed: &[Who]) -> Expect {
+    match who {
+        Who::Anonymous => SignIn,
+        _ if allowed.contains(&who) => Allowed,
+        _ if is_member(who) => Forbidden,
+        _ => Hidden,
+    }
+}
+
+const MEMBERS: &[Who] = &[
+    Who::Owner,
+    Who::Admin,
+    Who::PartnerManager,
+    Who::Marketer,
+    Who::Sales,
+    Who::Executive,
+];
+const MANAGERS: &[Who] = &[Who::Owner, Who::Admin];
+const CONNECTORS: &[Who] = &[Who::Owner, Who::Admin, Who::PartnerManager];
+
+/// The API table. Every operation in the OpenAPI document must be here.
+fn api_expectation(method: &str, path: &str, who: Who) -> Option<Expect> {
+    let signed_in = |outcome: Expect| {
+        if who == Who::Anonymous {
+            SignIn
+        } else {
+            outcome
+        }
+    };
+    Some(match (method, path) {
+        // Public: anyone, signed in or not.
+        ("post", "/api/v1/auth/sign-up") => Allowed,
+        ("post", "/api/v1/auth/sign-in") => Allowed,
+        ("post", "/api/v1/auth/password-reset") => Allowed,
+        ("post", "/api/v1/auth/password-reset/confirm") => Conflict,
+        // One's own account.
+        ("post", "/api/v1/auth/second-factor") => signed_in(Forbidden),
+        ("post", "/api/v1/auth/sign-out") => signed_in(Allowed),
+        ("get", "/api/v1/me") => signed_in(Allowed),
+        ("put", "/api/v1/me/password") => signed_in(Refused),
+        ("post", "/api/v1/me/totp") => signed_in(Allowed),
+        ("post", "/api/v1/me/totp/confirm") => signed_in(Refused),
+        ("post", "/api/v1/me/totp/disable") => signed_in(Refused),
+        ("get", "/api/v1/me/tokens") => signed_in(Allowed),
+        ("post", "/api/v1/me/tokens") => signed_in(Allowed),
+        ("delete", "/api/v1/me/tokens/{token_id}") => {
+            signed_in(if who == Who::Owner { Allowed } else { Hidden })
+        }
+        ("get", "/api/v1/orgs") => signed_in(Allowed),
+        ("post", "/api/v1/orgs") => signed_in(Allowed),
+        ("post", "/api/v1/invitations/{token}/accept") => signed_in(Allowed),
+        // Inside the organization.
+        ("get", "/api/v1/orgs/{org}") => org_route(who, MEMBERS),
+        ("patch", "/api/v1/orgs/{org}") => org_route(who, MANAGERS),
+        ("get", "/api/v1/orgs/{org}/members") => org_route(who, MEMBERS),
+        ("patch", "/api/v1/orgs/{org}/members/{user_id}") => org_route(who, MANAGERS),
+        ("delete", "/api/v1/orgs/{org}/members/{user_id}") => org_route(who, MANAGERS),
+        ("get", "/api/v1/orgs/{org}/invitations") => org_route(who, MANAGERS),
+        ("post", "/api/v1/orgs/{org}/invitations") => org_route(who, MANAGERS),
+        ("delete", "/api/v1/orgs/{org}/invitations/{invitation_id}") => org_route(who, MANAGERS),
+        ("get", "/api/v1/orgs/{org}/connections") => org_route(who, MEMBERS),
+        ("post", "/api/v1/orgs/{org}/connections") => org_route(who, CONNECTORS),
+        ("get", "/api/v1/orgs/{org}/connections/{connection_id}") => org_route(who, MEMBERS),
+        ("post", "/api/v1/orgs/{org}/connections/{connection_id}/accept") => {
+            org_route(who, CONNECTORS)
+        }
+        ("post", "/api/v1/orgs/{org}/connections/{connection_id}/decline") => {
+            org_route(who, CONNECTORS)
+        }
+        ("post", "/api/v1/orgs/{org}/connections/{connection_id}/end") => {
+            org_route(who, CONNECTORS)
+        }
+        ("post", "/api/v1/orgs/{org}/connection-links") => org_route(who, CONNECTORS),
+        ("post", "/api/v1/orgs/{org}/connections/via-link") => org_route(who, CONNECTORS),
+        ("get", "/api/v1/orgs/{org}/audit-events") => org_route(who, MANAGERS),
+        ("get", "/api/v1/orgs/{org}/audit-events.csv") => org_route(who, MANAGERS),
+        _ => return None,
+    })
+}
+
+/// The web table. Every route in `comark_server::web::route_table()` must be here.
+fn web_expectation(method: &str, path: &str, who: Who) -> Option<Expect> {
+    let signed_in = |outcome: Expect| {
+        if who == Who::Anonymous {
+            SignIn
+        } else {
+            outcome
+        }
+    };
+    Some(match (method, path) {
+        (
+            "GET",
+            "/" | "/assets/app.css" | "/assets/app.js" | "/assets/htmx.min.js" | "/docs/api",
+        ) => Allowed,
+        ("GET", "/sign-up" | "/sign-in" | "/forgot-password" | "/reset-password/{token}") => {
+            Allowed
+        }
+        ("POST", "/sign-up") => Allowed,
+        ("POST", "/sign-in") => Allowed,
+        // Both answer everyone by sending them to the sign-in page with a message.
+        ("POST", "/forgot-password" | "/sign-out") => SignIn,
+        ("POST", "/reset-password/{token}") => Conflict,
+        // Without a pending second factor there is nothing to do: signed in goes home.
+        ("GET" | "POST", "/sign-in/second-factor") => signed_in(Allowed),
+        ("GET", "/invitations/{token}") => Allowed,
+        ("POST", "/invitations/{token}/accept") => signed_in(Allowed),
+        ("GET", "/account") => signed_in(Allowed),
+        ("POST", "/account/password" | "/account/totp/confirm" | "/account/totp/disable") => {
+            signed_in(Refused)
+        }
+        ("POST", "/account/totp/start" | "/account/tokens") => signed_in(Allowed),
+        ("POST", "/account/tokens/{token_id}/revoke") => {
+            signed_in(if who == Who::Owner { Allowed } else { Hidden })
+        }
+        ("GET" | "POST", "/orgs/new") => signed_in(Allowed),
+        ("GET", "/connect/{token}") => signed_in(Allowed),
+        // Connecting through a link names the organization in the form: only its connectors may.
+        ("POST", "/connect/{token}") => org_route(who, CONNECTORS),
+        ("GET", "/o/{org}" | "/o/{org}/members" | "/o/{org}/partners") => org_route(who, MEMBERS),
+        (
+            "GET",
+            "/o/{org}/accounts"
+            | "/o/{org}/partnerships"
+            | "/o/{org}/plans"
+            | "/o/{org}/leads"
+            | "/o/{org}/insights",
+        ) => org_route(who, MEMBERS),
+        ("POST", "/o/{org}/members/{user_id}/role" | "/o/{org}/members/{user_id}/remove") => {
+            org_route(who, MANAGERS)
+        }
+        ("POST", "/o/{org}/invitations" | "/o/{org}/invitations/{invitation_id}/revoke") => {
+            org_route(who, MANAGERS)
+        }
+        ("GET" | "POST", "/o/{org}/settings") => org_route(who, MANAGERS),
+        ("GET", "/o/{org}/audit" | "/o/{org}/audit.csv") => org_route(who, MANAGERS),
+        ("POST", "/o/{org}/partners" | "/o/{org}/partners/link") => org_route(who, CONNECTORS),
+        (
+            "POST",
+            "/o/{org}/partners/{connection_id}/accept"
+            | "/o/{org}/partners/{connection_id}/decline"
+            | "/o/{org}/partners/{connection_id}/end",
+        ) => org_route(who, CONNECTORS),
+        _ => return None,
+    })
+}
+
+/// The organization under test, its partner, a stranger, and a token per person.
+struct Fixture {
+    tokens: BTreeMap<Who, String>,
+    emails: BTreeMap<Who, String>,
+    owner_token_id: String,
+    counter: std::sync::atomic::AtomicUsize,
+}
+
+impl Fixture {
+    async fn build(app: &TestApp) -> Fixture {
+        let owner = app.owner_of("acme").await;
+        let partner = app.owner_of("globex").await;
+        let stranger = app.owner_of("initech").await;
+        app.connect(&owner, "acme", &partner, "globex").await;
+        let mut tokens = BTreeMap::new();
+        tokens.insert(Who::Owner, owner.clone());
+        for (who, role) in [
+            (Who::Admin, "admin"),
+            (Who::PartnerManager, "partner_manager"),
+            (Who::Marketer, "marketer"),
+            (Who::Sales, "sales"),
+            (Who::Executive, "executive"),
+        ] {
+            tokens.insert(who, app.member_of(&owner, "acme", role).await);
+        }
+        tokens.insert(Who::Partner, partner);
+        tokens.insert(Who::Stranger, stranger);
+        let mut emails = BTreeMap::new();
+        for (who, token) in &tokens {
+            let me = app.api_as(token).get("/api/v1/me").await;
+            emails.insert(
+                *who,
+                me.json["user"]["email"].as_str().expect("email").to_owned(),
+            );
+        }
+        let created = app
+            .api_as(&owner)
+            .post(
+                "/api/v1/me/tokens",
+                json!({ "name": "matrix", "scope": "read" }),
+            )
+            .await;
+        let owner_token_id = created.json["id"].as_str().expect("token id").to_owned();
+        Fixture {
+            tokens,
+            emails,
+            owner_token_id,
+            counter: Default::default(),
+        }
+    }
+
+    fn next(&self) -> usize {
+        self.counter
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn token(&self, who: Who) -> Option<&str> {
+        self.tokens.get(&who).map(String::as_str)
+    }
+}
+
+/// A fresh member of acme to change or remove.
+async fn fresh_member(app: &TestApp, fx: &Fixture) -> String {
+    let token = app
+        .member_of(&fx.tokens[&Who::Owner], "acme", "marketer")
+        .await;
+    let me = app.api_as(&token).get("/api/v1/me").await;
+    me.json["user"]["id"].as_str().expect("id").to_owned()
+}
+
+/// A fresh open invitation of acme.
+async fn fresh_invitation(app: &TestApp, fx: &Fixture) -> String {
+    let reply = app
+        .api_as(&fx.tokens[&Who::Owner])
+        .post("/api/v1/orgs/acme/invitations", json!({ "role": "sales" }))
+        .await;
+    reply.json["invitation"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned()
+}
+
+/// A fresh organization with its owner's token.
+async fn fresh_org(app: &TestApp, fx: &Fixture) -> (String, String) {
+    let handle = format!("other-{}", fx.next());
+    let token = app.owner_of(&handle).await;
+    (handle, token)
+}
+
+/// A fresh connection of acme: pending from another organization, or accepted.
+async fn fresh_connection(app: &TestApp, fx: &Fixture, accepted: bool) -> String {
+    let (handle, token) = fresh_org(app, fx).await;
+    if accepted {
+        return app
+            .connect(&token, &handle, &fx.tokens[&Who::Owner], "acme")
+            .await;
+    }
+    let reply = app
+        .api_as(&token)
+        .post(
+            &format!("/api/v1/orgs/{handle}/connections"),
+            json!({ "handle": "acme" }),
+        )
+        .await;
+    reply.json["id"].as_str().expect("id").to_owned()
+}
+
+/// A fresh connection link of another organization: its secret token.
+async fn fresh_link(app: &TestApp, fx: &Fixture) -> String {
+    let (handle, token) = fresh_org(app, fx).await;
+    let reply = app
+        .api_as(&token)
+        .post(
+            &format!("/api/v1/orgs/{handle}/connection-links"),
+            json!({}),
+        )
+        .await;
+    reply.json["link"]
+        .as_str()
+        .expect("link")
+        .rsplit('/')
+        .next()
+        .expect("token")
+        .to_owned()
+}
+
+/// A fresh token of the owner.
+async fn fresh_owner_token(app: &TestApp, fx: &Fixture) -> String {
+    let created = app
+        .api_as(&fx.tokens[&Who::Owner])
+        .post(
+            "/api/v1/me/tokens",
+            json!({ "name": "victim", "scope": "read" }),
+        )
+        .await;
+    created.json["id"].as_str().expect("id").to_owned()
+}
+
+/// Fills in a path for one attempt, making a fresh target where the attempt may consume it.
+async fn concrete(
+    app: &TestApp,
+    fx: &Fixture,
+    method: &str,
+    pattern: &str,
+) -> (String, serde_json::Value) {
+    let n = fx.next();
+    let mut body = json!({});
+    let mut path = pattern.replace("{org}", "acme");
+    if path.contains("{user_id}") {
+        path = path.replace("{user_id}", &fresh_member(app, fx).await);
+        body = json!({ "role": "sales" });
+    }
+    if path.contains("{invitation_id}") {
+        path = path.replace("{invitation_id}", &fresh_invitation(app, fx).await);
+    }
+    if path.contains("/invitations/{token}") {
+        // Accepting joins the inviting organization, so the invitations come from elsewhere:
+        // acme's members must stay exactly who the table thinks they are.
+        let (handle, token) = fresh_org(app, fx).await;
+        let reply = app
+            .api_as(&token)
+            .post(
+                &format!("/api/v1/orgs/{handle}/invitations"),
+                json!({ "role": "sales" }),
+            )
+            .await;
+        let secret = reply.json["link"]
+            .as_str()
+            .expect("link")
+            .rsplit('/')
+            .next()
+            .expect("token")
+            .to_owned();
+        path = path.replace("{token}", &secret);
+    }
+    if path.contains("{connection_id}") {
+        let accepted = path.ends_with("/end") || method.eq_ignore_ascii_case("get");
+        path = path.replace(
+            "{connection_id}",
+            &fresh_connection(app, fx, accepted).await,
+        );
+    }
+    if path.contains("{token_id}") {
+        path = path.replace("{token_id}", &fresh_owner_token(app, fx).await);
+    }
+    if path.contains("/connect/{token}") {
+        path = path.replace("{token}", &fresh_link(app, fx).await);
+    }
+    if path.contains("{token}") {
+        path = path.replace("{token}", "not-a-real-token");
+    }
+    let body = match pattern {
+        "/api/v1/auth/sign-up" => {
+            json!({ "name": "New Person", "email": format!("new{n}@example.com"), "password": PASSWORD })
+        }
+        "/api/v1/auth/sign-in" => json!({ "email": "owner@acme.example", "password": PASSWORD }),
+        "/api/v1/auth/password-reset" => json!({ "email": "owner@acme.example" }),
+        "/api/v1/auth/password-reset/confirm" => {
+            json!({ "token": "unknown", "password": PASSWORD })
+        }
+        "/api/v1/auth/second-factor" | "/api/v1/me/totp/confirm" => json!({ "code": "000000" }),
+        "/api/v1/me/password" => {
+            json!({ "current_password": "not my password", "new_password": PASSWORD })
+        }
+        "/api/v1/me/totp/disable" => json!({ "password": "not my password" }),
+        "/api/v1/me/tokens" => json!({ "name": format!("t{n}"), "scope": "read" }),
+        "/api/v1/orgs" => json!({ "name": format!("Org {n}"), "handle": format!("org-{n}") }),
+        "/api/v1/orgs/{org}" => json!({ "name": "Acme Renamed" }),
+        "/api/v1/orgs/{org}/invitations" => json!({ "role": "sales" }),
+        "/api/v1/orgs/{org}/connections" => {
+            let (handle, _) = fresh_org(app, fx).await;
+            json!({ "handle": handle })
+        }
+        "/api/v1/orgs/{org}/connections/via-link" => json!({ "token": fresh_link(app, fx).await }),
+        _ => body,
+    };
+    (path, body)
+}
+
+fn outcome_of(reply: &Reply, web: bool) -> Option<Expect> {
+    Some(match reply.status {
+        200..=299 => Allowed,
+        303 if web && reply.location().is_some_and(|l| l.starts_with("/sign-in")) => SignIn,
+        303 if web => Allowed,
+        401 => SignIn,
+        403 => Forbidden,
+        404 => Hidden,
+        409 => Conflict,
+        422 => Refused,
+        _ => return None,
+    })
+}
+
+both_backends! {
+    async fn every_api_route_answers_each_person_as_the_table_says(app) {
+        let fx = Fixture::build(&app).await;
+        let not_found = app.api_as(&fx.tokens[&Who::Owner]).get("/api/v1/orgs/no-such-org").await;
+        assert_eq!(not_found.status, 404);
+        let document = app.api().get("/api/v1/openapi.json").await.json;
+        let mut failures = Vec::new();
+        let mut n_checks = 0;
+        for (pattern, operations) in document["paths"].as_object().expect("paths") {
+            for method in operations.as_object().expect("operations").keys() {
+                if api_expectation(method, pattern, Who::Owner).is_none() {
+                    failures.push(format!("{method} {pattern} is not in the authorization table"));
+                    continue;
+                }
+                for who in EVERYONE {
+                    let expected = api_expectation(method, pattern, who).expect("checked above");
+                    let (path, body) = concrete(&app, &fx, method, pattern).await;
+                    // Signing out ends the session: use a fresh one so later checks keep theirs.
+                    let token = if pattern == "/api/v1/auth/sign-out" && who != Who::Anonymous {
+                        let reply = app.api().post("/api/v1/auth/sign-in", json!({ "email": fx.emails[&who], "password": PASSWORD })).await;
+                        Some(reply.json["token"].as_str().expect("token").to_owned())
+                    } else {
+                        fx.token(who).filter(|_| who != Who::Anonymous).map(str::to_owned)
+                    };
+                    let api = match &token { Some(token) => app.api_as(token), None => app.api() };
+                    let method_upper = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
+                    let send_body = if method == "get" || method == "delete" { None } else { Some(body) };
+                    let reply = api.send(method_upper, &path, send_body).await;
+                    n_checks += 1;
+                    let actual = outcome_of(&reply, false);
+                    if actual != Some(expected) {
+                        failures.push(format!("{method} {path} as {who:?}: expected {expected:?}, got {} {}", reply.status, reply.text));
+                    }
+                    if reply.status == 404 && reply.text != not_found.text {
+                        failures.push(format!("{method} {path} as {who:?}: 404 body differs from not-found: {}", reply.text));
+                    }
+                }
+            }
+        }
+        assert!(n_checks > 250, "only {n_checks} checks ran");
+        assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    }
+
+    async fn every_web_route_answers_each_person_as_the_table_says(app) {
+        let fx = Fixture::build(&app).await;
+        let mut browsers: BTreeMap<Who, Browser> = BTreeMap::new();
+        for who in EVERYONE {
+            let browser = app.browser();
+            if who != Who::Anonymous {
+                browser.sign_in(&fx.emails[&who], PASSWORD).await;
+            }
+            browsers.insert(who, browser);
+        }
+        let not_found = browsers[&Who::Owner].get("/o/no-such-org").await;
+        assert_eq!(not_found.status, 404);
+        let mut failures = Vec::new();
+        for (method, pattern) in comark_server::web::route_table() {
+            let method = method.as_str().to_owned();
+            if web_expectation(&method, pattern, Who::Owner).is_none() {
+                failures.push(format!("{method} {pattern} is not in the authorization table"));
+                continue;
+            }
+            for who in EVERYONE {
+                let expected = web_expectation(&method, pattern, who).expect("checked above");
+                let (path, _) = concrete(&app, &fx, &method, pattern).await;
+                let session_route = ["/sign-up", "/sign-in", "/sign-in/second-factor", "/sign-out", "/forgot-password", "/reset-password/{token}"];
+                let browser = if session_route.contains(&pattern) {
+                    // Signing up, in or out replaces the session: use a fresh browser.
+                    let fresh = app.browser();
+                    if who != Who::Anonymous { fresh.sign_in(&fx.emails[&who], PASSWORD).await; }
+                    fresh
+                } else {
+                    browsers[&who].clone()
+                };
+                let fields: Vec<(&str, String)> = match pattern {
+                    "/sign-up" => vec![("name", "New".into()), ("email", format!("web{}@example.com", fx.next())), ("password", PASSWORD.into())],
+                    "/sign-in" => vec![("email", fx.emails[&Who::Owner].clone()), ("password", PASSWORD.into())],
+                    "/forgot-password" => vec![("email", "someone@example.com".into())],
+                    "/reset-password/{token}" => vec![("password", PASSWORD.into())],
+                    "/sign-in/second-factor" | "/account/totp/confirm" => vec![("code", "000000".into())],
+                    "/account/password" => vec![("current_password", "wrong".into()), ("new_password", PASSWORD.into())],
+                    "/account/totp/disable" => vec![("password", "wrong".into())],
+                    "/account/tokens" => vec![("name", "web".into()), ("scope", "read".into())],
+                    "/orgs/new" => vec![("name", format!("Web Org {}", fx.next()))],
+                    "/o/{org}/members/{user_id}/role" => vec![("role", "sales".into())],
+                    "/o/{org}/invitations" => vec![("role", "sales".into())],
+                    "/o/{org}/settings" => vec![("name", "Acme Web".into())],
+                    "/o/{org}/partners" => vec![("handle", fresh_org(&app, &fx).await.0)],
+                    "/connect/{token}" => vec![("org", "acme".into())],
+                    _ => vec![],
+                };
+                let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                let reply = if method == "GET" { browser.get(&path).await } else { browser.submit(&path, &fields).await };
+                let actual = outcome_of(&reply, true);
+                if actual != Some(expected) {
+                    failures.push(format!("{method} {path} as {who:?}: expected {expected:?}, got {} {:?}", reply.status, reply.location()));
+                }
+                if reply.status == 404 && reply.text != not_found.text {
+                    failures.push(format!("{method} {path} as {who:?}: 404 page differs from the not-found page"));
+                }
+            }
+        }
+        assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    }
+
+    async fn state_changing_web_requests_without_the_csrf_token_are_refused(app) {
+        let owner = app.owner_of("acme").await;
+        drop(owner);
+        let browser = app.browser();
+        browser.sign_in("owner@acme.example", PASSWORD).await;
+        for (method, pattern) in comark_server::web::route_table() {
+            if method != reqwest::Method::POST {
+                continue;
+            }
+            let path = pattern.replace("{org}", "acme");
+            let reply = browser.submit_raw(&path, &[("name", "x")]).await;
+            assert_eq!(reply.status, 403, "POST {path} without a CSRF token was not refused");
+            let forged = browser.submit_raw(&path, &[("_csrf", "forged-token-forged-token-forged-token")]).await;
+            assert_eq!(forged.status, 403, "POST {path} with a forged CSRF token was not refused");
+        }
+    }
+}
