@@ -2,7 +2,9 @@
 
 mod auth;
 mod authz;
+mod connections;
 mod ops;
+mod orgs;
 
 pub use comark_testkit::{both_backends, TestApp, PASSWORD};
 pub use serde_json::json;
