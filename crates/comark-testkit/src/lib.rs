@@ -93,6 +93,24 @@ impl TestApp {
         }
     }
 
+    /// Starts a second server on the same database, as a second instance behind a load
+    /// balancer would run. It stops when the returned instance is dropped.
+    pub async fn another_instance(&self) -> Instance {
+        let store = Store::connect(self._database.url()).await.expect("connect the second instance");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+        let base_url = format!("http://{}", listener.local_addr().expect("local address"));
+        let app = App::new(store.clone(), (*self.app.settings).clone());
+        let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
+        let state = AppState::new(app.clone(), ServerSettings { secure_cookies: true });
+        tokio::spawn(async move {
+            let _ = comark_server::serve(listener, state, async move {
+                let _ = stopped.await;
+            })
+            .await;
+        });
+        Instance { base_url, app, _shutdown: shutdown }
+    }
+
     /// An API client without credentials.
     pub fn api(&self) -> Api {
         Api::new(&self.base_url, None)
@@ -215,12 +233,53 @@ impl TestApp {
     }
 }
 
+/// A second server on the same database.
+pub struct Instance {
+    /// `http://127.0.0.1:PORT`.
+    pub base_url: String,
+    /// Its use cases.
+    pub app: App,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Instance {
+    /// An API client with a bearer token.
+    pub fn api_as(&self, token: &str) -> Api {
+        Api::new(&self.base_url, Some(token.to_owned()))
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }
     }
+}
+
+/// Like [`both_backends!`], with [`Options`] for every test in the block:
+/// `both_backends_with! { Options { mail: true }; async fn name(app) { ... } }`.
+#[macro_export]
+macro_rules! both_backends_with {
+    ($options:expr; $( $(#[$meta:meta])* async fn $name:ident($app:ident) $body:block )*) => {$(
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn run($app: $crate::TestApp) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                run($crate::TestApp::spawn_with($crate::Backend::Sqlite, $options).await).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                run($crate::TestApp::spawn_with($crate::Backend::Postgres, $options).await).await;
+            }
+        }
+    )*};
 }
 
 /// Writes each test once and runs it against SQLite and against PostgreSQL:

@@ -1,5 +1,6 @@
 //! The HTTP suite: the real server on a random port, on SQLite and on PostgreSQL.
 
+mod account;
 mod auth;
 mod authz;
 mod connections;
