@@ -6,6 +6,7 @@ mod authz;
 mod connections;
 mod ops;
 mod orgs;
+mod web;
 
 pub use comark_testkit::{both_backends, TestApp, PASSWORD};
 pub use serde_json::json;

@@ -1,0 +1,81 @@
+use super::*;
+
+both_backends! {
+    async fn signing_up_in_the_browser_leads_to_creating_an_organization(app) {
+        let browser = app.browser();
+        let page = browser.get("/sign-up").await;
+        assert_eq!(page.status, 200);
+        assert!(page.text.contains(r#"<label for="f-email">"#), "inputs need labels");
+        let reply = browser.submit("/sign-up", &[("name", "Ada"), ("email", "ada@example.com"), ("password", PASSWORD)]).await;
+        assert_eq!(reply.status, 303, "{}", reply.text);
+        assert_eq!(reply.location(), Some("/orgs/new"));
+        let created = browser.submit("/orgs/new", &[("name", "Acme Corp"), ("handle", "")]).await;
+        assert_eq!(created.location(), Some("/o/acme-corp"));
+        let overview = browser.follow("/o/acme-corp").await;
+        assert!(overview.text.contains("<h1>Acme Corp</h1>"), "{}", overview.text);
+        assert!(overview.text.contains("Acme Corp is ready"), "the flash message was not shown");
+        let again = browser.get("/o/acme-corp").await;
+        assert!(!again.text.contains("Acme Corp is ready"), "the flash message was shown twice");
+    }
+
+    async fn a_form_with_bad_input_comes_back_with_each_error_beside_its_field(app) {
+        let browser = app.browser();
+        let reply = browser.submit("/sign-up", &[("name", "Ada"), ("email", "not-an-address"), ("password", "short")]).await;
+        assert_eq!(reply.status, 422);
+        assert!(reply.text.contains("must be an e-mail address like name@example.com"), "{}", reply.text);
+        assert!(reply.text.contains("must be at least 10 characters"));
+        assert!(reply.text.contains(r#"value="Ada""#), "the name typed was lost");
+        assert!(reply.text.contains(r#"aria-invalid="true""#));
+    }
+
+    async fn a_wrong_password_in_the_browser_says_so_without_naming_the_account(app) {
+        app.sign_up("Ada", "ada@example.com").await;
+        let browser = app.browser();
+        let wrong = browser.submit("/sign-in", &[("email", "ada@example.com"), ("password", "wrong password")]).await;
+        let unknown = browser.submit("/sign-in", &[("email", "nobody@example.com"), ("password", "wrong password")]).await;
+        assert_eq!(wrong.status, 401);
+        assert!(wrong.text.contains("The e-mail address or password is not right"));
+        let strip = |text: &str| text.replace("ada@example.com", "").replace("nobody@example.com", "");
+        assert_eq!(strip(&wrong.text), strip(&unknown.text));
+    }
+
+    async fn signing_in_returns_to_the_page_asked_for_but_never_elsewhere(app) {
+        let owner = app.owner_of("acme").await;
+        drop(owner);
+        let browser = app.browser();
+        let asked = browser.get("/o/acme/members").await;
+        assert_eq!(asked.location(), Some("/sign-in?next=%2Fo%2Facme%2Fmembers"));
+        let reply = browser.submit("/sign-in", &[("email", "owner@acme.example"), ("password", PASSWORD), ("next", "/o/acme/members")]).await;
+        assert_eq!(reply.location(), Some("/o/acme/members"));
+        let other = app.browser();
+        let reply = other.submit("/sign-in", &[("email", "owner@acme.example"), ("password", PASSWORD), ("next", "//evil.example/")]).await;
+        assert_eq!(reply.location(), Some("/"));
+    }
+
+    async fn without_mail_the_inviter_sees_the_invitation_link(app) {
+        app.owner_of("acme").await;
+        let browser = app.browser();
+        browser.sign_in("owner@acme.example", PASSWORD).await;
+        let reply = browser.submit("/o/acme/invitations", &[("email", "bob@example.com"), ("role", "sales")]).await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        let start = reply.text.find(r#"<code id="invite-link">"#).expect("the link is shown");
+        let link = &reply.text[start + 23..];
+        let link = &link[..link.find('<').expect("end of the link")];
+        assert!(link.starts_with(&format!("{}/invitations/", app.base_url)), "{link}");
+        let visitor = app.browser();
+        let preview = visitor.get(link).await;
+        assert!(preview.text.contains("You are invited to join"), "{}", preview.text);
+    }
+
+    async fn signing_out_ends_the_session(app) {
+        app.owner_of("acme").await;
+        let browser = app.browser();
+        browser.sign_in("owner@acme.example", PASSWORD).await;
+        let session = browser.cookie("__Host-comark_session").expect("session cookie");
+        assert_eq!(browser.submit("/sign-out", &[]).await.location(), Some("/sign-in"));
+        assert!(browser.cookie("__Host-comark_session").is_none());
+        let stale = app.browser();
+        stale.set_cookie("__Host-comark_session", Some(&session));
+        assert_eq!(stale.get("/account").await.status, 303, "the old session still works");
+    }
+}
