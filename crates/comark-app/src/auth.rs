@@ -112,8 +112,23 @@ async fn start_session(app: &App, user: User, pending: bool, client: &Client) ->
     })
 }
 
-/// Creates an account and signs it in.
-pub async fn sign_up(app: &App, form: SignUp, client: &Client) -> Result<SignedIn> {
+/// How long a sign-up confirmation link works.
+pub const SIGNUP_LIFETIME: Duration = Duration::hours(24);
+
+/// What happened to a sign-up.
+#[derive(Debug)]
+pub enum SignUpOutcome {
+    /// The account exists and is signed in (an instance without e-mail).
+    SignedIn(SignedIn),
+    /// A link went to the address; the account exists once it is opened. The answer is the
+    /// same whether or not the address already had an account.
+    CheckInbox,
+}
+
+/// Signs up. With e-mail, the address must be confirmed through a link first, and the
+/// answer never reveals whether it already has an account (its owner gets a reminder
+/// instead). Without e-mail, the account is made and signed in at once.
+pub async fn sign_up(app: &App, form: SignUp, client: &Client) -> Result<SignUpOutcome> {
     let mut errors = ValidationErrors::default();
     let name = errors.check("name", PersonName::parse(&form.name));
     let email = errors.check("email", Email::parse(&form.email));
@@ -123,11 +138,55 @@ pub async fn sign_up(app: &App, form: SignUp, client: &Client) -> Result<SignedI
         return Err(errors.into());
     };
     let hash = hash_password(password.expose().to_owned()).await?;
+    if app.settings.mail_enabled {
+        if let Some(existing) = app.store.user_by_email(email.as_str()).await? {
+            Mail {
+                to: existing.email.clone(),
+                subject: "You already have a comark account".into(),
+                body: format!(
+                    "Hello {},\n\nSomeone (hopefully you) tried to sign up to comark with this address, \
+                     which already has an account.\nSign in at {} or reset your password at {}.\n\n\
+                     If it was not you, ignore this message.\n",
+                    existing.name,
+                    app.link("/sign-in"),
+                    app.link("/forgot-password"),
+                ),
+            }
+            .queue(app)
+            .await?;
+            return Ok(SignUpOutcome::CheckInbox);
+        }
+        let token = new_token("");
+        app.store
+            .create_signup_confirmation(comark_store::NewSignup {
+                token_hash: &hash_token(&token),
+                email: email.as_str(),
+                name: name.as_str(),
+                password_hash: &hash,
+                expires_at: now() + SIGNUP_LIFETIME,
+            })
+            .await?;
+        Mail {
+            to: email.as_str().to_owned(),
+            subject: "Confirm your comark account".into(),
+            body: format!(
+                "Hello {},\n\nOpen this link within 24 hours to finish creating your comark account:\n\n{}\n\n\
+                 If you did not sign up, ignore this message.\n",
+                name.as_str(),
+                app.link(&format!("/sign-up/confirm/{token}")),
+            ),
+        }
+        .queue(app)
+        .await?;
+        return Ok(SignUpOutcome::CheckInbox);
+    }
     let user = app
         .store
         .create_user(email.as_str(), name.as_str(), &hash)
         .await
         .map_err(|error| match AppError::from(error) {
+            // Without e-mail there is no private channel to say "you already have an
+            // account"; the instance's admin chose that trade-off by not configuring SMTP.
             AppError::Conflict { .. } => AppError::Invalid(ValidationErrors::single(
                 "email",
                 "cannot be used to sign up; if it is yours, sign in or reset your password",
@@ -135,6 +194,26 @@ pub async fn sign_up(app: &App, form: SignUp, client: &Client) -> Result<SignedI
             other => other,
         })?;
     tracing::info!(user.id = %user.id, "user signed up");
+    Ok(SignUpOutcome::SignedIn(
+        start_session(app, user, false, client).await?,
+    ))
+}
+
+/// Finishes a sign-up through the e-mailed link and signs the new account in.
+pub async fn confirm_sign_up(app: &App, token: &str, client: &Client) -> Result<SignedIn> {
+    let user =
+        app.store.confirm_signup(&hash_token(token)).await.map_err(
+            |error| match AppError::from(error) {
+                AppError::NotFound => {
+                    AppError::Rule("this link is not valid any more; sign up again".into())
+                }
+                AppError::Conflict { .. } => {
+                    AppError::Rule("this address already has an account; sign in instead".into())
+                }
+                other => other,
+            },
+        )?;
+    tracing::info!(user.id = %user.id, "user confirmed sign-up");
     start_session(app, user, false, client).await
 }
 

@@ -32,6 +32,7 @@ pub use jobs::{ClaimedJob, JobCounts, NewJob};
 pub use records::*;
 pub use scope::{OrgScope, OrgStore, ScopeOrigin};
 pub use sessions::NewSession;
+pub use users::NewSignup;
 
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]

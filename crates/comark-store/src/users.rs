@@ -286,3 +286,70 @@ impl Store {
         Ok(())
     }
 }
+
+/// A sign-up waiting for its address to be confirmed.
+pub struct NewSignup<'a> {
+    /// The SHA-256 of the secret in the e-mailed link.
+    pub token_hash: &'a str,
+    /// The normalized address.
+    pub email: &'a str,
+    /// The person's name.
+    pub name: &'a str,
+    /// The argon2id hash of the chosen password.
+    pub password_hash: &'a str,
+    /// When the link stops working.
+    pub expires_at: DateTime<Utc>,
+}
+
+impl Store {
+    /// Records a sign-up to be confirmed through the e-mailed link.
+    pub async fn create_signup_confirmation(&self, signup: NewSignup<'_>) -> Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO signup_confirmations (token_hash, email, name, password_hash, created_at, expires_at)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(signup.token_hash)
+            .bind(signup.email)
+            .bind(signup.name)
+            .bind(signup.password_hash)
+            .bind(now())
+            .bind(signup.expires_at)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Uses a confirmation link: creates the account it describes. `NotFound` when the link
+    /// is unknown, used or expired; `Conflict("email")` when the address got an account since.
+    pub async fn confirm_signup(&self, token_hash: &str) -> Result<User> {
+        let at = now();
+        let id = UserId::new();
+        write_tx!(self, tx => {
+            let row: Option<(String, String, String)> = sqlx::query_as(
+                "UPDATE signup_confirmations SET used_at = $1
+                 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1
+                 RETURNING email, name, password_hash",
+            )
+            .bind(at)
+            .bind(token_hash)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let (email, name, password_hash) = row.ok_or(StoreError::NotFound)?;
+            sqlx::query(
+                "INSERT INTO users (id, email, name, password_hash, created_at, password_changed_at)
+                 VALUES ($1, $2, $3, $4, $5, $5)",
+            )
+            .bind(id.0)
+            .bind(&email)
+            .bind(&name)
+            .bind(&password_hash)
+            .bind(at)
+            .execute(&mut *tx)
+            .await
+            .map_err(on_unique("email"))?;
+        });
+        self.user_by_id(id).await?.ok_or(StoreError::NotFound)
+    }
+}

@@ -96,19 +96,32 @@ impl TestApp {
     /// Starts a second server on the same database, as a second instance behind a load
     /// balancer would run. It stops when the returned instance is dropped.
     pub async fn another_instance(&self) -> Instance {
-        let store = Store::connect(self._database.url()).await.expect("connect the second instance");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+        let store = Store::connect(self._database.url())
+            .await
+            .expect("connect the second instance");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind port 0");
         let base_url = format!("http://{}", listener.local_addr().expect("local address"));
         let app = App::new(store.clone(), (*self.app.settings).clone());
         let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
-        let state = AppState::new(app.clone(), ServerSettings { secure_cookies: true });
+        let state = AppState::new(
+            app.clone(),
+            ServerSettings {
+                secure_cookies: true,
+            },
+        );
         tokio::spawn(async move {
             let _ = comark_server::serve(listener, state, async move {
                 let _ = stopped.await;
             })
             .await;
         });
-        Instance { base_url, app, _shutdown: shutdown }
+        Instance {
+            base_url,
+            app,
+            _shutdown: shutdown,
+        }
     }
 
     /// An API client without credentials.
@@ -135,6 +148,34 @@ impl TestApp {
                 serde_json::json!({ "name": name, "email": email, "password": PASSWORD }),
             )
             .await;
+        if reply.status == 202 {
+            // This instance sends e-mail: finish through the confirmation link, as a person would.
+            self.run_jobs().await;
+            let mailbox = self.mailbox.as_ref().expect("mail is on");
+            let link = mailbox
+                .messages_to(&email.trim().to_lowercase())
+                .iter()
+                .rev()
+                .find_map(|mail| {
+                    mail.first_link()
+                        .filter(|link| link.contains("/sign-up/confirm/"))
+                })
+                .expect("a confirmation link");
+            let secret = link.rsplit('/').next().expect("token").to_owned();
+            let confirmed = self
+                .api()
+                .post(
+                    "/api/v1/auth/sign-up/confirm",
+                    serde_json::json!({ "token": secret }),
+                )
+                .await;
+            assert_eq!(
+                confirmed.status, 201,
+                "confirming failed: {}",
+                confirmed.text
+            );
+            return confirmed.json["token"].as_str().expect("token").to_owned();
+        }
         assert_eq!(reply.status, 201, "sign-up failed: {}", reply.text);
         reply.json["token"].as_str().expect("token").to_owned()
     }

@@ -192,9 +192,26 @@ fn session_out(signed_in: auth::SignedIn) -> SessionOut {
     }
 }
 
-/// Creates an account and returns a session token.
+/// The answer to a sign-up that waits for its e-mail address to be confirmed.
+#[derive(serde::Serialize, ToSchema)]
+pub struct SignUpPendingOut {
+    /// What to do next.
+    pub detail: String,
+}
+
+/// Confirming a sign-up with the token from the e-mailed link.
+#[derive(Deserialize, ToSchema)]
+pub struct ConfirmSignUpIn {
+    /// The token at the end of the link.
+    pub token: String,
+}
+
+/// Signs up. Without e-mail on this instance, the account is made at once and a session
+/// token returned (201). With e-mail, a confirmation link is sent and the answer (202) is
+/// the same whether or not the address already has an account.
 #[utoipa::path(post, path = "/api/v1/auth/sign-up", tag = "auth", security(()), request_body = SignUpIn,
-    responses((status = 201, body = SessionOut), (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = SessionOut), (status = 202, body = SignUpPendingOut),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn sign_up(
     State(state): State<AppState>,
     ClientInfo(client): ClientInfo,
@@ -205,7 +222,27 @@ pub async fn sign_up(
         email: body.email,
         password: body.password,
     };
-    let signed_in = auth::sign_up(&state.app, form, &client).await?;
+    match auth::sign_up(&state.app, form, &client).await? {
+        auth::SignUpOutcome::SignedIn(signed_in) => Ok(created(session_out(signed_in))),
+        auth::SignUpOutcome::CheckInbox => Ok((
+            StatusCode::ACCEPTED,
+            Json(SignUpPendingOut {
+                detail: "check your inbox for a link to finish signing up".into(),
+            }),
+        )
+            .into_response()),
+    }
+}
+
+/// Finishes a sign-up with the token from the e-mailed link and returns a session token.
+#[utoipa::path(post, path = "/api/v1/auth/sign-up/confirm", tag = "auth", security(()), request_body = ConfirmSignUpIn,
+    responses((status = 201, body = SessionOut), (status = 409, body = Problem, content_type = "application/problem+json")))]
+pub async fn confirm_sign_up(
+    State(state): State<AppState>,
+    ClientInfo(client): ClientInfo,
+    ApiJson(body): ApiJson<ConfirmSignUpIn>,
+) -> ApiResult<Response> {
+    let signed_in = auth::confirm_sign_up(&state.app, body.token.trim(), &client).await?;
     Ok(created(session_out(signed_in)))
 }
 

@@ -45,6 +45,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     use handlers::*;
     let (router, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(sign_up))
+        .routes(routes!(confirm_sign_up))
         .routes(routes!(sign_in))
         .routes(routes!(second_factor))
         .routes(routes!(sign_out))

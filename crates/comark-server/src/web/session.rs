@@ -18,6 +18,8 @@ pub(super) fn routes(routes: WebRoutes) -> WebRoutes {
     routes
         .get("/sign-up", sign_up_page)
         .post("/sign-up", sign_up)
+        .get("/sign-up/confirm/{token}", confirm_page)
+        .post("/sign-up/confirm/{token}", confirm)
         .get("/sign-in", sign_in_page)
         .post("/sign-in", sign_in)
         .get("/sign-in/second-factor", second_factor_page)
@@ -218,21 +220,62 @@ async fn sign_up(
         password: form.password.clone(),
     };
     match auth::sign_up(&state.app, input, &client).await {
-        Ok(signed_in) => {
-            let mut response = redirect_with_flash(
-                "/orgs/new",
-                "Welcome to comark! Create your organization to get started.",
-                state.settings.secure_cookies,
-            );
-            response
-                .headers_mut()
-                .append(header::SET_COOKIE, session_cookie(&state, &signed_in.token));
-            response
-        }
+        Ok(auth::SignUpOutcome::SignedIn(signed_in)) => welcome(&state, &signed_in),
+        Ok(auth::SignUpOutcome::CheckInbox) => page(
+            Shell { title: "Check your inbox", csrf: &csrf, ..Default::default() },
+            html! {
+                h1 { "Check your inbox" }
+                p { "We sent a link to " strong { (form.email.trim()) } ". Open it within 24 hours to finish creating your account." }
+                p.muted { "Nothing there after a few minutes? Look in your spam folder, or sign up again." }
+            },
+        )
+        .into_response(),
         Err(error) => {
             let error = Some(error);
             form_response(&error, sign_up_form(&csrf, &form, &error))
         }
+    }
+}
+
+fn welcome(state: &AppState, signed_in: &auth::SignedIn) -> Response {
+    let mut response = redirect_with_flash(
+        "/orgs/new",
+        "Welcome to comark! Create your organization to get started.",
+        state.settings.secure_cookies,
+    );
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, session_cookie(state, &signed_in.token));
+    response
+}
+
+// The link in the e-mail opens a page with a button rather than confirming on GET, so that
+// mail scanners that fetch links cannot use it up.
+async fn confirm_page(Csrf(csrf): Csrf, Path(token): Path<String>) -> Markup {
+    page(
+        Shell {
+            title: "Finish signing up",
+            csrf: &csrf,
+            ..Default::default()
+        },
+        html! {
+            h1 { "Finish signing up" }
+            form method="post" action={ "/sign-up/confirm/" (token) } {
+                (csrf_field(&csrf))
+                button type="submit" { "Create my account" }
+            }
+        },
+    )
+}
+
+async fn confirm(
+    State(state): State<AppState>,
+    ClientInfo(client): ClientInfo,
+    Path(token): Path<String>,
+) -> Response {
+    match auth::confirm_sign_up(&state.app, &token, &client).await {
+        Ok(signed_in) => welcome(&state, &signed_in),
+        Err(error) => error_page(error),
     }
 }
 

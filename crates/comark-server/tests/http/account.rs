@@ -131,6 +131,29 @@ both_backends! {
 }
 
 both_backends_with! { Options { mail: true };
+    async fn with_mail_sign_up_never_tells_whether_an_address_has_an_account(app) {
+        app.sign_up("Ada", "ada@example.com").await;
+        let taken = app.api().post("/api/v1/auth/sign-up", json!({ "name": "Eve", "email": "ada@example.com", "password": PASSWORD })).await;
+        let fresh = app.api().post("/api/v1/auth/sign-up", json!({ "name": "Bob", "email": "bob@example.com", "password": PASSWORD })).await;
+        assert_eq!(taken.status, 202, "{}", taken.text);
+        assert_eq!((taken.status, &taken.text), (fresh.status, &fresh.text));
+        app.run_jobs().await;
+        let mailbox = app.mailbox.clone().expect("mailbox");
+        let reminder = mailbox.messages_to("ada@example.com");
+        assert!(reminder.iter().any(|m| m.raw.contains("already has an account")), "the owner was not told");
+        let link = mailbox.messages_to("bob@example.com")[0].first_link().expect("confirmation link");
+        assert!(link.contains("/sign-up/confirm/"), "{link}");
+        // Nothing exists until the link is used, and it works once.
+        let early = app.api().post("/api/v1/auth/sign-in", json!({ "email": "bob@example.com", "password": PASSWORD })).await;
+        assert_eq!(early.status, 401);
+        let secret = secret_of(&link);
+        let confirmed = app.api().post("/api/v1/auth/sign-up/confirm", json!({ "token": secret })).await;
+        assert_eq!(confirmed.status, 201, "{}", confirmed.text);
+        assert_eq!(confirmed.json["user"]["email"], "bob@example.com");
+        let twice = app.api().post("/api/v1/auth/sign-up/confirm", json!({ "token": secret })).await;
+        assert_eq!(twice.status, 409);
+    }
+
     async fn a_forgotten_password_is_reset_through_the_emailed_link(app) {
         let token = app.sign_up("Ada", "ada@example.com").await;
         let mailbox = app.mailbox.clone().expect("mailbox");
@@ -139,7 +162,7 @@ both_backends_with! { Options { mail: true };
             assert_eq!(reply.status, 202, "{email}");
         }
         assert_eq!(app.run_jobs().await, 1, "one e-mail for the one account");
-        let mails = mailbox.messages_to("ada@example.com");
+        let mails: Vec<_> = mailbox.messages_to("ada@example.com").into_iter().filter(|m| m.raw.contains("Reset your comark password")).collect();
         assert_eq!(mails.len(), 1);
         assert!(mailbox.messages_to("nobody@example.com").is_empty());
         let link = mails[0].first_link().expect("a link in the e-mail");

@@ -94,6 +94,7 @@ fn api_expectation(method: &str, path: &str, who: Who) -> Option<Expect> {
         ("post", "/api/v1/auth/sign-in") => Allowed,
         ("post", "/api/v1/auth/password-reset") => Allowed,
         ("post", "/api/v1/auth/password-reset/confirm") => Conflict,
+        ("post", "/api/v1/auth/sign-up/confirm") => Conflict,
         // One's own account.
         ("post", "/api/v1/auth/second-factor") => signed_in(Forbidden),
         ("post", "/api/v1/auth/sign-out") => signed_in(Allowed),
@@ -161,6 +162,8 @@ fn web_expectation(method: &str, path: &str, who: Who) -> Option<Expect> {
         // Both answer everyone by sending them to the sign-in page with a message.
         ("POST", "/forgot-password" | "/sign-out") => SignIn,
         ("POST", "/reset-password/{token}") => Conflict,
+        ("GET", "/sign-up/confirm/{token}") => Allowed,
+        ("POST", "/sign-up/confirm/{token}") => Conflict,
         // Without a pending second factor there is nothing to do: signed in goes home.
         ("GET" | "POST", "/sign-in/second-factor") => signed_in(Allowed),
         ("GET", "/invitations/{token}") => Allowed,
@@ -209,7 +212,6 @@ fn web_expectation(method: &str, path: &str, who: Who) -> Option<Expect> {
 struct Fixture {
     tokens: BTreeMap<Who, String>,
     emails: BTreeMap<Who, String>,
-    owner_token_id: String,
     counter: std::sync::atomic::AtomicUsize,
 }
 
@@ -240,18 +242,9 @@ impl Fixture {
                 me.json["user"]["email"].as_str().expect("email").to_owned(),
             );
         }
-        let created = app
-            .api_as(&owner)
-            .post(
-                "/api/v1/me/tokens",
-                json!({ "name": "matrix", "scope": "read" }),
-            )
-            .await;
-        let owner_token_id = created.json["id"].as_str().expect("token id").to_owned();
         Fixture {
             tokens,
             emails,
-            owner_token_id,
             counter: Default::default(),
         }
     }
@@ -405,6 +398,7 @@ async fn concrete(
         "/api/v1/auth/password-reset/confirm" => {
             json!({ "token": "unknown", "password": PASSWORD })
         }
+        "/api/v1/auth/sign-up/confirm" => json!({ "token": "unknown" }),
         "/api/v1/auth/second-factor" | "/api/v1/me/totp/confirm" => json!({ "code": "000000" }),
         "/api/v1/me/password" => {
             json!({ "current_password": "not my password", "new_password": PASSWORD })
