@@ -75,7 +75,7 @@ async fn run_one(app: &App, mailer: Option<&Mailer>, worker: &str, job: ClaimedJ
         Err(error) => {
             // Exponential backoff: 2 s, 4 s, 8 s ... capped at an hour.
             let backoff = Duration::seconds(
-                2i64.saturating_pow(job.attempts.clamp(1, 11) as u32)
+                2i64.saturating_pow(job.attempts.clamp(1, 12) as u32)
                     .min(3600),
             );
             tracing::warn!(%error, "job failed; retrying later");

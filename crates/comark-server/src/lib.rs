@@ -74,16 +74,31 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves `state` on `listener` until `shutdown` resolves, then finishes in-flight requests.
+/// Serves `state` on `listener` until `shutdown` resolves, then finishes in-flight requests
+/// for at most [`SHUTDOWN_GRACE`]: a client that never finishes its request cannot keep the
+/// process from stopping.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    let (signalled, mut on_signal) = tokio::sync::watch::channel(false);
+    let graceful = axum::serve(listener, app).with_graceful_shutdown(async move {
+        shutdown.await;
+        let _ = signalled.send(true);
+    });
+    let deadline = async move {
+        let _ = on_signal.wait_for(|fired| *fired).await;
+        tokio::time::sleep(SHUTDOWN_GRACE).await;
+    };
+    tokio::select! {
+        served = graceful => served,
+        () = deadline => {
+            tracing::warn!("requests still in flight after the grace period; stopping anyway");
+            Ok(())
+        }
+    }
 }
 
 /// How long graceful shutdown waits for requests in flight.
