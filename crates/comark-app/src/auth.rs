@@ -1,7 +1,7 @@
 //! Signing up, in and out; passwords, resets and the TOTP second factor.
 
 use chrono::Duration;
-use comark_domain::{Email, Password, PersonName, Scope, ValidationErrors};
+use comark_domain::{AuditAction, Email, Password, PersonName, Scope, ValidationErrors};
 use comark_store::{now, NewSession, User};
 use totp_rs::{Algorithm, Secret, TOTP};
 
@@ -418,7 +418,29 @@ pub async fn change_password(app: &App, current: &CurrentUser, old: &str, new: &
             current.session_token_hash.as_deref(),
         )
         .await?;
+    let actor = self_actor(&current.user);
+    app.store
+        .record_user_event(current.user.id, AuditAction::PasswordChanged, &actor)
+        .await?;
     Ok(())
+}
+
+fn self_actor(user: &User) -> comark_store::Actor {
+    comark_store::Actor {
+        user_id: Some(user.id),
+        label: user.email.clone(),
+        ip: None,
+    }
+}
+
+/// Finds the token in an `Authorization` header value (`Bearer <token>`, any case).
+pub fn bearer_token(header: &str) -> Option<&str> {
+    let (scheme, token) = header.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer")
+        && !token.is_empty()
+        && !token.contains(char::is_whitespace))
+    .then_some(token)
 }
 
 /// Sends a reset link if the address has an account; answers the same either way.
@@ -453,12 +475,24 @@ pub async fn reset_password(app: &App, token: &str, new: &str) -> Result<()> {
     let new =
         Password::parse(new).map_err(|e| ValidationErrors::single("password", e.to_string()))?;
     let hash = hash_password(new.expose().to_owned()).await?;
-    app.store
+    let user = app
+        .store
         .reset_password(&hash_token(token), &hash)
         .await
-        .map_err(|_| {
-            AppError::Rule("this reset link is not valid any more; ask for a new one".into())
+        .map_err(|error| match AppError::from(error) {
+            AppError::NotFound => {
+                AppError::Rule("this reset link is not valid any more; ask for a new one".into())
+            }
+            other => other,
         })?;
+    let actor = comark_store::Actor {
+        user_id: Some(user),
+        label: "password reset link".into(),
+        ip: None,
+    };
+    app.store
+        .record_user_event(user, AuditAction::PasswordReset, &actor)
+        .await?;
     Ok(())
 }
 
@@ -507,6 +541,13 @@ pub async fn enable_totp(app: &App, current: &CurrentUser, code: &str) -> Result
         .map(|c| hash_token(&normalize_recovery_code(c)))
         .collect();
     app.store.enable_totp(user.id, &hashes).await?;
+    app.store
+        .record_user_event(
+            user.id,
+            AuditAction::SecondFactorEnabled,
+            &self_actor(&user),
+        )
+        .await?;
     Ok(codes)
 }
 
@@ -516,6 +557,13 @@ pub async fn disable_totp(app: &App, current: &CurrentUser, password: &str) -> R
         return Err(ValidationErrors::single("password", "is not your current password").into());
     }
     app.store.disable_totp(current.user.id).await?;
+    app.store
+        .record_user_event(
+            current.user.id,
+            AuditAction::SecondFactorDisabled,
+            &self_actor(&current.user),
+        )
+        .await?;
     Ok(())
 }
 
@@ -542,5 +590,44 @@ pub async fn admin_reset_password(app: &App, email: &str, new: &str) -> Result<(
         Password::parse(new).map_err(|e| ValidationErrors::single("password", e.to_string()))?;
     let hash = hash_password(new.expose().to_owned()).await?;
     app.store.set_password(user.id, &hash, None).await?;
+    let actor = comark_store::Actor {
+        user_id: None,
+        label: "administrator (command line)".into(),
+        ip: None,
+    };
+    app.store
+        .record_user_event(user.id, AuditAction::PasswordReset, &actor)
+        .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bearer_token;
+    use proptest::prelude::*;
+
+    #[test]
+    fn the_bearer_scheme_is_found_in_any_case() {
+        assert_eq!(bearer_token("Bearer cmk_pat_abc"), Some("cmk_pat_abc"));
+        assert_eq!(bearer_token("bearer  cmk_ses_x "), Some("cmk_ses_x"));
+        assert_eq!(bearer_token("Basic dXNlcjpwYXNz"), None);
+        assert_eq!(bearer_token("Bearer"), None);
+        assert_eq!(bearer_token("Bearer a b"), None);
+    }
+
+    proptest! {
+        #[test]
+        fn any_header_value_parses_without_panicking(raw in "\\PC{0,200}") {
+            if let Some(token) = bearer_token(&raw) {
+                prop_assert!(!token.is_empty());
+                prop_assert!(!token.contains(char::is_whitespace));
+            }
+        }
+
+        #[test]
+        fn a_token_sent_as_bearer_is_read_back(token in "[A-Za-z0-9_-]{1,80}") {
+            let header = format!("Bearer {token}");
+            prop_assert_eq!(bearer_token(&header), Some(token.as_str()));
+        }
+    }
 }

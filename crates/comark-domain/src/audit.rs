@@ -33,6 +33,14 @@ pub enum AuditAction {
     TokenCreated,
     /// An API token was revoked.
     TokenRevoked,
+    /// A member changed their password (their other sessions ended).
+    PasswordChanged,
+    /// A member's password was reset through an e-mailed link or by an administrator.
+    PasswordReset,
+    /// A member switched on two-factor sign-in.
+    SecondFactorEnabled,
+    /// A member switched off two-factor sign-in.
+    SecondFactorDisabled,
 }
 
 impl AuditAction {
@@ -55,6 +63,10 @@ impl AuditAction {
             ConnectionLinkCreated => "connection.link_created",
             TokenCreated => "token.created",
             TokenRevoked => "token.revoked",
+            PasswordChanged => "user.password_changed",
+            PasswordReset => "user.password_reset",
+            SecondFactorEnabled => "user.second_factor_enabled",
+            SecondFactorDisabled => "user.second_factor_disabled",
         }
     }
 }

@@ -110,11 +110,7 @@ impl FromRequestParts<AppState> for ApiUser {
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .map(str::trim)
+            .and_then(comark_app::auth::bearer_token)
             .ok_or(AppError::Unauthenticated(
                 "send a token in the Authorization: Bearer header",
             ))?;

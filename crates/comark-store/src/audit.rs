@@ -28,6 +28,28 @@ macro_rules! insert_audit {
 }
 pub(crate) use insert_audit;
 
+impl crate::Store {
+    /// Records an event about a person (a password or second-factor change) in the audit
+    /// log of every organization they belong to, whose admins need to know.
+    pub async fn record_user_event(
+        &self,
+        user: comark_domain::UserId,
+        action: comark_domain::AuditAction,
+        actor: &crate::Actor,
+    ) -> Result<()> {
+        crate::write_tx!(self, tx => {
+            let orgs: Vec<uuid::Uuid> = sqlx::query_scalar("SELECT org_id FROM memberships WHERE user_id = $1")
+                .bind(user.0)
+                .fetch_all(&mut *tx)
+                .await?;
+            for org in orgs {
+                insert_audit!(&mut *tx, org, actor, action, user.to_string(), serde_json::json!({}));
+            }
+        });
+        Ok(())
+    }
+}
+
 impl OrgStore<'_> {
     /// A page of the audit log, newest first, after `cursor`.
     pub async fn audit_events(

@@ -122,3 +122,20 @@ both_backends! {
         assert_eq!(bad.json["errors"][0]["field"], "cursor");
     }
 }
+
+both_backends! {
+    async fn password_and_second_factor_changes_reach_the_audit_log(app) {
+        let owner = app.owner_of("acme").await;
+        let changed = app
+            .api_as(&owner)
+            .put("/api/v1/me/password", json!({ "current_password": PASSWORD, "new_password": "another long passphrase" }))
+            .await;
+        assert_eq!(changed.status, 204);
+        let setup = app.api_as(&owner).post("/api/v1/me/totp", json!({})).await;
+        let code = comark_app::auth::current_totp_code(setup.json["secret"].as_str().expect("secret")).expect("code");
+        assert_eq!(app.api_as(&owner).post("/api/v1/me/totp/confirm", json!({ "code": code })).await.status, 200);
+        let events = app.api_as(&owner).get("/api/v1/orgs/acme/audit-events").await;
+        let actions: Vec<&str> = events.json["items"].as_array().expect("items").iter().filter_map(|e| e["action"].as_str()).collect();
+        assert_eq!(&actions[..2], ["user.second_factor_enabled", "user.password_changed"]);
+    }
+}
