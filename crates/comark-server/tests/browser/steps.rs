@@ -1,0 +1,46 @@
+//! Steps several journeys share: signing up and in through the forms, reading lists.
+
+use crate::{json, Page, PASSWORD};
+
+/// The session cookie's name when cookies are secure, as the test server sets them.
+pub const SESSION_COOKIE: &str = "__Host-comark_session";
+
+/// Signs up through the form on /sign-up and waits for the next step (/orgs/new).
+pub async fn sign_up(page: &Page, name: &str, email: &str) {
+    page.open("/sign-up").await;
+    page.wait_for_heading("Create your account").await;
+    page.fill("Your name", name).await;
+    page.fill("Work e-mail", email).await;
+    page.fill("Password", PASSWORD).await;
+    page.press("Create account").await;
+    page.wait_for_path("/orgs/new").await;
+    page.wait_for_heading("Create an organization").await;
+}
+
+/// Signs in through the form on /sign-in (no second factor) and waits for the start page.
+pub async fn sign_in(page: &Page, email: &str) {
+    page.open("/sign-in").await;
+    page.wait_for_heading("Sign in").await;
+    page.fill("E-mail", email).await;
+    page.fill("Password", PASSWORD).await;
+    page.press("Sign in").await;
+    page.wait_for_path("/").await;
+    page.wait_for_heading("Your organizations").await;
+}
+
+/// The text of the card list under the heading `heading`, once it is there.
+pub async fn list_under(page: &Page, heading: &str) -> String {
+    page.wait_js(
+        &format!("a list under the heading {heading:?}"),
+        r#"
+        const h = [...document.querySelectorAll('main h2')].find(h => h.textContent.trim() === arguments[0]);
+        const list = h && h.nextElementSibling;
+        return list && list.tagName === 'UL' ? list.innerText : null;
+        "#,
+        vec![json!(heading)],
+    )
+    .await
+    .as_str()
+    .unwrap_or_default()
+    .to_owned()
+}
