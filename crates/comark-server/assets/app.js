@@ -1,11 +1,11 @@
 // comark's small progressive enhancements. Everything works without this file.
 (function () {
   "use strict";
-  // Move keyboard focus to the main content after a boosted navigation, so screen readers
-  // announce the new page.
+  // After a boosted navigation, move keyboard focus to the first field with an error, or
+  // else to the main content, so screen readers announce what changed.
   document.addEventListener("htmx:afterSettle", function () {
-    var main = document.getElementById("main");
-    if (main) { main.focus({ preventScroll: true }); }
+    var target = document.querySelector("[aria-invalid=true]") || document.getElementById("main");
+    if (target) { target.focus({ preventScroll: true }); }
   });
   // htmx requests carry the CSRF token from the page's first form.
   document.addEventListener("htmx:configRequest", function (event) {

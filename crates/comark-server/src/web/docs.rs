@@ -20,7 +20,7 @@ pub(super) async fn reference(Csrf(csrf): Csrf) -> Markup {
         html! {
             h1 { "API reference" }
             p { (document["info"]["description"].as_str().unwrap_or_default()) }
-            p { "The machine-readable document: " a href="/api/v1/openapi.json" { code { "/api/v1/openapi.json" } } " (OpenAPI 3.1)." }
+            p { "The machine-readable document: " a href="/api/v1/openapi.json" hx-boost="false" { code { "/api/v1/openapi.json" } } " (OpenAPI 3.1)." }
             @for (path, operations) in paths {
                 @for (method, operation) in operations.as_object().unwrap_or(&empty) {
                     section.operation {

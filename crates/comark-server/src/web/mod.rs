@@ -166,6 +166,14 @@ async fn guard(request: Request, next: Next) -> Response {
             headers.append(header::SET_COOKIE, value);
         }
     }
+    // A form answered with a page (not a redirect) must not leave its POST-only address in
+    // the address bar, or reloading would fail: tell htmx not to push it.
+    if method != Method::GET && method != Method::HEAD && !response.status().is_redirection() {
+        response
+            .headers_mut()
+            .insert("hx-push-url", HeaderValue::from_static("false"));
+    }
+    let headers = response.headers_mut();
     let is_page = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

@@ -76,6 +76,14 @@ fn base(org: &WebOrg) -> String {
     format!("/o/{}", org.scope.org().handle)
 }
 
+fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 {
+        one
+    } else {
+        many
+    }
+}
+
 fn secure(state: &AppState) -> bool {
     state.settings.secure_cookies
 }
@@ -180,9 +188,9 @@ async fn overview(
             h1 { (org.scope.org().name) }
             p.muted { "@" (org.scope.org().handle) " · you are " (org.scope.role().label()) }
             ul.stats {
-                li { a href={ (base) "/members" } { strong { (members.len()) } " members" } }
-                li { a href={ (base) "/partners" } { strong { (partners) } " partners" } }
-                li { a href={ (base) "/partners" } { strong { (waiting) } " requests waiting" } }
+                li { a href={ (base) "/members" } { strong { (members.len()) } " " (plural(members.len(), "member", "members")) } }
+                li { a href={ (base) "/partners" } { strong { (partners) } " " (plural(partners, "partner", "partners")) } }
+                li { a href={ (base) "/partners" } { strong { (waiting) } " " (plural(waiting, "request", "requests")) " waiting" } }
             }
             h2 { "Next steps" }
             ol.steps {
@@ -444,7 +452,7 @@ async fn invitation_page(
                     p { "Sign in or create an account first; you come back here afterwards." }
                     p.actions {
                         a.button href={ "/sign-in?next=" (crate::auth::url_encode(&next)) } { "Sign in" } " "
-                        a.button.secondary href={ "/sign-up" } { "Create an account" }
+                        a.button.secondary href={ "/sign-up?next=" (crate::auth::url_encode(&next)) } { "Create an account" }
                     }
                 }
             }
@@ -850,7 +858,7 @@ async fn audit_page(
         shell(&org, "Audit log", "audit", &csrf, None),
         html! {
             h1 { "Audit log" }
-            p { a.button.secondary href={ (base) "/audit.csv" } download { "Export as CSV" } }
+            p { a.button.secondary href={ (base) "/audit.csv" } download hx-boost="false" { "Export as CSV" } }
             @if events.is_empty() {
                 p.empty { "Nothing recorded yet." }
             } @else {

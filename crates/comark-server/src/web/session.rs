@@ -180,6 +180,7 @@ pub(super) struct SignUpForm {
     name: String,
     email: String,
     password: String,
+    next: Option<String>,
 }
 
 fn sign_up_form(csrf: &str, form: &SignUpForm, error: &Option<AppError>) -> Markup {
@@ -194,6 +195,7 @@ fn sign_up_form(csrf: &str, form: &SignUpForm, error: &Option<AppError>) -> Mark
             (alert(general_error(error)))
             form.stack method="post" action="/sign-up" novalidate {
                 (csrf_field(csrf))
+                @if let Some(next) = &form.next { input type="hidden" name="next" value=(next); }
                 (field("Your name", "name", "text", &form.name, error_for(error, "name"), "name"))
                 (field("Work e-mail", "email", "email", &form.email, error_for(error, "email"), "email"))
                 (field("Password (at least 10 characters)", "password", "password", "", error_for(error, "password"), "new-password"))
@@ -204,8 +206,12 @@ fn sign_up_form(csrf: &str, form: &SignUpForm, error: &Option<AppError>) -> Mark
     )
 }
 
-async fn sign_up_page(Csrf(csrf): Csrf) -> Markup {
-    sign_up_form(&csrf, &SignUpForm::default(), &None)
+async fn sign_up_page(Csrf(csrf): Csrf, Query(query): Query<NextQuery>) -> Markup {
+    let form = SignUpForm {
+        next: query.next,
+        ..Default::default()
+    };
+    sign_up_form(&csrf, &form, &None)
 }
 
 async fn sign_up(
@@ -220,7 +226,15 @@ async fn sign_up(
         password: form.password.clone(),
     };
     match auth::sign_up(&state.app, input, &client).await {
-        Ok(auth::SignUpOutcome::SignedIn(signed_in)) => welcome(&state, &signed_in),
+        Ok(auth::SignUpOutcome::SignedIn(signed_in)) => match form.next.as_deref() {
+            // Someone who signed up from an invitation goes back to it.
+            Some(next) => {
+                let mut response = Redirect::to(&safe_next(Some(next))).into_response();
+                response.headers_mut().append(header::SET_COOKIE, session_cookie(&state, &signed_in.token));
+                response
+            }
+            None => welcome(&state, &signed_in),
+        },
         Ok(auth::SignUpOutcome::CheckInbox) => page(
             Shell { title: "Check your inbox", csrf: &csrf, ..Default::default() },
             html! {

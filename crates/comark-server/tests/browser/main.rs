@@ -57,5 +57,5 @@ macro_rules! browser_journeys {
 
 mod harness;
 mod journeys;
-mod open_bugs;
+mod regressions;
 mod steps;

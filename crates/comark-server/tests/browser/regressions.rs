@@ -1,6 +1,6 @@
-//! Bugs of the web UI that only a browser shows, each written as the test that passes once the
-//! bug is fixed. They are ignored until then; run them with
-//! `cargo nextest run -p comark-server --test browser --run-ignored only`.
+//! Bugs of the web UI that only a browser showed, each pinned by the test that failed until
+//! the fix: downloads that htmx swallowed, POST-only addresses left in the address bar,
+//! secrets kept in htmx's history cache, and invitees losing their invitation at sign-up.
 
 use comark_app::auth::current_totp_code;
 
@@ -24,7 +24,6 @@ browser_journeys! {
     /// "Export as CSV" (`a[download]` on /o/{org}/audit) must download the file. htmx boosts
     /// every same-host link, `download` or not, so the CSV is fetched by XHR and its text
     /// replaces the page, under the address /o/{org}/audit.csv.
-    #[ignore = "server bug: hx-boost swaps the audit CSV into the page instead of downloading it"]
     async fn the_audit_export_downloads_instead_of_replacing_the_page(app, browser) {
         app.owner_of("acme").await;
         let page = browser.session(&app.base_url).await;
@@ -43,7 +42,6 @@ browser_journeys! {
     /// address bar: htmx pushes the response URL of boosted requests. Reloading then shows
     /// "HTTP ERROR 405". The invite form (/o/{org}/invitations), the partner link form, the
     /// two-factor set-up and the token form all do this.
-    #[ignore = "server bug: boosted forms that answer with a page push a POST-only URL; reload gives 405"]
     async fn the_address_after_a_form_can_be_reloaded(app, browser) {
         app.owner_of("acme").await;
         let page = browser.session(&app.base_url).await;
@@ -61,7 +59,6 @@ browser_journeys! {
     /// htmx keeps a snapshot of every page it navigates away from in localStorage
     /// (`htmx-history-cache`), so recovery codes, a new API token and the TOTP secret stay on
     /// the computer after signing out, and Back shows the signed-in pages again.
-    #[ignore = "server bug: htmx's history cache keeps secrets in localStorage after sign-out"]
     async fn signing_out_leaves_no_secrets_in_the_browser(app, browser) {
         app.owner_of("acme").await;
         let page = browser.session(&app.base_url).await;
@@ -96,7 +93,6 @@ browser_journeys! {
     /// Someone invited who has no account yet opens the link, chooses "Create an account",
     /// and should come back to the invitation; the sign-up form forgets it and sends them to
     /// "Create an organization" instead.
-    #[ignore = "server bug: signing up from an invitation does not return to the invitation"]
     async fn an_invitee_without_an_account_returns_to_the_invitation(app, browser) {
         let owner = app.owner_of("acme").await;
         let invitation = app
