@@ -290,9 +290,26 @@ fn totp_for(user: &User, secret_base32: &str) -> Result<TOTP> {
     .map_err(|e| AppError::Internal(format!("TOTP: {e}")))
 }
 
-fn code_matches(totp: &TOTP, code: &str) -> bool {
+/// The time step (30-second window) whose code `code` is, allowing one step of clock drift
+/// either way; `None` when it matches none.
+fn matching_step(totp: &TOTP, code: &str) -> Option<i64> {
     let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
-    code.len() == 6 && totp.check_current(&code).unwrap_or(false)
+    if code.len() != 6 {
+        return None;
+    }
+    let now = u64::try_from(chrono::Utc::now().timestamp()).ok()?;
+    [now.saturating_sub(30), now, now + 30]
+        .into_iter()
+        .find(|time| totp.generate(*time) == code)
+        .and_then(|time| i64::try_from(time / 30).ok())
+}
+
+/// Whether `code` is valid now and was not used before: each code works once.
+async fn use_code(app: &App, user: &User, totp: &TOTP, code: &str) -> Result<bool> {
+    match matching_step(totp, code) {
+        Some(step) => Ok(app.store.use_totp_step(user.id, step).await?),
+        None => Ok(false),
+    }
 }
 
 /// Completes a sign-in with a TOTP code or a recovery code.
@@ -316,7 +333,7 @@ pub async fn verify_second_factor(
         .as_deref()
         .ok_or(AppError::Forbidden)?;
     let totp = totp_for(&current.user, secret)?;
-    let ok = code_matches(&totp, code)
+    let ok = use_code(app, &current.user, &totp, code).await?
         || app
             .store
             .use_recovery_code(current.user.id, &hash_token(&normalize_recovery_code(code)))
@@ -527,7 +544,7 @@ pub async fn enable_totp(app: &App, current: &CurrentUser, code: &str) -> Result
         .totp_secret
         .as_deref()
         .ok_or_else(|| AppError::Rule("start the set-up first".into()))?;
-    if !code_matches(&totp_for(&user, secret)?, code) {
+    if !use_code(app, &user, &totp_for(&user, secret)?, code).await? {
         return Err(ValidationErrors::single("code", "is not the current code").into());
     }
     let codes: Vec<String> = (0..10)
@@ -565,6 +582,24 @@ pub async fn disable_totp(app: &App, current: &CurrentUser, password: &str) -> R
         )
         .await?;
     Ok(())
+}
+
+/// The code for a secret at a Unix time (tests use the next window's code, since the
+/// current one may have been used already).
+pub fn totp_code_at(secret_base32: &str, unix_secs: u64) -> Result<String> {
+    let secret = Secret::Encoded(secret_base32.to_owned())
+        .to_bytes()
+        .map_err(|e| AppError::Internal(format!("{e:?}")))?;
+    Ok(
+        TOTP::new_unchecked(Algorithm::SHA1, 6, 1, 30, secret, None, String::new())
+            .generate(unix_secs),
+    )
+}
+
+/// The next 30-second window's code, accepted now thanks to the allowed drift.
+pub fn next_totp_code(secret_base32: &str) -> Result<String> {
+    let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap_or_default();
+    totp_code_at(secret_base32, now + 30)
 }
 
 /// The current code for a secret (the test kit and the CLI use this).

@@ -353,3 +353,22 @@ impl Store {
         self.user_by_id(id).await?.ok_or(StoreError::NotFound)
     }
 }
+
+impl Store {
+    /// Records that a TOTP code of time step `step` was used. False when that step (or a
+    /// later one) was used already: a code works once.
+    pub async fn use_totp_step(&self, user: UserId, step: i64) -> Result<bool> {
+        let used = on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE users SET totp_last_step = $1
+                 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)",
+            )
+            .bind(step)
+            .bind(user.0)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(used == 1)
+    }
+}

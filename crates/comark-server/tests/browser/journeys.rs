@@ -184,7 +184,7 @@ browser_journeys! {
         page.press("Sign in").await;
         page.wait_for_path("/sign-in/second-factor").await;
         page.wait_for_heading("Enter your code").await;
-        let code = current_totp_code(&secret).expect("the current code");
+        let code = comark_app::auth::next_totp_code(&secret).expect("the next window's code");
         page.fill("Code", &code).await;
         page.press("Verify").await;
         page.wait_for_path("/").await;

@@ -86,9 +86,14 @@ both_backends! {
         assert_eq!(signed_in.json["second_factor_required"], true);
         let pending = signed_in.json["token"].as_str().expect("token").to_owned();
         assert_eq!(app.api_as(&pending).get("/api/v1/me").await.status, 401, "a half-signed-in session reached the API");
-        let code = comark_app::auth::current_totp_code(&secret).expect("code");
+        let code = comark_app::auth::next_totp_code(&secret).expect("code");
         assert_eq!(app.api_as(&pending).post("/api/v1/auth/second-factor", json!({ "code": code })).await.status, 204);
         assert_eq!(app.api_as(&pending).get("/api/v1/me").await.status, 200);
+
+        // A code works once: replaying it on another sign-in fails.
+        let replay = app.api().post("/api/v1/auth/sign-in", json!({ "email": "ada@example.com", "password": PASSWORD })).await;
+        let replay = replay.json["token"].as_str().expect("token").to_owned();
+        assert_eq!(app.api_as(&replay).post("/api/v1/auth/second-factor", json!({ "code": code })).await.status, 422);
 
         // A recovery code works once.
         let again = app.api().post("/api/v1/auth/sign-in", json!({ "email": "ada@example.com", "password": PASSWORD })).await;
