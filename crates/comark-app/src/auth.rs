@@ -157,16 +157,7 @@ pub async fn sign_up(app: &App, form: SignUp, client: &Client) -> Result<SignUpO
             return Ok(SignUpOutcome::CheckInbox);
         }
         let token = new_token("");
-        app.store
-            .create_signup_confirmation(comark_store::NewSignup {
-                token_hash: &hash_token(&token),
-                email: email.as_str(),
-                name: name.as_str(),
-                password_hash: &hash,
-                expires_at: now() + SIGNUP_LIFETIME,
-            })
-            .await?;
-        Mail {
+        let email_job = Mail {
             to: email.as_str().to_owned(),
             subject: "Confirm your comark account".into(),
             body: format!(
@@ -176,8 +167,19 @@ pub async fn sign_up(app: &App, form: SignUp, client: &Client) -> Result<SignUpO
                 app.link(&format!("/sign-up/confirm/{token}")),
             ),
         }
-        .queue(app)
-        .await?;
+        .job()?;
+        app.store
+            .create_signup_confirmation(
+                comark_store::NewSignup {
+                    token_hash: &hash_token(&token),
+                    email: email.as_str(),
+                    name: name.as_str(),
+                    password_hash: &hash,
+                    expires_at: now() + SIGNUP_LIFETIME,
+                },
+                email_job,
+            )
+            .await?;
         return Ok(SignUpOutcome::CheckInbox);
     }
     let user = app
@@ -467,11 +469,8 @@ pub async fn request_password_reset(app: &App, email: &str) -> Result<()> {
     };
     if let Some(user) = app.store.user_by_email(email.as_str()).await? {
         let token = new_token("");
-        app.store
-            .create_password_reset(user.id, &hash_token(&token), now() + RESET_LIFETIME)
-            .await?;
         let link = app.link(&format!("/reset-password/{token}"));
-        Mail {
+        let email_job = Mail {
             to: user.email.clone(),
             subject: "Reset your comark password".into(),
             body: format!(
@@ -481,8 +480,15 @@ pub async fn request_password_reset(app: &App, email: &str) -> Result<()> {
                 user.name
             ),
         }
-        .queue(app)
-        .await?;
+        .job()?;
+        app.store
+            .create_password_reset(
+                user.id,
+                &hash_token(&token),
+                now() + RESET_LIFETIME,
+                email_job,
+            )
+            .await?;
     }
     Ok(())
 }

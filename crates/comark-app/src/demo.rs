@@ -95,6 +95,7 @@ pub async fn load(app: &App) -> Result<Vec<DemoLogin>> {
                     &crate::secrets::hash_token(&token),
                     comark_store::now() + chrono::Duration::days(1),
                     &actor,
+                    None,
                 )
                 .await?;
             store

@@ -23,17 +23,22 @@ pub struct Email {
 }
 
 impl Email {
-    /// Queues the e-mail; the job worker sends it (or logs it when no SMTP is configured).
+    /// The job that sends this e-mail, to be queued in the transaction of the change that
+    /// causes it.
+    pub fn job(&self) -> Result<NewJob> {
+        let payload = serde_json::to_value(self).map_err(|e| AppError::Internal(e.to_string()))?;
+        Ok(NewJob {
+            kind: SEND_EMAIL,
+            org_id: None,
+            payload,
+            max_attempts: 8,
+        })
+    }
+
+    /// Queues the e-mail on its own; the job worker sends it (or logs it when no SMTP is
+    /// configured).
     pub async fn queue(self, app: &App) -> Result<()> {
-        let payload = serde_json::to_value(&self).map_err(|e| AppError::Internal(e.to_string()))?;
-        app.store
-            .enqueue(NewJob {
-                kind: SEND_EMAIL,
-                org_id: None,
-                payload,
-                max_attempts: 8,
-            })
-            .await?;
+        app.store.enqueue(self.job()?).await?;
         Ok(())
     }
 }

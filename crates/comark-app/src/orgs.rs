@@ -152,20 +152,9 @@ pub async fn invite(
         return Err(ValidationErrors::single("role", "only an owner can invite an owner").into());
     }
     let token = new_token("");
-    let invitation = app
-        .store
-        .org(scope)
-        .create_invitation(
-            email.as_ref().map(Email::as_str),
-            role,
-            &hash_token(&token),
-            now() + INVITATION_LIFETIME,
-            actor,
-        )
-        .await?;
     let link = app.link(&format!("/invitations/{token}"));
-    let emailed = match &email {
-        Some(email) if app.settings.mail_enabled => {
+    let email_job = match &email {
+        Some(email) if app.settings.mail_enabled => Some(
             Mail {
                 to: email.as_str().to_owned(),
                 subject: format!("Join {} on comark", scope.org().name),
@@ -176,12 +165,23 @@ pub async fn invite(
                     role.label()
                 ),
             }
-            .queue(app)
-            .await?;
-            true
-        }
-        _ => false,
+            .job()?,
+        ),
+        _ => None,
     };
+    let emailed = email_job.is_some();
+    let invitation = app
+        .store
+        .org(scope)
+        .create_invitation(
+            email.as_ref().map(Email::as_str),
+            role,
+            &hash_token(&token),
+            now() + INVITATION_LIFETIME,
+            actor,
+            email_job,
+        )
+        .await?;
     Ok(CreatedInvitation {
         invitation,
         link,

@@ -5,8 +5,10 @@ use comark_domain::{AuditAction, InvitationId, Role, UserId};
 use serde_json::json;
 
 use crate::audit::insert_audit;
+use crate::jobs::insert_job;
 use crate::{
-    now, on_pool, write_tx, Actor, Invitation, OrgStore, Organization, Result, Store, StoreError,
+    now, on_pool, write_tx, Actor, Invitation, NewJob, OrgStore, Organization, Result, Store,
+    StoreError,
 };
 
 const INVITATION_COLUMNS: &str =
@@ -21,6 +23,7 @@ impl OrgStore<'_> {
         token_hash: &str,
         expires_at: DateTime<Utc>,
         actor: &Actor,
+        email_job: Option<NewJob>,
     ) -> Result<Invitation> {
         let id = InvitationId::new();
         let org = self.org_uuid();
@@ -41,7 +44,13 @@ impl OrgStore<'_> {
             .await?;
             insert_audit!(&mut *tx, org, actor, AuditAction::MemberInvited, email.unwrap_or("invite link"),
                 json!({ "role": role.as_str(), "invitation": id }));
+            if let Some(job) = &email_job {
+                insert_job!(&mut *tx, job, now());
+            }
         });
+        if email_job.is_some() {
+            self.store.announce_jobs().await?;
+        }
         self.invitation(id).await
     }
 

@@ -52,6 +52,30 @@ pub struct JobCounts {
     pub failed: i64,
 }
 
+/// Inserts `$job` (a `&NewJob`) due at `$run_at` on `$conn` and yields its id. Used inside
+/// the transaction of the change that causes the job, so both land or neither (an outbox).
+macro_rules! insert_job {
+    ($conn:expr, $job:expr, $run_at:expr) => {{
+        let job: &$crate::NewJob = $job;
+        let id = comark_domain::JobId::new();
+        sqlx::query(
+            "INSERT INTO jobs (id, kind, org_id, payload, status, attempts, max_attempts, run_at, created_at)
+             VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, $7)",
+        )
+        .bind(id.0)
+        .bind(job.kind)
+        .bind(job.org_id.map(|org| org.0))
+        .bind(sqlx::types::Json(&job.payload))
+        .bind(job.max_attempts)
+        .bind($run_at)
+        .bind($crate::now())
+        .execute($conn)
+        .await?;
+        id
+    }};
+}
+pub(crate) use insert_job;
+
 const CLAIM_SQLITE: &str = "
     UPDATE jobs SET locked_by = $1, locked_until = $2, attempts = attempts + 1
     WHERE id = (SELECT id FROM jobs
@@ -78,22 +102,14 @@ impl Store {
 
     /// Queues a job to run at `run_at`.
     pub async fn enqueue_at(&self, job: NewJob, run_at: DateTime<Utc>) -> Result<JobId> {
-        let id = JobId::new();
-        on_pool!(self, pool => {
-            sqlx::query(
-                "INSERT INTO jobs (id, kind, org_id, payload, status, attempts, max_attempts, run_at, created_at)
-                 VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, $7)",
-            )
-            .bind(id.0)
-            .bind(job.kind)
-            .bind(job.org_id.map(|org| org.0))
-            .bind(sqlx::types::Json(&job.payload))
-            .bind(job.max_attempts)
-            .bind(run_at)
-            .bind(now())
-            .execute(pool)
-            .await?;
-        });
+        let id = on_pool!(self, pool => insert_job!(pool, &job, run_at));
+        self.announce_jobs().await?;
+        Ok(id)
+    }
+
+    /// Wakes the workers of this process and, on PostgreSQL, of every instance. Called
+    /// after a transaction that queued jobs has committed.
+    pub(crate) async fn announce_jobs(&self) -> Result<()> {
         self.job_signal.notify_waiters();
         if let Pools::Postgres(pool) = &self.pools {
             sqlx::query("SELECT pg_notify($1, '')")
@@ -101,7 +117,7 @@ impl Store {
                 .execute(pool)
                 .await?;
         }
-        Ok(id)
+        Ok(())
     }
 
     /// Takes the lease on the next due job, for `lease` long.

@@ -3,7 +3,10 @@
 use chrono::{DateTime, Utc};
 use comark_domain::UserId;
 
-use crate::{now, on_pool, on_unique, write_tx, Result, Store, StoreError, User, UserOrganization};
+use crate::jobs::insert_job;
+use crate::{
+    now, on_pool, on_unique, write_tx, NewJob, Result, Store, StoreError, User, UserOrganization,
+};
 
 const USER_COLUMNS: &str =
     "id, email, name, password_hash, totp_secret, totp_enabled_at, created_at";
@@ -175,8 +178,9 @@ impl Store {
         user: UserId,
         token_hash: &str,
         expires_at: DateTime<Utc>,
+        email_job: NewJob,
     ) -> Result<()> {
-        on_pool!(self, pool => {
+        write_tx!(self, tx => {
             sqlx::query(
                 "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at)
                  VALUES ($1, $2, $3, $4)",
@@ -185,10 +189,11 @@ impl Store {
             .bind(user.0)
             .bind(now())
             .bind(expires_at)
-            .execute(pool)
+            .execute(&mut *tx)
             .await?;
+            insert_job!(&mut *tx, &email_job, now());
         });
-        Ok(())
+        self.announce_jobs().await
     }
 
     /// Uses a reset token: sets the new password, ends all sessions, and voids the token.
@@ -303,8 +308,12 @@ pub struct NewSignup<'a> {
 
 impl Store {
     /// Records a sign-up to be confirmed through the e-mailed link.
-    pub async fn create_signup_confirmation(&self, signup: NewSignup<'_>) -> Result<()> {
-        on_pool!(self, pool => {
+    pub async fn create_signup_confirmation(
+        &self,
+        signup: NewSignup<'_>,
+        email_job: NewJob,
+    ) -> Result<()> {
+        write_tx!(self, tx => {
             sqlx::query(
                 "INSERT INTO signup_confirmations (token_hash, email, name, password_hash, created_at, expires_at)
                  VALUES ($1, $2, $3, $4, $5, $6)",
@@ -315,10 +324,11 @@ impl Store {
             .bind(signup.password_hash)
             .bind(now())
             .bind(signup.expires_at)
-            .execute(pool)
+            .execute(&mut *tx)
             .await?;
+            insert_job!(&mut *tx, &email_job, now());
         });
-        Ok(())
+        self.announce_jobs().await
     }
 
     /// Uses a confirmation link: creates the account it describes. `NotFound` when the link

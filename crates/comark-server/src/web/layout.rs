@@ -20,6 +20,8 @@ pub struct Shell<'a> {
     pub flash: Option<&'a str>,
     /// The CSRF token for forms in the shell (sign-out).
     pub csrf: &'a str,
+    /// Whether to link the organization's settings (owners and admins).
+    pub settings_link: bool,
 }
 
 /// The areas of an organization, in navigation order: (path segment, label, available yet).
@@ -66,6 +68,9 @@ pub fn page(shell: Shell<'_>, body: Markup) -> Markup {
                                     li {
                                         a href=(href) aria-current=[(shell.area == segment).then_some("page")] class=[(!available).then_some("soon")] { (label) }
                                     }
+                                }
+                                @if shell.settings_link {
+                                    li { a href={ "/o/" (handle) "/settings" } aria-current=[(shell.area == "settings").then_some("page")] { "Settings" } }
                                 }
                             }
                         }

@@ -69,6 +69,7 @@ fn shell<'a>(
         area,
         flash,
         csrf,
+        settings_link: org.scope.can(Action::ManageSettings),
     }
 }
 
