@@ -70,19 +70,7 @@ impl TestApp {
                 mail_from: "comark <comark@test.example>".into(),
             },
         );
-        let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
-        let state = AppState::new(
-            app.clone(),
-            ServerSettings {
-                secure_cookies: true,
-            },
-        );
-        tokio::spawn(async move {
-            let _ = comark_server::serve(listener, state, async move {
-                let _ = stopped.await;
-            })
-            .await;
-        });
+        let shutdown = serve_in_background(listener, app.clone());
         TestApp {
             base_url,
             app,
@@ -104,19 +92,7 @@ impl TestApp {
             .expect("bind port 0");
         let base_url = format!("http://{}", listener.local_addr().expect("local address"));
         let app = App::new(store.clone(), (*self.app.settings).clone());
-        let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
-        let state = AppState::new(
-            app.clone(),
-            ServerSettings {
-                secure_cookies: true,
-            },
-        );
-        tokio::spawn(async move {
-            let _ = comark_server::serve(listener, state, async move {
-                let _ = stopped.await;
-            })
-            .await;
-        });
+        let shutdown = serve_in_background(listener, app.clone());
         Instance {
             base_url,
             app,
@@ -272,6 +248,27 @@ impl TestApp {
         }
         check()
     }
+}
+
+/// Serves `app` on `listener` until the returned sender is dropped or fired.
+fn serve_in_background(
+    listener: tokio::net::TcpListener,
+    app: App,
+) -> tokio::sync::oneshot::Sender<()> {
+    let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
+    let state = AppState::new(
+        app,
+        ServerSettings {
+            secure_cookies: true,
+        },
+    );
+    tokio::spawn(async move {
+        let _ = comark_server::serve(listener, state, async move {
+            let _ = stopped.await;
+        })
+        .await;
+    });
+    shutdown
 }
 
 /// A second server on the same database.

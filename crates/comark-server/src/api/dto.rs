@@ -342,13 +342,3 @@ pub struct Page<T> {
     /// Pass as `cursor` to get the next page; absent on the last page.
     pub next_cursor: Option<String>,
 }
-
-impl<T> Page<T> {
-    /// A page holding everything there is.
-    pub fn all(items: Vec<T>) -> Page<T> {
-        Page {
-            items,
-            next_cursor: None,
-        }
-    }
-}

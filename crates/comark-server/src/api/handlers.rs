@@ -180,6 +180,54 @@ pub struct PageQuery {
     pub limit: Option<u32>,
 }
 
+impl PageQuery {
+    /// The decoded cursor; one that did not come from us is a field error.
+    pub fn cursor(&self) -> Result<Option<Cursor>, ValidationErrors> {
+        self.cursor
+            .as_deref()
+            .map(|raw| {
+                Cursor::decode(raw).map_err(|e| ValidationErrors::single("cursor", e.to_string()))
+            })
+            .transpose()
+    }
+}
+
+impl<T> Page<T> {
+    /// One page of `items`, newest first by `key` (creation time, id), after the query's cursor.
+    /// For lists bounded by an organization's size (members, partners, tokens); the audit log
+    /// pages in the database instead.
+    fn of(
+        mut items: Vec<T>,
+        key: impl Fn(&T) -> (chrono::DateTime<chrono::Utc>, Uuid),
+        query: &PageQuery,
+    ) -> Result<Page<T>, ValidationErrors> {
+        let after = query.cursor()?;
+        let limit = cursor::page_size(query.limit) as usize;
+        items.sort_by_key(|item| std::cmp::Reverse(key(item)));
+        let mut rest: Vec<T> = match after {
+            Some(after) => items
+                .into_iter()
+                .filter(|item| key(item) < (after.created_at, after.id))
+                .collect(),
+            None => items,
+        };
+        let more = rest.len() > limit;
+        rest.truncate(limit);
+        let next_cursor = if more {
+            rest.last().map(|item| {
+                let (created_at, id) = key(item);
+                Cursor { created_at, id }.encode()
+            })
+        } else {
+            None
+        };
+        Ok(Page {
+            items: rest,
+            next_cursor,
+        })
+    }
+}
+
 fn created<T: serde::Serialize>(body: T) -> Response {
     (StatusCode::CREATED, Json(body)).into_response()
 }
@@ -386,16 +434,17 @@ pub async fn disable_totp(
 }
 
 /// Your personal API tokens.
-#[utoipa::path(get, path = "/api/v1/me/tokens", tag = "me", responses((status = 200, body = Page<TokenOut>)))]
+#[utoipa::path(get, path = "/api/v1/me/tokens", tag = "me", params(PageQuery),
+    responses((status = 200, body = Page<TokenOut>), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn list_tokens(
     State(state): State<AppState>,
     user: ApiUser,
+    ApiQuery(query): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Page<TokenOut>>> {
     user.current.require_scope(Scope::Admin)?;
     let tokens = tokens::list(&state.app, &user.current).await?;
-    Ok(Json(Page::all(
-        tokens.into_iter().map(TokenOut::from).collect(),
-    )))
+    let items = tokens.into_iter().map(TokenOut::from).collect();
+    Ok(Json(Page::of(items, |t| (t.created_at, t.id), &query)?))
 }
 
 /// Creates a personal API token; its secret is in this response only.
@@ -444,10 +493,12 @@ pub async fn revoke_token(
 }
 
 /// The organizations you belong to.
-#[utoipa::path(get, path = "/api/v1/orgs", tag = "organizations", responses((status = 200, body = Page<OrgOut>)))]
+#[utoipa::path(get, path = "/api/v1/orgs", tag = "organizations", params(PageQuery),
+    responses((status = 200, body = Page<OrgOut>), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn list_organizations(
     State(state): State<AppState>,
     user: ApiUser,
+    ApiQuery(query): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Page<OrgOut>>> {
     let organizations = state
         .app
@@ -455,9 +506,8 @@ pub async fn list_organizations(
         .organizations_of(user.current.user.id)
         .await
         .map_err(AppError::from)?;
-    Ok(Json(Page::all(
-        organizations.into_iter().map(org_out).collect(),
-    )))
+    let items = organizations.into_iter().map(org_out).collect();
+    Ok(Json(Page::of(items, |o| (o.created_at, o.id), &query)?))
 }
 
 /// Creates an organization with you as owner.
@@ -517,16 +567,17 @@ pub async fn update_organization(
 }
 
 /// The members of an organization.
-#[utoipa::path(get, path = "/api/v1/orgs/{org}/members", tag = "members", params(("org" = String, Path)),
-    responses((status = 200, body = Page<MemberOut>), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/members", tag = "members", params(("org" = String, Path), PageQuery),
+    responses((status = 200, body = Page<MemberOut>), (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn list_members(
     State(state): State<AppState>,
     org: ApiOrg,
+    ApiQuery(query): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Page<MemberOut>>> {
     let members = orgs::members(&state.app, &org.scope).await?;
-    Ok(Json(Page::all(
-        members.into_iter().map(MemberOut::from).collect(),
-    )))
+    let items = members.into_iter().map(MemberOut::from).collect();
+    Ok(Json(Page::of(items, |m| (m.joined_at, m.user_id), &query)?))
 }
 
 /// Changes a member's role (owners and admins; only owners touch ownership).
@@ -569,17 +620,17 @@ pub async fn remove_member(
 }
 
 /// Open invitations (owners and admins).
-#[utoipa::path(get, path = "/api/v1/orgs/{org}/invitations", tag = "members", params(("org" = String, Path)),
-    responses((status = 200, body = Page<InvitationOut>), (status = 403, body = Problem, content_type = "application/problem+json"),
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/invitations", tag = "members", params(("org" = String, Path), PageQuery),
+    responses((status = 200, body = Page<InvitationOut>), (status = 422, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn list_invitations(
     State(state): State<AppState>,
     org: ApiOrg,
+    ApiQuery(query): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Page<InvitationOut>>> {
     let invitations = orgs::open_invitations(&state.app, &org.scope).await?;
-    Ok(Json(Page::all(
-        invitations.into_iter().map(InvitationOut::from).collect(),
-    )))
+    let items = invitations.into_iter().map(InvitationOut::from).collect();
+    Ok(Json(Page::of(items, |i| (i.created_at, i.id), &query)?))
 }
 
 /// Invites someone by e-mail, or makes a link to hand over (owners and admins).
@@ -649,16 +700,16 @@ pub async fn accept_invitation(
 }
 
 /// Your organization's partner connections and requests.
-#[utoipa::path(get, path = "/api/v1/orgs/{org}/connections", tag = "connections", params(("org" = String, Path)),
-    responses((status = 200, body = Page<ConnectionOut>), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/connections", tag = "connections", params(("org" = String, Path), PageQuery),
+    responses((status = 200, body = Page<ConnectionOut>), (status = 422, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn list_connections(
     State(state): State<AppState>,
     org: ApiOrg,
+    ApiQuery(query): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Page<ConnectionOut>>> {
     let list = connections::list(&state.app, &org.scope).await?;
-    Ok(Json(Page::all(
-        list.into_iter().map(ConnectionOut::from).collect(),
-    )))
+    let items = list.into_iter().map(ConnectionOut::from).collect();
+    Ok(Json(Page::of(items, |c| (c.created_at, c.id), &query)?))
 }
 
 /// Asks another organization, by handle, to connect as partners.
@@ -800,12 +851,7 @@ pub async fn list_audit_events(
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Page<AuditEventOut>>> {
     org.user.current.require_scope(Scope::Admin)?;
-    let cursor = match query.cursor.as_deref() {
-        Some(raw) => Some(
-            Cursor::decode(raw).map_err(|e| ValidationErrors::single("cursor", e.to_string()))?,
-        ),
-        None => None,
-    };
+    let cursor = query.cursor()?;
     let limit = cursor::page_size(query.limit);
     let events = orgs::audit_events(&state.app, &org.scope, cursor, limit).await?;
     let next_cursor = (events.len() == limit as usize)

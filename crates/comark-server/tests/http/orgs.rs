@@ -139,3 +139,33 @@ both_backends! {
         assert_eq!(&actions[..2], ["user.second_factor_enabled", "user.password_changed"]);
     }
 }
+
+both_backends! {
+    async fn member_pages_follow_the_cursor_and_cover_everyone_once(app) {
+        let owner = app.owner_of("acme").await;
+        for role in ["sales", "marketer", "executive", "admin"] {
+            app.member_of(&owner, "acme", role).await;
+        }
+        let mut seen = Vec::new();
+        let mut path = "/api/v1/orgs/acme/members?limit=2".to_owned();
+        let mut n_pages = 0;
+        loop {
+            let page = app.api_as(&owner).get(&path).await;
+            assert_eq!(page.status, 200, "{}", page.text);
+            n_pages += 1;
+            seen.extend(page.json["items"].as_array().expect("items").iter().map(|m| m["user_id"].as_str().expect("id").to_owned()));
+            match page.json["next_cursor"].as_str() {
+                Some(cursor) => path = format!("/api/v1/orgs/acme/members?limit=2&cursor={cursor}"),
+                None => break,
+            }
+        }
+        assert_eq!(n_pages, 3);
+        let mut unique = seen.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!((seen.len(), unique.len()), (5, 5));
+        let bad = app.api_as(&owner).get("/api/v1/orgs/acme/members?cursor=not-ours").await;
+        assert_eq!(bad.status, 422);
+        assert_eq!(bad.json["errors"][0]["field"], "cursor");
+    }
+}
