@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod connection;
 pub mod cursor;
+pub mod fit;
 pub mod ids;
 pub mod role;
 pub mod token;
