@@ -11,6 +11,7 @@ pub mod error;
 pub mod jobs;
 pub mod mail;
 pub mod orgs;
+pub mod profiles;
 pub mod secrets;
 pub mod tokens;
 

@@ -41,6 +41,8 @@ pub enum AuditAction {
     SecondFactorEnabled,
     /// A member switched off two-factor sign-in.
     SecondFactorDisabled,
+    /// The partner profile changed (or its directory listing).
+    ProfileUpdated,
 }
 
 impl AuditAction {
@@ -67,6 +69,7 @@ impl AuditAction {
             PasswordReset => "user.password_reset",
             SecondFactorEnabled => "user.second_factor_enabled",
             SecondFactorDisabled => "user.second_factor_disabled",
+            ProfileUpdated => "profile.updated",
         }
     }
 }

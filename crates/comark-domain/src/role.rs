@@ -33,6 +33,8 @@ pub enum Action {
     ManageConnections,
     /// Read and export the audit log.
     ViewAudit,
+    /// Edit the partner profile and its directory listing.
+    EditProfile,
 }
 
 impl Role {
@@ -54,6 +56,7 @@ impl Role {
             View => true,
             ManageSettings | ManageMembers | ViewAudit => matches!(self, Owner | Admin),
             ManageConnections => matches!(self, Owner | Admin | PartnerManager),
+            EditProfile => matches!(self, Owner | Admin | PartnerManager | Marketer),
         }
     }
 
@@ -141,6 +144,7 @@ mod tests {
             Action::ManageMembers,
             Action::ManageConnections,
             Action::ViewAudit,
+            Action::EditProfile,
         ] {
             assert!(!Role::Executive.can(action), "{action:?}");
         }

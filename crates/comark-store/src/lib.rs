@@ -12,6 +12,7 @@ mod connections;
 mod invitations;
 mod jobs;
 mod orgs;
+mod profiles;
 pub mod records;
 pub mod scope;
 mod sessions;
@@ -29,6 +30,7 @@ use sqlx::{PgPool, SqlitePool};
 
 pub use connections::ConnectionLink;
 pub use jobs::{ClaimedJob, JobCounts, NewJob};
+pub use profiles::StoredProfile;
 pub use records::*;
 pub use scope::{OrgScope, OrgStore, ScopeOrigin};
 pub use sessions::NewSession;

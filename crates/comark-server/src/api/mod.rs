@@ -4,6 +4,7 @@
 pub mod dto;
 pub mod extract;
 mod handlers;
+mod profiles;
 
 use axum::routing::get;
 use axum::{Json, Router};
@@ -74,6 +75,9 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(connect_via_link))
         .routes(routes!(list_audit_events))
         .routes(routes!(export_audit_events))
+        .routes(routes!(profiles::get_profile, profiles::put_profile))
+        .routes(routes!(profiles::get_directory))
+        .routes(routes!(profiles::get_candidate))
         .split_for_parts();
     openapi.openapi = utoipa::openapi::OpenApiVersion::Version31;
     let document = openapi.clone();

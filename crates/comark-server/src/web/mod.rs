@@ -8,6 +8,7 @@ mod account;
 mod docs;
 pub mod layout;
 mod org;
+mod profiles;
 mod session;
 
 use axum::body::{Body, Bytes};
@@ -60,6 +61,7 @@ fn routes() -> WebRoutes {
         .get("/docs/api", docs::reference);
     let routes = session::routes(routes);
     let routes = account::routes(routes);
+    let routes = profiles::routes(routes);
     org::routes(routes)
 }
 

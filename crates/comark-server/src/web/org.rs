@@ -526,6 +526,7 @@ async fn render_partners(
         shell(org, "Partners", "partners", csrf, flash),
         html! {
             h1 { "Partners" }
+            p { a href={ (base) "/directory" } { "Find partners in the directory" } " · " a href={ (base) "/profile" } { "Your partner profile" } }
             (alert(general_error(error_ref)))
             @if !incoming.is_empty() {
                 h2 { "Requests waiting for you" }

@@ -78,6 +78,7 @@ const MEMBERS: &[Who] = &[
 ];
 const MANAGERS: &[Who] = &[Who::Owner, Who::Admin];
 const CONNECTORS: &[Who] = &[Who::Owner, Who::Admin, Who::PartnerManager];
+const EDITORS: &[Who] = &[Who::Owner, Who::Admin, Who::PartnerManager, Who::Marketer];
 
 /// The API table. Every operation in the OpenAPI document must be here.
 fn api_expectation(method: &str, path: &str, who: Who) -> Option<Expect> {
@@ -135,6 +136,10 @@ fn api_expectation(method: &str, path: &str, who: Who) -> Option<Expect> {
         ("post", "/api/v1/orgs/{org}/connection-links") => org_route(who, CONNECTORS),
         ("post", "/api/v1/orgs/{org}/connections/via-link") => org_route(who, CONNECTORS),
         ("get", "/api/v1/orgs/{org}/audit-events") => org_route(who, MANAGERS),
+        ("get", "/api/v1/orgs/{org}/profile") => org_route(who, MEMBERS),
+        ("put", "/api/v1/orgs/{org}/profile") => org_route(who, EDITORS),
+        ("get", "/api/v1/orgs/{org}/directory") => org_route(who, MEMBERS),
+        ("get", "/api/v1/orgs/{org}/directory/{handle}") => org_route(who, MEMBERS),
         ("get", "/api/v1/orgs/{org}/audit-events.csv") => org_route(who, MANAGERS),
         _ => return None,
     })
@@ -197,6 +202,10 @@ fn web_expectation(method: &str, path: &str, who: Who) -> Option<Expect> {
         }
         ("GET" | "POST", "/o/{org}/settings") => org_route(who, MANAGERS),
         ("GET", "/o/{org}/audit" | "/o/{org}/audit.csv") => org_route(who, MANAGERS),
+        ("GET", "/o/{org}/profile" | "/o/{org}/directory" | "/o/{org}/directory/{handle}") => {
+            org_route(who, MEMBERS)
+        }
+        ("POST", "/o/{org}/profile") => org_route(who, EDITORS),
         ("POST", "/o/{org}/partners" | "/o/{org}/partners/link") => org_route(who, CONNECTORS),
         (
             "POST",
@@ -221,6 +230,15 @@ impl Fixture {
         let partner = app.owner_of("globex").await;
         let stranger = app.owner_of("initech").await;
         app.connect(&owner, "acme", &partner, "globex").await;
+        // The partner's profile is visible to acme through the connection, not the directory.
+        let profile = app
+            .api_as(&partner)
+            .put(
+                "/api/v1/orgs/globex/profile",
+                json!({ "offerings": ["analytics"], "listed": false }),
+            )
+            .await;
+        assert_eq!(profile.status, 200, "{}", profile.text);
         let mut tokens = BTreeMap::new();
         tokens.insert(Who::Owner, owner.clone());
         for (who, role) in [
@@ -389,6 +407,7 @@ async fn concrete(
     if path.contains("{token}") {
         path = path.replace("{token}", "not-a-real-token");
     }
+    path = path.replace("{handle}", "globex");
     let body = match pattern {
         "/api/v1/auth/sign-up" => {
             json!({ "name": "New Person", "email": format!("new{n}@example.com"), "password": PASSWORD })
@@ -407,6 +426,7 @@ async fn concrete(
         "/api/v1/me/tokens" => json!({ "name": format!("t{n}"), "scope": "read" }),
         "/api/v1/orgs" => json!({ "name": format!("Org {n}"), "handle": format!("org-{n}") }),
         "/api/v1/orgs/{org}" => json!({ "name": "Acme Renamed" }),
+        "/api/v1/orgs/{org}/profile" => json!({ "offerings": ["crm"], "listed": true }),
         "/api/v1/orgs/{org}/invitations" => json!({ "role": "sales" }),
         "/api/v1/orgs/{org}/connections" => {
             let (handle, _) = fresh_org(app, fx).await;
@@ -519,6 +539,7 @@ both_backends! {
                     "/o/{org}/members/{user_id}/role" => vec![("role", "sales".into())],
                     "/o/{org}/invitations" => vec![("role", "sales".into())],
                     "/o/{org}/settings" => vec![("name", "Acme Web".into())],
+                    "/o/{org}/profile" => vec![("offerings", "crm".into()), ("offers", "content".into())],
                     "/o/{org}/partners" => vec![("handle", fresh_org(&app, &fx).await.0)],
                     "/connect/{token}" => vec![("org", "acme".into())],
                     _ => vec![],

@@ -6,6 +6,7 @@ mod authz;
 mod connections;
 mod ops;
 mod orgs;
+mod profiles;
 mod web;
 
 pub use comark_testkit::{both_backends, TestApp, PASSWORD};

@@ -1,0 +1,373 @@
+//! The partner profile form, the directory of candidate partners and a candidate's fit.
+
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::Form;
+use comark_app::profiles::{self, Candidate, ProfileInput};
+use comark_app::AppError;
+use comark_domain::fit::{Capability, Fit, PartnerKind, Profile};
+use comark_domain::Action;
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use super::layout::{csrf_field, error_page, page, Shell};
+use super::session::{alert, error_for, form_response, general_error};
+use super::{redirect_with_flash, Csrf, Flash, WebRoutes};
+use crate::auth::WebOrg;
+use crate::AppState;
+
+pub(super) fn routes(routes: WebRoutes) -> WebRoutes {
+    routes
+        .get("/o/{org}/profile", profile_page)
+        .post("/o/{org}/profile", save_profile)
+        .get("/o/{org}/directory", directory_page)
+        .get("/o/{org}/directory/{handle}", candidate_page)
+}
+
+const KINDS: [PartnerKind; 8] = [
+    PartnerKind::Technology,
+    PartnerKind::Services,
+    PartnerKind::Channel,
+    PartnerKind::Alliance,
+    PartnerKind::Agency,
+    PartnerKind::Media,
+    PartnerKind::Creator,
+    PartnerKind::Community,
+];
+
+const CAPABILITIES: [Capability; 8] = [
+    Capability::Content,
+    Capability::Events,
+    Capability::Webinars,
+    Capability::Newsletter,
+    Capability::Social,
+    Capability::PaidMedia,
+    Capability::CoSelling,
+    Capability::Integration,
+];
+
+fn word<T: serde::Serialize>(value: T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn shell<'a>(org: &'a WebOrg, title: &'a str, csrf: &'a str, flash: Option<&'a str>) -> Shell<'a> {
+    Shell {
+        title,
+        user_name: Some(&org.user.current.user.name),
+        org: Some((&org.scope.org().handle, &org.scope.org().name)),
+        area: "partners",
+        flash,
+        csrf,
+        settings_link: org.scope.can(Action::ManageSettings),
+    }
+}
+
+/// The profile form's fields: comma-separated words, and boxes to tick.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ProfileForm {
+    kind: String,
+    offerings: String,
+    industries: String,
+    company_sizes: String,
+    regions: String,
+    roles: String,
+    values: String,
+    avoids: String,
+    practices: String,
+    listed: Option<String>,
+}
+
+fn joined(items: &std::collections::BTreeSet<String>) -> String {
+    items.iter().cloned().collect::<Vec<_>>().join(", ")
+}
+
+fn text_field(label: &str, hint: &str, name: &str, value: &str, error: Option<&str>) -> Markup {
+    let id = format!("f-{name}");
+    html! {
+        div.field {
+            label for=(id) { (label) }
+            input id=(id) name=(name) type="text" value=(value) aria-describedby={ (id) "-hint" } aria-invalid=[error.map(|_| "true")];
+            p.muted id={ (id) "-hint" } { (hint) }
+            @if let Some(error) = error { p.error { (error) } }
+        }
+    }
+}
+
+fn profile_form(
+    org: &WebOrg,
+    csrf: &str,
+    flash: Option<&str>,
+    profile: &Profile,
+    listed: bool,
+    error: &Option<AppError>,
+) -> Markup {
+    let base = format!("/o/{}", org.scope.org().handle);
+    let editable = org.scope.can(Action::EditProfile);
+    let boxes = |name: &str, legend: &str, chosen: &std::collections::BTreeSet<Capability>| {
+        html! {
+            fieldset {
+                legend { (legend) }
+                @for capability in CAPABILITIES {
+                    @let id = format!("{name}-{}", word(capability));
+                    label.check for=(id) {
+                        input id=(id) type="checkbox" name=(name) value=(word(capability)) checked[chosen.contains(&capability)];
+                        " " (capability.label())
+                    }
+                }
+                @if let Some(message) = error_for(error, name) { p.error { (message) } }
+            }
+        }
+    };
+    page(
+        shell(org, "Partner profile", csrf, flash),
+        html! {
+            h1 { "Partner profile" }
+            p { "What partners see of you, and what comark uses to find partners that fit. Lists are words separated by commas." }
+            p { a href={ (base) "/directory" } { "Find partners in the directory" } }
+            (alert(general_error(error)))
+            @if !editable { p.notice { "Only owners, admins, partner managers and marketers can change the profile." } }
+            form.stack method="post" action={ (base) "/profile" } {
+                (csrf_field(csrf))
+                div.field {
+                    label for="f-kind" { "What kind of partner are you?" }
+                    select #f-kind name="kind" {
+                        option value="" selected[profile.kind.is_none()] { "Not said" }
+                        @for kind in KINDS { option value=(word(kind)) selected[profile.kind == Some(kind)] { (word(kind)) } }
+                    }
+                    @if let Some(message) = error_for(error, "kind") { p.error { (message) } }
+                }
+                (text_field("What you sell", "for example: crm software, onboarding services", "offerings", &joined(&profile.offerings), error_for(error, "offerings")))
+                h2 { "Your ideal customer" }
+                (text_field("Industries", "healthcare, fintech, retail", "industries", &joined(&profile.audience.industries), error_for(error, "industries")))
+                (text_field("Company sizes", "11-50, 51-500, 501-5000", "company_sizes", &joined(&profile.audience.company_sizes), error_for(error, "company_sizes")))
+                (text_field("Regions", "emea, north america", "regions", &joined(&profile.audience.regions), error_for(error, "regions")))
+                (text_field("Roles you sell to", "cmo, head of sales", "roles", &joined(&profile.audience.roles), error_for(error, "roles")))
+                h2 { "Brand" }
+                (text_field("Values you stand for", "privacy, sustainability", "values", &joined(&profile.values), error_for(error, "values")))
+                (text_field("What you will not be associated with", "gambling, tobacco", "avoids", &joined(&profile.avoids), error_for(error, "avoids")))
+                (text_field("What you do in practice", "industries you serve, methods", "practices", &joined(&profile.practices), error_for(error, "practices")))
+                h2 { "Marketing together" }
+                (boxes("offers", "What you can bring", &profile.offers))
+                (boxes("looking_for", "What you look for in a partner", &profile.looking_for))
+                fieldset {
+                    legend { "Kinds of partner you look for" }
+                    @for kind in KINDS {
+                        @let id = format!("seeks-{}", word(kind));
+                        label.check for=(id) { input id=(id) type="checkbox" name="seeks_kinds" value=(word(kind)) checked[profile.seeks_kinds.contains(&kind)]; " " (word(kind)) }
+                    }
+                }
+                label.check for="f-listed" {
+                    input #f-listed type="checkbox" name="listed" value="yes" checked[listed];
+                    " List us in the directory, so that any organization on this server can find this profile"
+                }
+                @if editable { button type="submit" { "Save profile" } }
+            }
+        },
+    )
+}
+
+async fn profile_page(
+    State(state): State<AppState>,
+    org: WebOrg,
+    Csrf(csrf): Csrf,
+    Flash(flash): Flash,
+) -> Response {
+    match profiles::own_profile(&state.app, &org.scope).await {
+        Ok(stored) => profile_form(
+            &org,
+            &csrf,
+            flash.as_deref(),
+            &stored.profile,
+            stored.listed,
+            &None,
+        )
+        .into_response(),
+        Err(error) => error_page(error),
+    }
+}
+
+fn split(raw: &str) -> Vec<String> {
+    vec![raw.to_owned()]
+}
+
+async fn save_profile(
+    State(state): State<AppState>,
+    org: WebOrg,
+    Csrf(csrf): Csrf,
+    body: axum::body::Bytes,
+) -> Response {
+    // Repeated checkbox fields (`offers=a&offers=b`) need the pairs, not a struct.
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let Form(form): Form<ProfileForm> = match serde_urlencoded::from_bytes(&body) {
+        Ok(form) => Form(form),
+        Err(_) => Form(ProfileForm::default()),
+    };
+    let all = |name: &str| {
+        pairs
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect::<Vec<_>>()
+    };
+    let input = ProfileInput {
+        kind: Some(form.kind.clone()),
+        offerings: split(&form.offerings),
+        industries: split(&form.industries),
+        company_sizes: split(&form.company_sizes),
+        regions: split(&form.regions),
+        roles: split(&form.roles),
+        values: split(&form.values),
+        avoids: split(&form.avoids),
+        practices: split(&form.practices),
+        offers: all("offers"),
+        looking_for: all("looking_for"),
+        seeks_kinds: all("seeks_kinds"),
+        listed: form.listed.is_some(),
+    };
+    match profiles::save_profile(&state.app, &org.scope, &input, &org.actor()).await {
+        Ok(_) => redirect_with_flash(
+            &format!("/o/{}/profile", org.scope.org().handle),
+            "Your profile is saved.",
+            state.settings.secure_cookies,
+        ),
+        Err(AppError::Forbidden) => error_page(AppError::Forbidden),
+        Err(error) => {
+            let error = Some(error);
+            let draft = input.parse().unwrap_or_default();
+            form_response(
+                &error,
+                profile_form(&org, &csrf, None, &draft, input.listed, &error),
+            )
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct WeightsForm {
+    audience: Option<u32>,
+    complement: Option<u32>,
+    values: Option<u32>,
+    capabilities: Option<u32>,
+    accounts: Option<u32>,
+}
+
+fn fit_breakdown(fit: &Fit) -> Markup {
+    html! {
+        table.fit {
+            thead { tr { th { "Factor" } th { "Score" } th { "Weight" } th { "Why" } } }
+            tbody {
+                @for factor in &fit.factors {
+                    tr {
+                        td { (word(factor.factor)) }
+                        td {
+                            meter min="0" max="1" value=(format!("{:.2}", factor.score)) { (format!("{:.0}%", factor.score * 100.0)) }
+                            " " (format!("{:.0}%", factor.score * 100.0))
+                        }
+                        td { (factor.weight) }
+                        td { ul { @for reason in &factor.evidence { li { (reason) } } } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn directory_page(
+    State(state): State<AppState>,
+    org: WebOrg,
+    Csrf(csrf): Csrf,
+    Query(query): Query<WeightsForm>,
+) -> Response {
+    let weights = match profiles::weights_from([
+        query.audience,
+        query.complement,
+        query.values,
+        query.capabilities,
+        query.accounts,
+    ]) {
+        Ok(weights) => weights,
+        Err(errors) => return error_page(errors.into()),
+    };
+    let candidates: Vec<Candidate> =
+        match profiles::directory(&state.app, &org.scope, &weights).await {
+            Ok(candidates) => candidates,
+            Err(error) => return error_page(error),
+        };
+    let base = format!("/o/{}", org.scope.org().handle);
+    let weight_field = |name: &str, label: &str, value: u32| {
+        html! { div.field { label for={ "w-" (name) } { (label) } input id={ "w-" (name) } type="number" min="0" max="100" name=(name) value=(value); } }
+    };
+    page(
+        shell(&org, "Directory", &csrf, None),
+        html! {
+            h1 { "Find partners" }
+            p { "Organizations that listed their profile on this server, and your partners, ranked by how well they fit " a href={ (base) "/profile" } { "your profile" } "." }
+            details {
+                summary { "Adjust what counts" }
+                form.weights method="get" action={ (base) "/directory" } {
+                    (weight_field("audience", "Audience", weights.audience))
+                    (weight_field("complement", "Complementary offerings", weights.complement))
+                    (weight_field("values", "Shared values", weights.values))
+                    (weight_field("capabilities", "Capabilities", weights.capabilities))
+                    button.secondary type="submit" { "Rank again" }
+                }
+            }
+            @if candidates.is_empty() {
+                p.empty { "No profiles to compare yet. When other organizations list their profile, they appear here." }
+            } @else {
+                ol.cards {
+                    @for candidate in &candidates {
+                        li {
+                            strong { a href={ (base) "/directory/" (candidate.org.handle) } { (candidate.org.name) } }
+                            " " span.muted { "@" (candidate.org.handle) }
+                            " " span.score aria-label={ "fit " (candidate.fit.score) " out of 100" } { (candidate.fit.score) }
+                            details { summary { "Why" } (fit_breakdown(&candidate.fit)) }
+                        }
+                    }
+                }
+            }
+        },
+    )
+    .into_response()
+}
+
+async fn candidate_page(
+    State(state): State<AppState>,
+    org: WebOrg,
+    Csrf(csrf): Csrf,
+    Path((_, handle)): Path<(String, String)>,
+) -> Response {
+    let candidate =
+        match profiles::candidate(&state.app, &org.scope, &handle, &Default::default()).await {
+            Ok(candidate) => candidate,
+            Err(error) => return error_page(error),
+        };
+    let p = &candidate.profile.profile;
+    let row = |label: &str, items: &std::collections::BTreeSet<String>| html! { @if !items.is_empty() { dt { (label) } dd { (joined(items)) } } };
+    page(
+        shell(&org, &candidate.org.name, &csrf, None),
+        html! {
+            h1 { (candidate.org.name) }
+            p.muted { "@" (candidate.org.handle) @if let Some(kind) = p.kind { " · " (word(kind)) } }
+            h2 { "Fit with you: " (candidate.fit.score) " of 100" }
+            (fit_breakdown(&candidate.fit))
+            h2 { "Their profile" }
+            dl {
+                (row("Sells", &p.offerings))
+                (row("Industries", &p.audience.industries))
+                (row("Company sizes", &p.audience.company_sizes))
+                (row("Regions", &p.audience.regions))
+                (row("Roles", &p.audience.roles))
+                (row("Values", &p.values))
+                @if !p.offers.is_empty() { dt { "Brings" } dd { (p.offers.iter().map(|c| c.label()).collect::<Vec<_>>().join(", ")) } }
+                @if !p.looking_for.is_empty() { dt { "Looks for" } dd { (p.looking_for.iter().map(|c| c.label()).collect::<Vec<_>>().join(", ")) } }
+            }
+        },
+    )
+    .into_response()
+}

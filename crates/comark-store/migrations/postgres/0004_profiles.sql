@@ -1,0 +1,9 @@
+-- Each organization's partner profile (audience, offerings, values, capabilities), as JSON,
+-- and whether it is listed in the instance's directory.
+CREATE TABLE profiles (
+    org_id UUID PRIMARY KEY REFERENCES organizations(id) ON DELETE CASCADE,
+    profile JSONB NOT NULL,
+    listed BOOLEAN NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX profiles_listed ON profiles (listed);
