@@ -104,6 +104,19 @@ pub async fn load(app: &App) -> Result<Vec<DemoLogin>> {
         }
         orgs.push(org);
     }
+    for (org, input) in orgs.iter().zip(demo_profiles()) {
+        let scope = store
+            .admin_scope(&org.handle)
+            .await?
+            .ok_or_else(|| internal("demo organization vanished"))?;
+        if store.org(&scope).profile().await?.is_none() {
+            let profile = input.parse().map_err(|e| internal(e.to_string()))?;
+            store
+                .org(&scope)
+                .save_profile(&profile, input.listed, &actor)
+                .await?;
+        }
+    }
     // Northwind works with Brightlane and Bazaar; Meridian has asked Northwind to connect.
     for (from, to, accept) in [(0usize, 1usize, true), (0, 2, true), (3, 0, false)] {
         let scope = store
@@ -135,4 +148,72 @@ pub async fn load(app: &App) -> Result<Vec<DemoLogin>> {
         }
     }
     Ok(logins)
+}
+
+fn words(items: &[&str]) -> Vec<String> {
+    items.iter().map(|item| (*item).to_owned()).collect()
+}
+
+/// Profiles for the demo organizations, in [`DEMO_ORGS`] order, all listed in the directory.
+fn demo_profiles() -> Vec<crate::profiles::ProfileInput> {
+    use crate::profiles::ProfileInput;
+    let profile = |kind: &str,
+                   offerings: &[&str],
+                   industries: &[&str],
+                   values: &[&str],
+                   offers: &[&str],
+                   looking_for: &[&str],
+                   seeks: &[&str]| ProfileInput {
+        kind: Some(kind.to_owned()),
+        offerings: words(offerings),
+        industries: words(industries),
+        company_sizes: words(&["51-500", "501-5000"]),
+        regions: words(&["emea", "north america"]),
+        roles: words(&["cmo", "head of revenue operations"]),
+        values: words(values),
+        avoids: words(&["gambling"]),
+        practices: Vec::new(),
+        offers: words(offers),
+        looking_for: words(looking_for),
+        seeks_kinds: words(seeks),
+        listed: true,
+    };
+    vec![
+        profile(
+            "technology",
+            &["revenue analytics software"],
+            &["saas", "fintech", "healthcare"],
+            &["privacy", "openness"],
+            &["webinars", "integration", "co_selling"],
+            &["content", "events"],
+            &["agency", "services", "channel"],
+        ),
+        profile(
+            "agency",
+            &["content marketing", "event production"],
+            &["saas", "healthcare"],
+            &["craft", "privacy"],
+            &["content", "events", "social"],
+            &["webinars", "co_selling"],
+            &["technology"],
+        ),
+        profile(
+            "channel",
+            &["software marketplace"],
+            &["saas", "fintech", "retail"],
+            &["openness", "speed"],
+            &["newsletter", "paid_media"],
+            &["integration", "content"],
+            &["technology"],
+        ),
+        profile(
+            "services",
+            &["revenue operations consulting"],
+            &["fintech", "healthcare"],
+            &["privacy", "rigour"],
+            &["co_selling", "content"],
+            &["integration"],
+            &["technology"],
+        ),
+    ]
 }

@@ -265,7 +265,7 @@ fn fit_breakdown(fit: &Fit) -> Markup {
                     tr {
                         td { (word(factor.factor)) }
                         td {
-                            meter min="0" max="1" value=(format!("{:.2}", factor.score)) { (format!("{:.0}%", factor.score * 100.0)) }
+                            meter min="0" max="1" value=(format!("{:.2}", factor.score)) aria-hidden="true" {}
                             " " (format!("{:.0}%", factor.score * 100.0))
                         }
                         td { (factor.weight) }

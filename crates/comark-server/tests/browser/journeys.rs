@@ -58,6 +58,33 @@ browser_journeys! {
             &root.join("test-artifacts/screenshots/overview.png"),
             &png,
         );
+    }
+
+    /// In the demo ecosystem, Northwind's partner manager opens the directory and sees
+    /// candidate partners ranked by fit, each with the reasons.
+    async fn the_demo_directory_ranks_partners_by_fit_with_reasons(app, browser) {
+        comark_app::demo::load(&app.app).await.expect("the demo loads");
+        let page = browser.session(&app.base_url).await;
+        page.open("/sign-in").await;
+        page.wait_for_heading("Sign in").await;
+        page.fill("E-mail", "partners@northwind.example").await;
+        page.fill("Password", comark_app::demo::DEMO_PASSWORD).await;
+        page.press("Sign in").await;
+        page.wait_for_heading("Your organizations").await;
+        page.open("/o/northwind/partners").await;
+        page.wait_for_heading("Partners").await;
+        page.follow("Find partners in the directory").await;
+        page.wait_for_heading("Find partners").await;
+        let ranked = page
+            .js("return [...document.querySelectorAll('main ol.cards > li strong a')].map(a => a.textContent);", vec![])
+            .await;
+        assert_eq!(ranked[0], json!("Brightlane Agency"), "the agency fits Northwind best: {ranked}");
+        assert_eq!(ranked.as_array().map(Vec::len), Some(3), "{ranked}");
+        page.js("document.querySelector('main ol.cards details').open = true; return true;", vec![]).await;
+        page.wait_for_text("industries in common").await;
+        let png = page.full_page_png().await;
+        let root = workspace_root();
+        let _ = harness::write_atomically(&root.join("test-artifacts/screenshots/directory.png"), &png);
         if std::env::var("COMARK_UPDATE_SCREENSHOT").as_deref() == Ok("1") {
             harness::write_atomically(&root.join("docs/screenshot.png"), &png)
                 .expect("write docs/screenshot.png");

@@ -4,8 +4,9 @@
 //!
 //! Binaries: `COMARK_CHROMEDRIVER` and `COMARK_CHROMIUM` (default: Debian's
 //! `/usr/bin/chromedriver` and `/usr/bin/chromium`). Chromium runs with no network beyond
-//! loopback. The overview page's screenshot goes to `test-artifacts/screenshots/`; with
-//! `COMARK_UPDATE_SCREENSHOT=1` it also replaces `docs/screenshot.png`.
+//! loopback. Screenshots of the overview and the demo directory go to
+//! `test-artifacts/screenshots/`; with `COMARK_UPDATE_SCREENSHOT=1` the directory's also
+//! replaces `docs/screenshot.png`, the README's picture.
 
 pub use comark_testkit::{Backend, TestApp, PASSWORD};
 pub use harness::{Browser, Page};
