@@ -139,6 +139,10 @@ pub async fn sign_up(app: &App, form: SignUp, client: &Client) -> Result<SignUpO
     };
     let hash = hash_password(password.expose().to_owned()).await?;
     if app.settings.mail_enabled {
+        if !mail_allowed(app, email.as_str()).await? {
+            // Same answer as ever: the address's inbox is simply spared another message.
+            return Ok(SignUpOutcome::CheckInbox);
+        }
         if let Some(existing) = app.store.user_by_email(email.as_str()).await? {
             Mail {
                 to: existing.email.clone(),
@@ -467,6 +471,9 @@ pub async fn request_password_reset(app: &App, email: &str) -> Result<()> {
     let Ok(email) = Email::parse(email) else {
         return Ok(());
     };
+    if !mail_allowed(app, email.as_str()).await? {
+        return Ok(());
+    }
     if let Some(user) = app.store.user_by_email(email.as_str()).await? {
         let token = new_token("");
         let link = app.link(&format!("/reset-password/{token}"));
@@ -491,6 +498,30 @@ pub async fn request_password_reset(app: &App, email: &str) -> Result<()> {
             .await?;
     }
     Ok(())
+}
+
+/// E-mails that anyone can trigger (resets, sign-up links) per address per hour: enough for
+/// a person who lost a message, too few to flood someone's inbox.
+pub const MAX_UNASKED_MAILS_PER_HOUR: i64 = 3;
+
+/// Counts one e-mail to `address` that a stranger could have asked for; false once the
+/// hourly allowance is spent. Known and unknown addresses count alike.
+async fn mail_allowed(app: &App, address: &str) -> Result<bool> {
+    // The sign-in throttle's table keeps any per-key counter with a window and a lock.
+    let key = format!("mail:{address}");
+    if app.store.sign_in_locked_until(&key).await?.is_some() {
+        return Ok(false);
+    }
+    let locked = app
+        .store
+        .record_sign_in_failure(
+            &key,
+            MAX_UNASKED_MAILS_PER_HOUR + 1,
+            Duration::hours(1),
+            Duration::hours(1),
+        )
+        .await?;
+    Ok(locked.is_none())
 }
 
 /// Sets a new password through a reset link; all sessions end.

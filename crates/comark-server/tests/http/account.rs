@@ -198,3 +198,17 @@ both_backends_with! { Options { mail: true };
         assert_eq!(joined.json["role"], "marketer");
     }
 }
+
+both_backends_with! { Options { mail: true };
+    async fn reset_links_to_one_address_are_capped_per_hour(app) {
+        app.sign_up("Ada", "ada@example.com").await;
+        for _ in 0..6 {
+            let reply = app.api().post("/api/v1/auth/password-reset", json!({ "email": "ada@example.com" })).await;
+            assert_eq!(reply.status, 202, "the answer never changes");
+        }
+        app.run_jobs().await;
+        // The sign-up's confirmation counts too: every message a stranger could trigger does.
+        let mails = app.mailbox.as_ref().expect("mailbox").messages_to("ada@example.com");
+        assert_eq!(mails.len(), comark_app::auth::MAX_UNASKED_MAILS_PER_HOUR as usize);
+    }
+}
