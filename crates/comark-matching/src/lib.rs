@@ -1,0 +1,24 @@
+//! comark's account mapping hot path: which customers and prospects two partner companies
+//! share.
+//!
+//! 1. Normalize each account to an [`AccountKey`]: its [`registrable_domain`] (eTLD+1 from
+//!    the Public Suffix List, punycode ASCII) when its website has one, else its
+//!    [`fold_company_name`] (lower case, no diacritics, no punctuation, no legal form).
+//!    [`key_accounts`] does a whole import in parallel.
+//! 2. [`dedupe`] merges the accounts of one import that share a key.
+//! 3. [`overlap`] joins two organizations' keys: same domain is a [`Confidence::High`]
+//!    match, same folded name a [`Confidence::Low`] one, and a domain never matches a name.
+//!
+//! Pure: no I/O, no async. Parallel work runs on rayon's global pool.
+
+#![warn(missing_docs)]
+
+mod domain;
+mod join;
+mod key;
+mod name;
+
+pub use domain::registrable_domain;
+pub use join::{dedupe, overlap, Group, Match};
+pub use key::{key_accounts, AccountFields, AccountKey, Confidence, KeyKind};
+pub use name::fold_company_name;
