@@ -231,7 +231,12 @@ pub struct Candidate {
 }
 
 /// Every organization whose profile we may read, best fit first (ties by name).
-pub async fn directory(app: &App, scope: &OrgScope, weights: &Weights) -> Result<Vec<Candidate>> {
+pub async fn directory(
+    app: &App,
+    scope: &OrgScope,
+    weights: &Weights,
+    filter: &DirectoryFilter,
+) -> Result<Vec<Candidate>> {
     require(scope, Action::View)?;
     let ours = own_profile(app, scope).await?.profile;
     let mut candidates: Vec<Candidate> = app
@@ -240,6 +245,7 @@ pub async fn directory(app: &App, scope: &OrgScope, weights: &Weights) -> Result
         .visible_profiles()
         .await?
         .into_iter()
+        .filter(|(_, stored)| filter.admits(&stored.profile))
         .map(|(org, profile)| {
             let fit = fit::fit(&ours, &profile.profile, None, weights);
             Candidate { org, profile, fit }
@@ -252,6 +258,54 @@ pub async fn directory(app: &App, scope: &OrgScope, weights: &Weights) -> Result
             .then_with(|| a.org.name.cmp(&b.org.name))
     });
     Ok(candidates)
+}
+
+/// Narrows the directory down: only profiles of this kind, serving this industry, in this region.
+#[derive(Clone, Debug, Default)]
+pub struct DirectoryFilter {
+    /// The partner kind.
+    pub kind: Option<PartnerKind>,
+    /// An industry the candidate sells to.
+    pub industry: Option<String>,
+    /// A region the candidate sells in.
+    pub region: Option<String>,
+}
+
+impl DirectoryFilter {
+    /// A filter from raw words (a query string); empty words filter nothing.
+    pub fn parse(
+        kind: Option<&str>,
+        industry: Option<&str>,
+        region: Option<&str>,
+    ) -> Result<Self, ValidationErrors> {
+        let word = |raw: Option<&str>| {
+            raw.map(|w| w.trim().to_lowercase())
+                .filter(|w| !w.is_empty())
+        };
+        let kind = match word(kind) {
+            Some(raw) => Some(parse_kind(&raw).ok_or_else(|| {
+                ValidationErrors::single("kind", format!("must be one of: {KINDS}"))
+            })?),
+            None => None,
+        };
+        Ok(DirectoryFilter {
+            kind,
+            industry: word(industry),
+            region: word(region),
+        })
+    }
+
+    fn admits(&self, profile: &Profile) -> bool {
+        self.kind.is_none_or(|kind| profile.kind == Some(kind))
+            && self
+                .industry
+                .as_ref()
+                .is_none_or(|i| profile.audience.industries.contains(i))
+            && self
+                .region
+                .as_ref()
+                .is_none_or(|r| profile.audience.regions.contains(r))
+    }
 }
 
 /// One organization's profile and fit, if we may read it (listed, or a connected partner).

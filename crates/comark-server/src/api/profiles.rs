@@ -176,6 +176,12 @@ pub struct WeightsQuery {
     pub capabilities: Option<u32>,
     /// Weight of shared accounts.
     pub accounts: Option<u32>,
+    /// Only partners of this kind (technology, services, channel, alliance, agency, media, creator, community).
+    pub kind: Option<String>,
+    /// Only partners selling to this industry.
+    pub industry: Option<String>,
+    /// Only partners selling in this region.
+    pub region: Option<String>,
 }
 
 impl WeightsQuery {
@@ -231,7 +237,13 @@ pub async fn get_directory(
     org: ApiOrg,
     ApiQuery(query): ApiQuery<WeightsQuery>,
 ) -> Result<Json<DirectoryOut>, ApiError> {
-    let candidates = profiles::directory(&state.app, &org.scope, &query.weights()?).await?;
+    let filter = profiles::DirectoryFilter::parse(
+        query.kind.as_deref(),
+        query.industry.as_deref(),
+        query.region.as_deref(),
+    )?;
+    let candidates =
+        profiles::directory(&state.app, &org.scope, &query.weights()?, &filter).await?;
     Ok(Json(DirectoryOut {
         items: candidates.into_iter().map(CandidateOut::from).collect(),
     }))

@@ -254,6 +254,9 @@ struct WeightsForm {
     values: Option<u32>,
     capabilities: Option<u32>,
     accounts: Option<u32>,
+    kind: Option<String>,
+    industry: Option<String>,
+    region: Option<String>,
 }
 
 fn fit_breakdown(fit: &Fit) -> Markup {
@@ -293,8 +296,16 @@ async fn directory_page(
         Ok(weights) => weights,
         Err(errors) => return error_page(errors.into()),
     };
+    let filter = match profiles::DirectoryFilter::parse(
+        query.kind.as_deref(),
+        query.industry.as_deref(),
+        query.region.as_deref(),
+    ) {
+        Ok(filter) => filter,
+        Err(errors) => return error_page(errors.into()),
+    };
     let candidates: Vec<Candidate> =
-        match profiles::directory(&state.app, &org.scope, &weights).await {
+        match profiles::directory(&state.app, &org.scope, &weights, &filter).await {
             Ok(candidates) => candidates,
             Err(error) => return error_page(error),
         };
@@ -308,8 +319,17 @@ async fn directory_page(
             h1 { "Find partners" }
             p { "Organizations that listed their profile on this server, and your partners, ranked by how well they fit " a href={ (base) "/profile" } { "your profile" } "." }
             details {
-                summary { "Adjust what counts" }
+                summary { "Filter and adjust what counts" }
                 form.weights method="get" action={ (base) "/directory" } {
+                    div.field {
+                        label for="d-kind" { "Kind" }
+                        select #d-kind name="kind" {
+                            option value="" { "Any" }
+                            @for kind in KINDS { option value=(word(kind)) selected[filter.kind == Some(kind)] { (word(kind)) } }
+                        }
+                    }
+                    div.field { label for="d-industry" { "Industry" } input #d-industry type="text" name="industry" value=(filter.industry.clone().unwrap_or_default()); }
+                    div.field { label for="d-region" { "Region" } input #d-region type="text" name="region" value=(filter.region.clone().unwrap_or_default()); }
                     (weight_field("audience", "Audience", weights.audience))
                     (weight_field("complement", "Complementary offerings", weights.complement))
                     (weight_field("values", "Shared values", weights.values))
@@ -318,7 +338,7 @@ async fn directory_page(
                 }
             }
             @if candidates.is_empty() {
-                p.empty { "No profiles to compare yet. When other organizations list their profile, they appear here." }
+                p.empty { "No profiles match. When other organizations list their profile, they appear here; a filter may also leave none." }
             } @else {
                 ol.cards {
                     @for candidate in &candidates {

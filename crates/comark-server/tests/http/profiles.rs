@@ -89,6 +89,12 @@ both_backends! {
         assert_eq!(first(&by_values), "values-match");
         let by_audience = app.api_as(&acme).get("/api/v1/orgs/acme/directory?audience=100&values=0").await;
         assert_eq!(first(&by_audience), "buyers-match");
+        let healthcare = app.api_as(&acme).get("/api/v1/orgs/acme/directory?industry=Healthcare&kind=agency").await;
+        let handles: Vec<&str> = healthcare.json["items"].as_array().expect("items").iter().filter_map(|c| c["handle"].as_str()).collect();
+        assert_eq!(handles, vec!["buyers-match"], "only agencies selling to healthcare");
+        let no_kind = app.api_as(&acme).get("/api/v1/orgs/acme/directory?kind=pirate").await;
+        assert_eq!(no_kind.status, 422);
+        assert_eq!(no_kind.json["errors"][0]["field"], "kind");
         let bad = app.api_as(&acme).get("/api/v1/orgs/acme/directory?audience=101").await;
         assert_eq!(bad.status, 422);
         assert_eq!(bad.json["errors"][0]["field"], "audience");
@@ -114,6 +120,9 @@ both_backends! {
         let directory = browser.get("/o/acme/directory").await;
         assert!(directory.text.contains("globex Inc."), "{}", directory.text);
         assert!(directory.text.contains("industries in common: healthcare"));
+        let filtered = browser.get("/o/acme/directory?industry=retail").await;
+        assert_eq!(filtered.status, 200);
+        assert!(!filtered.text.contains("globex Inc."), "the filter let a healthcare-only agency through");
         let bad = browser.submit("/o/acme/profile", &[("kind", "pirate")]).await;
         assert_eq!(bad.status, 422);
         assert!(bad.text.contains("must be one of"));
