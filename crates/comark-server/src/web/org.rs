@@ -55,7 +55,8 @@ pub(super) fn routes(routes: WebRoutes) -> WebRoutes {
         .get("/o/{org}/insights", coming_soon)
 }
 
-fn shell<'a>(
+/// The page shell inside an organization: its navigation, with `area` marked current.
+pub(super) fn shell<'a>(
     org: &'a WebOrg,
     title: &'a str,
     area: &'a str,

@@ -2,7 +2,6 @@
 
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
-use axum::Form;
 use comark_app::profiles::{self, Candidate, ProfileInput};
 use comark_app::AppError;
 use comark_domain::fit::{Capability, Fit, PartnerKind, Profile};
@@ -54,31 +53,7 @@ fn word<T: serde::Serialize>(value: T) -> String {
 }
 
 fn shell<'a>(org: &'a WebOrg, title: &'a str, csrf: &'a str, flash: Option<&'a str>) -> Shell<'a> {
-    Shell {
-        title,
-        user_name: Some(&org.user.current.user.name),
-        org: Some((&org.scope.org().handle, &org.scope.org().name)),
-        area: "partners",
-        flash,
-        csrf,
-        settings_link: org.scope.can(Action::ManageSettings),
-    }
-}
-
-/// The profile form's fields: comma-separated words, and boxes to tick.
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct ProfileForm {
-    kind: String,
-    offerings: String,
-    industries: String,
-    company_sizes: String,
-    regions: String,
-    roles: String,
-    values: String,
-    avoids: String,
-    practices: String,
-    listed: Option<String>,
+    super::org::shell(org, title, "partners", csrf, flash)
 }
 
 fn joined(items: &std::collections::BTreeSet<String>) -> String {
@@ -190,22 +165,15 @@ async fn profile_page(
     }
 }
 
-fn split(raw: &str) -> Vec<String> {
-    vec![raw.to_owned()]
-}
-
 async fn save_profile(
     State(state): State<AppState>,
     org: WebOrg,
     Csrf(csrf): Csrf,
     body: axum::body::Bytes,
 ) -> Response {
-    // Repeated checkbox fields (`offers=a&offers=b`) need the pairs, not a struct.
+    // Every field arrives as name/value pairs: text fields once (commas split them later),
+    // ticked boxes once per box.
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    let Form(form): Form<ProfileForm> = match serde_urlencoded::from_bytes(&body) {
-        Ok(form) => Form(form),
-        Err(_) => Form(ProfileForm::default()),
-    };
     let all = |name: &str| {
         pairs
             .iter()
@@ -214,19 +182,19 @@ async fn save_profile(
             .collect::<Vec<_>>()
     };
     let input = ProfileInput {
-        kind: Some(form.kind.clone()),
-        offerings: split(&form.offerings),
-        industries: split(&form.industries),
-        company_sizes: split(&form.company_sizes),
-        regions: split(&form.regions),
-        roles: split(&form.roles),
-        values: split(&form.values),
-        avoids: split(&form.avoids),
-        practices: split(&form.practices),
+        kind: all("kind").into_iter().next(),
+        offerings: all("offerings"),
+        industries: all("industries"),
+        company_sizes: all("company_sizes"),
+        regions: all("regions"),
+        roles: all("roles"),
+        values: all("values"),
+        avoids: all("avoids"),
+        practices: all("practices"),
         offers: all("offers"),
         looking_for: all("looking_for"),
         seeks_kinds: all("seeks_kinds"),
-        listed: form.listed.is_some(),
+        listed: !all("listed").is_empty(),
     };
     match profiles::save_profile(&state.app, &org.scope, &input, &org.actor()).await {
         Ok(_) => redirect_with_flash(
