@@ -1,11 +1,10 @@
 //! The main journeys, as a person sees them: what they type, what they press, what they read.
 
-use comark_app::auth::current_totp_code;
 use fantoccini::key::Key;
 
 use super::*;
 use crate::harness::workspace_root;
-use crate::steps::{list_under, sign_in, sign_up, SESSION_COOKIE};
+use crate::steps::{list_under, sign_in, sign_up, turn_on_second_factor, SESSION_COOKIE};
 
 browser_journeys! {
     /// A visitor creates an account and an organization, and lands on its overview.
@@ -186,13 +185,7 @@ browser_journeys! {
         let page = browser.session(&app.base_url).await;
         sign_in(&page, "owner@acme.example").await;
 
-        page.open("/account").await;
-        page.wait_for_heading("Your account").await;
-        page.press("Set up two-factor sign-in").await;
-        let secret = page.wait_for_text_of("code#totp-secret").await;
-        let code = current_totp_code(&secret).expect("a code for the secret on the page");
-        page.fill("Code from the app", &code).await;
-        page.press("Turn on").await;
+        let secret = turn_on_second_factor(&page).await;
         page.wait_for_text("Two-factor sign-in is on.").await;
         let codes = page
             .js("return [...document.querySelectorAll('main ul.codes code')].map(c => c.textContent.trim());", vec![])

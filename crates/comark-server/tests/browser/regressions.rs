@@ -2,10 +2,8 @@
 //! the fix: downloads that htmx swallowed, POST-only addresses left in the address bar,
 //! secrets kept in htmx's history cache, and invitees losing their invitation at sign-up.
 
-use comark_app::auth::current_totp_code;
-
 use super::*;
-use crate::steps::sign_in;
+use crate::steps::{sign_in, turn_on_second_factor};
 
 /// Starts recording the paths of the requests htmx makes from this page on.
 async fn record_htmx_requests(page: &Page) {
@@ -63,13 +61,7 @@ browser_journeys! {
         app.owner_of("acme").await;
         let page = browser.session(&app.base_url).await;
         sign_in(&page, "owner@acme.example").await;
-        page.open("/account").await;
-        page.wait_for_heading("Your account").await;
-        page.press("Set up two-factor sign-in").await;
-        let secret = page.wait_for_text_of("code#totp-secret").await;
-        let code = current_totp_code(&secret).expect("a code");
-        page.fill("Code from the app", &code).await;
-        page.press("Turn on").await;
+        let secret = turn_on_second_factor(&page).await;
         let recovery = page.wait_for_text_of("main ul.codes code").await;
         page.fill("Token name", "laptop").await;
         page.press("Create token").await;

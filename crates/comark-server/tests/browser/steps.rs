@@ -1,4 +1,5 @@
-//! Steps several journeys share: signing up and in through the forms, reading lists.
+//! Steps several journeys share: signing up and in through the forms, turning on the second
+//! factor, reading lists.
 
 use crate::{json, Page, PASSWORD};
 
@@ -43,4 +44,19 @@ pub async fn list_under(page: &Page, heading: &str) -> String {
     .as_str()
     .unwrap_or_default()
     .to_owned()
+}
+
+/// Turns on two-factor sign-in from /account with the page's secret; returns the secret once
+/// the page shows the recovery codes.
+pub async fn turn_on_second_factor(page: &Page) -> String {
+    page.open("/account").await;
+    page.wait_for_heading("Your account").await;
+    page.press("Set up two-factor sign-in").await;
+    let secret = page.wait_for_text_of("code#totp-secret").await;
+    let code =
+        comark_app::auth::current_totp_code(&secret).expect("a code for the secret on the page");
+    page.fill("Code from the app", &code).await;
+    page.press("Turn on").await;
+    page.wait_for_text_of("main ul.codes code").await;
+    secret
 }
