@@ -6,6 +6,9 @@ use chrono::Duration;
 use comark_store::ClaimedJob;
 use tokio::sync::watch;
 
+use comark_domain::{ConnectionId, ImportId};
+use comark_store::accounts::{IMPORT_JOB, RECOMPUTE_JOB};
+
 use crate::mail::{Email, Mailer, SEND_EMAIL};
 use crate::{App, AppError, Result};
 
@@ -66,7 +69,7 @@ pub async fn drain(app: &App, mailer: Option<&Mailer>) -> Result<usize> {
 async fn run_one(app: &App, mailer: Option<&Mailer>, worker: &str, job: ClaimedJob) {
     let span = tracing::info_span!("job", job.id = %job.id, job.kind = %job.kind, job.attempt = job.attempts);
     let _guard = span.enter();
-    match execute(mailer, &job).await {
+    match execute(app, mailer, &job).await {
         Ok(()) => {
             if let Err(error) = app.store.complete_job(job.id, worker).await {
                 tracing::error!(%error, "marking a job done failed");
@@ -90,8 +93,19 @@ async fn run_one(app: &App, mailer: Option<&Mailer>, worker: &str, job: ClaimedJ
     }
 }
 
-async fn execute(mailer: Option<&Mailer>, job: &ClaimedJob) -> Result<()> {
+async fn execute(app: &App, mailer: Option<&Mailer>, job: &ClaimedJob) -> Result<()> {
     match job.kind.as_str() {
+        IMPORT_JOB => {
+            let (Some(org), Some(import)) = (job.org_id, payload_id(job, "import_id")) else {
+                return Err(AppError::Internal("bad import job".into()));
+            };
+            crate::accounts::run_import_job(app, comark_domain::OrgId(org), ImportId(import)).await
+        }
+        RECOMPUTE_JOB => {
+            let connection = payload_id(job, "connection_id")
+                .ok_or_else(|| AppError::Internal("bad recompute job".into()))?;
+            crate::accounts::recompute(app, ConnectionId(connection)).await
+        }
         SEND_EMAIL => {
             let email: Email = serde_json::from_value(job.payload.0.clone())
                 .map_err(|e| AppError::Internal(format!("bad e-mail job: {e}")))?;
@@ -105,4 +119,8 @@ async fn execute(mailer: Option<&Mailer>, job: &ClaimedJob) -> Result<()> {
         }
         other => Err(AppError::Internal(format!("unknown job kind `{other}`"))),
     }
+}
+
+fn payload_id(job: &ClaimedJob, field: &str) -> Option<uuid::Uuid> {
+    job.payload.0.get(field)?.as_str()?.parse().ok()
 }

@@ -4,10 +4,12 @@
 //! checks the caller's role, parses input into domain types, calls the store and queues
 //! jobs. It never sees HTTP.
 
+pub mod accounts;
 pub mod auth;
 pub mod connections;
 pub mod demo;
 pub mod error;
+pub mod import;
 pub mod jobs;
 pub mod mail;
 pub mod orgs;

@@ -43,6 +43,16 @@ pub enum AuditAction {
     SecondFactorDisabled,
     /// The partner profile changed (or its directory listing).
     ProfileUpdated,
+    /// Accounts were imported from a CRM file.
+    AccountsImported,
+    /// A custom population was defined, changed or removed.
+    PopulationChanged,
+    /// What a partner may see of a population changed.
+    SharingChanged,
+    /// A match between two partners' accounts was corrected.
+    MatchCorrected,
+    /// Mapped accounts were exported.
+    MappingExported,
 }
 
 impl AuditAction {
@@ -70,6 +80,11 @@ impl AuditAction {
             SecondFactorEnabled => "user.second_factor_enabled",
             SecondFactorDisabled => "user.second_factor_disabled",
             ProfileUpdated => "profile.updated",
+            AccountsImported => "accounts.imported",
+            PopulationChanged => "population.changed",
+            SharingChanged => "sharing.changed",
+            MatchCorrected => "match.corrected",
+            MappingExported => "mapping.exported",
         }
     }
 }

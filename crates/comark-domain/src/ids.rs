@@ -59,4 +59,10 @@ id_type!(
     AuditEventId,
     /// A job in the durable queue.
     JobId,
+    /// An account (a company) in an organization's CRM data.
+    AccountId,
+    /// One upload and import of a CRM file.
+    ImportId,
+    /// A correction of a mapping (a wrong match or a manual one).
+    CorrectionId,
 );

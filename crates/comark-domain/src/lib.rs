@@ -3,6 +3,7 @@
 //! Pure by design: no tokio, sqlx or axum here, so every rule can be tested
 //! without a database and reused by the server, the CLI and the jobs alike.
 
+pub mod accounts;
 pub mod audit;
 pub mod connection;
 pub mod cursor;

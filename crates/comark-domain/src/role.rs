@@ -35,6 +35,10 @@ pub enum Action {
     ViewAudit,
     /// Edit the partner profile and its directory listing.
     EditProfile,
+    /// Import CRM accounts, define populations and save column mappings.
+    ManageAccounts,
+    /// Decide what each partner may see of each population, and correct matches.
+    ManageSharing,
 }
 
 impl Role {
@@ -55,7 +59,10 @@ impl Role {
         match action {
             View => true,
             ManageSettings | ManageMembers | ViewAudit => matches!(self, Owner | Admin),
-            ManageConnections => matches!(self, Owner | Admin | PartnerManager),
+            // Account data and what leaves the organization are the partnership team's call.
+            ManageConnections | ManageAccounts | ManageSharing => {
+                matches!(self, Owner | Admin | PartnerManager)
+            }
             EditProfile => matches!(self, Owner | Admin | PartnerManager | Marketer),
         }
     }

@@ -43,6 +43,14 @@ impl ValidationErrors {
         }
     }
 
+    /// Records a failure under `field`.
+    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.push(FieldError {
+            field: field.into(),
+            message: message.into(),
+        });
+    }
+
     /// `Ok(())` when nothing was recorded.
     pub fn into_result(self) -> Result<(), ValidationErrors> {
         if self.0.is_empty() {

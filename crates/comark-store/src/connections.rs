@@ -124,6 +124,9 @@ impl OrgStore<'_> {
                         json!({ "connection": id, "via": "invite link" }));
                 }
             };
+            if accepted_at_once {
+                crate::jobs::insert_job!(&mut *tx, &crate::accounts::recompute_job(id), at);
+            }
         });
         self.connection(id).await
     }
@@ -171,6 +174,24 @@ impl OrgStore<'_> {
                 ConnectionStatus::Declined => AuditAction::ConnectionDeclined,
                 _ => AuditAction::ConnectionEnded,
             };
+            match next {
+                // A new partnership gets its account mapping computed at once.
+                ConnectionStatus::Accepted => {
+                    crate::jobs::insert_job!(&mut *tx, &crate::accounts::recompute_job(id), at);
+                }
+                // Ending a connection ends all sharing: the matches go with it.
+                ConnectionStatus::Ended => {
+                    sqlx::query("DELETE FROM account_matches WHERE connection_id = $1")
+                        .bind(id.0)
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query("DELETE FROM mappings WHERE connection_id = $1")
+                        .bind(id.0)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                _ => {}
+            }
             let by = self.scope.org().handle.as_str();
             for side in [requester, invitee] {
                 insert_audit!(&mut *tx, side, actor, action, id.to_string(), json!({ "by": by }));

@@ -7,6 +7,7 @@
 //! Tenant tables are reached only through [`Store::org`], which takes an [`OrgScope`]: a
 //! proof of membership that only this crate can mint (see [`scope`]).
 
+pub mod accounts;
 mod audit;
 mod connections;
 mod invitations;

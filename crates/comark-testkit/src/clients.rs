@@ -108,6 +108,22 @@ impl Api {
     pub async fn delete(&self, path: &str) -> Reply {
         self.send(Method::DELETE, path, None).await
     }
+
+    /// POST raw bytes (a file upload), with optional extra headers.
+    pub async fn upload(&self, path: &str, bytes: Vec<u8>, headers: &[(&str, &str)]) -> Reply {
+        let mut request = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "text/csv")
+            .body(bytes);
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        read(request.send().await.expect("the server answers")).await
+    }
 }
 
 /// A client that keeps cookies and fills in CSRF fields, like a browser would.

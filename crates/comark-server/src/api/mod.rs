@@ -1,6 +1,7 @@
 //! `/api/v1`: JSON over HTTP. Every route is registered through utoipa, so the OpenAPI
 //! document served at `/api/v1/openapi.json` cannot drift from the router.
 
+pub(crate) mod accounts;
 pub mod dto;
 pub mod extract;
 mod handlers;
@@ -78,6 +79,20 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(profiles::get_profile, profiles::put_profile))
         .routes(routes!(profiles::get_directory))
         .routes(routes!(profiles::get_candidate))
+        .routes(routes!(accounts::list_imports, accounts::upload_import))
+        .routes(routes!(accounts::get_import))
+        .routes(routes!(accounts::preview_import))
+        .routes(routes!(accounts::start_import))
+        .routes(routes!(accounts::list_accounts))
+        .routes(routes!(accounts::list_populations))
+        .routes(routes!(accounts::put_population, accounts::delete_population))
+        .routes(routes!(accounts::list_column_mappings))
+        .routes(routes!(accounts::delete_column_mapping))
+        .routes(routes!(accounts::get_mapping))
+        .routes(routes!(accounts::put_sharing))
+        .routes(routes!(accounts::create_correction))
+        .routes(routes!(accounts::delete_correction))
+        .routes(routes!(accounts::export_mapping))
         .split_for_parts();
     openapi.openapi = utoipa::openapi::OpenApiVersion::Version31;
     let document = openapi.clone();

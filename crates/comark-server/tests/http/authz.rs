@@ -141,6 +141,32 @@ fn api_expectation(method: &str, path: &str, who: Who) -> Option<Expect> {
         ("get", "/api/v1/orgs/{org}/directory") => org_route(who, MEMBERS),
         ("get", "/api/v1/orgs/{org}/directory/{handle}") => org_route(who, MEMBERS),
         ("get", "/api/v1/orgs/{org}/audit-events.csv") => org_route(who, MANAGERS),
+        ("get", "/api/v1/orgs/{org}/imports" | "/api/v1/orgs/{org}/imports/{id}") => {
+            org_route(who, MEMBERS)
+        }
+        ("post", "/api/v1/orgs/{org}/imports" | "/api/v1/orgs/{org}/imports/{id}/start") => {
+            org_route(who, CONNECTORS)
+        }
+        ("get", "/api/v1/orgs/{org}/imports/{id}/preview") => org_route(who, CONNECTORS),
+        (
+            "get",
+            "/api/v1/orgs/{org}/accounts"
+            | "/api/v1/orgs/{org}/populations"
+            | "/api/v1/orgs/{org}/column-mappings"
+            | "/api/v1/orgs/{org}/mappings/{partner}"
+            | "/api/v1/orgs/{org}/mappings/{partner}/export",
+        ) => org_route(who, MEMBERS),
+        ("put" | "delete", "/api/v1/orgs/{org}/populations/{slug}") => org_route(who, CONNECTORS),
+        ("delete", "/api/v1/orgs/{org}/column-mappings/{name}") => org_route(who, CONNECTORS),
+        ("put", "/api/v1/orgs/{org}/mappings/{partner}/sharing/{population}") => {
+            org_route(who, CONNECTORS)
+        }
+        ("post", "/api/v1/orgs/{org}/mappings/{partner}/corrections") => {
+            org_route(who, CONNECTORS)
+        }
+        ("delete", "/api/v1/orgs/{org}/mappings/{partner}/corrections/{id}") => {
+            org_route(who, CONNECTORS)
+        }
         _ => return None,
     })
 }
@@ -342,6 +368,55 @@ async fn fresh_link(app: &TestApp, fx: &Fixture) -> String {
         .to_owned()
 }
 
+/// A fresh upload of acme's, optionally imported with its mapping saved under `save_as`.
+async fn fresh_import(app: &TestApp, fx: &Fixture, save_as: Option<&str>) -> String {
+    let api = app.api_as(&fx.tokens[&Who::Owner]);
+    let reply = api
+        .upload(
+            "/api/v1/orgs/acme/imports",
+            b"Company name,Website\nInitrode,initrode.de\n".to_vec(),
+            &[],
+        )
+        .await;
+    let id = reply.json["import"]["id"].as_str().expect("id").to_owned();
+    if let Some(name) = save_as {
+        let started = api
+            .post(
+                &format!("/api/v1/orgs/acme/imports/{id}/start"),
+                json!({ "save_mapping_as": name }),
+            )
+            .await;
+        assert_eq!(started.status, 202, "{}", started.text);
+    }
+    id
+}
+
+/// A fresh correction by acme of its mapping with globex.
+async fn fresh_correction(app: &TestApp, fx: &Fixture) -> String {
+    let reply = app
+        .api_as(&fx.tokens[&Who::Owner])
+        .post(
+            "/api/v1/orgs/acme/mappings/globex/corrections",
+            json!({ "kind": "wrong", "key": format!("fresh-{}.example", fx.next()) }),
+        )
+        .await;
+    reply.json["id"].as_str().expect("id").to_owned()
+}
+
+/// A fresh custom population of acme.
+async fn fresh_population(app: &TestApp, fx: &Fixture) -> String {
+    let slug = format!("segment-{}", fx.next());
+    let reply = app
+        .api_as(&fx.tokens[&Who::Owner])
+        .put(
+            &format!("/api/v1/orgs/acme/populations/{slug}"),
+            json!({ "label": "Segment", "rule": { "base": "customer", "all": [] } }),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    slug
+}
+
 /// A fresh token of the owner.
 async fn fresh_owner_token(app: &TestApp, fx: &Fixture) -> String {
     let created = app
@@ -407,7 +482,22 @@ async fn concrete(
     if path.contains("{token}") {
         path = path.replace("{token}", "not-a-real-token");
     }
-    path = path.replace("{handle}", "globex");
+    path = path.replace("{handle}", "globex").replace("{partner}", "globex");
+    if path.contains("/imports/{id}") {
+        path = path.replace("{id}", &fresh_import(app, fx, None).await);
+    }
+    if path.contains("/corrections/{id}") {
+        path = path.replace("{id}", &fresh_correction(app, fx).await);
+    }
+    if path.contains("{slug}") {
+        path = path.replace("{slug}", &fresh_population(app, fx).await);
+    }
+    if path.contains("{name}") {
+        let name = format!("saved-{n}");
+        fresh_import(app, fx, Some(&name)).await;
+        path = path.replace("{name}", &name);
+    }
+    path = path.replace("{population}", "customer");
     let body = match pattern {
         "/api/v1/auth/sign-up" => {
             json!({ "name": "New Person", "email": format!("new{n}@example.com"), "password": PASSWORD })
@@ -433,6 +523,13 @@ async fn concrete(
             json!({ "handle": handle })
         }
         "/api/v1/orgs/{org}/connections/via-link" => json!({ "token": fresh_link(app, fx).await }),
+        "/api/v1/orgs/{org}/populations/{slug}" => {
+            json!({ "label": "Big customers", "rule": { "base": "customer", "all": [] } })
+        }
+        "/api/v1/orgs/{org}/mappings/{partner}/sharing/{population}" => json!({ "level": "counts" }),
+        "/api/v1/orgs/{org}/mappings/{partner}/corrections" => {
+            json!({ "kind": "wrong", "key": format!("wrong-{n}.example") })
+        }
         _ => body,
     };
     (path, body)

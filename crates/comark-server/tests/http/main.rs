@@ -1,6 +1,7 @@
 //! The HTTP suite: the real server on a random port, on SQLite and on PostgreSQL.
 
 mod account;
+mod accounts;
 mod auth;
 mod authz;
 mod connections;

@@ -1,0 +1,1083 @@
+//! Account mapping's use cases: CRM imports, populations, sharing, the mapping with each
+//! partner, corrections and exports. The server and the CLI both call these.
+
+use std::collections::{BTreeSet, HashSet};
+use std::io::Read;
+use std::time::{Duration, Instant};
+
+use comark_domain::accounts::{
+    BasePopulation, MatchConfidence, PopulationRule, PopulationSlug, Share, SharingLevel,
+};
+use comark_domain::{AccountId, Action, ConnectionId, CorrectionId, ImportId, ValidationErrors};
+use comark_matching::{AccountKey, KeyKind};
+use comark_store::accounts::{
+    Account, AccountBook, AccountImport, CorrectionKind, CustomPopulation, ImportMode,
+    ImportSettings, ImportStatus, ImportTally, NewAccount, NewImport, SavedMapping,
+    SharedMapping, StoredMatch,
+};
+use comark_store::{Actor, Backend, OrgScope, Organization};
+use serde::{Deserialize, Serialize};
+
+use crate::import::{sniff, AccountReader, ColumnMapping, ImportError, RowError, Sniffed};
+use crate::orgs::require;
+use crate::{App, AppError, Result};
+
+/// Uploads are stored in pieces of this size.
+pub const CHUNK_SIZE: usize = 1024 * 1024;
+/// How much of a file the preview reads.
+pub const PREVIEW_BYTES: usize = 64 * 1024;
+/// How many rejected rows an import keeps to show; all are counted.
+pub const KEPT_ERRORS: usize = 1000;
+/// The largest upload accepted.
+pub const MAX_UPLOAD_BYTES: usize = 1024 * 1024 * 1024;
+
+/// An upload's first look: what the file seems to be and how its columns would map.
+#[derive(Clone, Debug, Serialize)]
+pub struct Preview {
+    /// The import it belongs to.
+    pub import: AccountImport,
+    /// Encoding, delimiter, headers, CRM, the suggested mapping and sample rows.
+    pub sniffed: Sniffed,
+}
+
+fn file_error(error: ImportError) -> AppError {
+    ValidationErrors::single("file", error.to_string()).into()
+}
+
+/// Starts an upload; the same idempotency key gives back the same import.
+pub async fn begin_upload(
+    app: &App,
+    scope: &OrgScope,
+    file_name: &str,
+    idempotency_key: Option<&str>,
+    actor: &Actor,
+) -> Result<AccountImport> {
+    require(scope, Action::ManageAccounts)?;
+    let file_name = file_name.trim();
+    let file_name = if file_name.is_empty() {
+        "accounts.csv"
+    } else {
+        file_name
+    };
+    if file_name.chars().count() > 255 {
+        return Err(ValidationErrors::single("file_name", "must be at most 255 characters").into());
+    }
+    if idempotency_key.is_some_and(|k| k.is_empty() || k.len() > 200) {
+        return Err(ValidationErrors::single(
+            "Idempotency-Key",
+            "must be between 1 and 200 characters",
+        )
+        .into());
+    }
+    let new = NewImport {
+        file_name: file_name.to_owned(),
+        idempotency_key: idempotency_key.map(str::to_owned),
+    };
+    Ok(app.store.org(scope).create_import(&new, actor).await?)
+}
+
+/// Stores the next piece of an upload. Pieces come in order, from 0.
+pub async fn append_upload(
+    app: &App,
+    scope: &OrgScope,
+    import: ImportId,
+    seq: i32,
+    data: &[u8],
+) -> Result<()> {
+    require(scope, Action::ManageAccounts)?;
+    Ok(app
+        .store
+        .org(scope)
+        .append_import_chunk(import, seq, data)
+        .await?)
+}
+
+/// Reads the start of an uploaded file: encoding, delimiter, CRM, suggested mapping, samples.
+pub async fn preview(
+    app: &App,
+    scope: &OrgScope,
+    import: ImportId,
+    encoding: Option<&str>,
+) -> Result<Preview> {
+    require(scope, Action::ManageAccounts)?;
+    let store = app.store.org(scope);
+    let record = store.import(import).await?.ok_or(AppError::NotFound)?;
+    let mut head = Vec::new();
+    let mut seq = 0;
+    while head.len() < PREVIEW_BYTES {
+        match store.import_chunk(import, seq).await? {
+            Some(chunk) => head.extend_from_slice(&chunk),
+            None => break,
+        }
+        seq += 1;
+    }
+    head.truncate(PREVIEW_BYTES);
+    let encoding = encoding.or(record.encoding.as_deref());
+    let sniffed = sniff(&head, encoding).map_err(file_error)?;
+    Ok(Preview {
+        import: record,
+        sniffed,
+    })
+}
+
+/// The choices confirmed before an import runs.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct StartImport {
+    /// Which column feeds which field; `None` takes the suggestion.
+    pub mapping: Option<ColumnMapping>,
+    /// A saved mapping to use instead.
+    pub saved_mapping: Option<String>,
+    /// Save the mapping under this name for next time.
+    pub save_mapping_as: Option<String>,
+    /// The file's encoding, when detection guessed wrong.
+    pub encoding: Option<String>,
+    /// Update (default) or replace the account list.
+    #[serde(default)]
+    pub mode: ImportMode,
+    /// Reject the whole file when a row is bad.
+    #[serde(default)]
+    pub strict: bool,
+}
+
+fn check_mapping(mapping: &ColumnMapping, headers: &[String]) -> Result<()> {
+    let mut errors = ValidationErrors::default();
+    if !mapping.columns.contains_key("name") {
+        errors.add("mapping.name", "choose the column that holds the company name");
+    }
+    for (field, header) in &mapping.columns {
+        if !crate::import::KNOWN_FIELDS.contains(&field.as_str()) {
+            errors.add(format!("mapping.{field}"), "is not a field comark knows");
+        } else if !headers.iter().any(|h| h == header) {
+            errors.add(
+                format!("mapping.{field}"),
+                format!("the file has no column `{header}`"),
+            );
+        }
+    }
+    for header in &mapping.extra {
+        if !headers.iter().any(|h| h == header) {
+            errors.add("mapping.extra", format!("the file has no column `{header}`"));
+        }
+    }
+    Ok(errors.into_result()?)
+}
+
+/// Confirms the mapping and queues the import; a worker runs it.
+pub async fn start(
+    app: &App,
+    scope: &OrgScope,
+    import: ImportId,
+    start: StartImport,
+) -> Result<AccountImport> {
+    require(scope, Action::ManageAccounts)?;
+    let look = preview(app, scope, import, start.encoding.as_deref()).await?;
+    configure(app, scope, import, start, &look.sniffed, true).await
+}
+
+/// Confirms the mapping of an import the caller runs itself with [`import_from`] (the CLI),
+/// given the file's first bytes.
+pub async fn confirm(
+    app: &App,
+    scope: &OrgScope,
+    import: ImportId,
+    start: StartImport,
+    head: &[u8],
+) -> Result<(AccountImport, Sniffed)> {
+    require(scope, Action::ManageAccounts)?;
+    let sniffed = sniff(head, start.encoding.as_deref()).map_err(file_error)?;
+    let record = configure(app, scope, import, start, &sniffed, false).await?;
+    Ok((record, sniffed))
+}
+
+async fn configure(
+    app: &App,
+    scope: &OrgScope,
+    import: ImportId,
+    start: StartImport,
+    sniffed: &Sniffed,
+    with_job: bool,
+) -> Result<AccountImport> {
+    let store = app.store.org(scope);
+    let mapping = match (&start.mapping, &start.saved_mapping) {
+        (Some(mapping), _) => mapping.clone(),
+        (None, Some(name)) => saved_mapping(app, scope, name).await?,
+        (None, None) => sniffed.suggested.clone(),
+    };
+    check_mapping(&mapping, &sniffed.headers)?;
+    let value = serde_json::to_value(&mapping).map_err(|e| AppError::Internal(e.to_string()))?;
+    if let Some(name) = start.save_mapping_as.as_deref().map(str::trim) {
+        if !name.is_empty() {
+            if name.chars().count() > 80 {
+                return Err(ValidationErrors::single(
+                    "save_mapping_as",
+                    "must be at most 80 characters",
+                )
+                .into());
+            }
+            store.save_column_mapping(name, &value).await?;
+        }
+    }
+    let settings = ImportSettings {
+        mapping: value,
+        encoding: Some(sniffed.encoding.to_owned()),
+        mode: start.mode,
+        strict: start.strict,
+    };
+    store.queue_import(import, &settings, with_job).await?;
+    store.import(import).await?.ok_or(AppError::NotFound)
+}
+
+async fn saved_mapping(app: &App, scope: &OrgScope, name: &str) -> Result<ColumnMapping> {
+    let saved = app
+        .store
+        .org(scope)
+        .column_mappings()
+        .await?
+        .into_iter()
+        .find(|m| m.name == name)
+        .ok_or_else(|| ValidationErrors::single("saved_mapping", "no mapping has this name"))?;
+    serde_json::from_value(saved.mapping)
+        .map_err(|e| ValidationErrors::single("saved_mapping", format!("cannot be read: {e}")).into())
+}
+
+/// One import of the organization.
+pub async fn get_import(app: &App, scope: &OrgScope, id: ImportId) -> Result<AccountImport> {
+    require(scope, Action::View)?;
+    app.store
+        .org(scope)
+        .import(id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// The latest imports.
+pub async fn list_imports(app: &App, scope: &OrgScope) -> Result<Vec<AccountImport>> {
+    require(scope, Action::View)?;
+    Ok(app.store.org(scope).imports(50).await?)
+}
+
+/// How far a running import got, for progress bars.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Progress {
+    /// Bytes read of the file.
+    pub bytes_done: u64,
+    /// The file's size, when known.
+    pub bytes_total: u64,
+    /// Rows read.
+    pub rows_read: u64,
+    /// Rows rejected so far.
+    pub rows_rejected: u64,
+}
+
+/// What the parsing thread hands to the writer.
+enum Parsed {
+    Accounts(Vec<NewAccount>, Progress),
+    Done(std::result::Result<ParseTally, ImportError>),
+}
+
+#[derive(Default)]
+struct ParseTally {
+    rows_read: u64,
+    rows_rejected: u64,
+    rows_merged: u64,
+    distinct: u64,
+    bytes: u64,
+    errors: Vec<RowError>,
+}
+
+fn to_new_account(account: crate::import::ImportedAccount) -> NewAccount {
+    let key = AccountKey::for_account(&account.name, account.website.as_deref()).map(|key| {
+        let confidence = match key.kind() {
+            KeyKind::Domain => MatchConfidence::High,
+            KeyKind::Name => MatchConfidence::Low,
+        };
+        (confidence, key.as_str().to_owned())
+    });
+    NewAccount {
+        crm_id: account.crm_id,
+        name: account.name,
+        website: account.website,
+        key,
+        population: account.population,
+        fields: account.fields,
+    }
+}
+
+/// Parses on a blocking thread and sends accounts in batches, so reading, normalizing and
+/// writing overlap.
+fn parse_in_background<R: Read + Send + 'static>(
+    reader: R,
+    encoding: String,
+    delimiter: u8,
+    mapping: ColumnMapping,
+    bytes_total: u64,
+    sender: tokio::sync::mpsc::Sender<Parsed>,
+) {
+    tokio::task::spawn_blocking(move || {
+        let outcome = (|| {
+            let mut rows = AccountReader::new(reader, &encoding, delimiter, &mapping)?;
+            let mut tally = ParseTally::default();
+            let mut seen: HashSet<String> = HashSet::new();
+            let mut batch = Vec::with_capacity(1000);
+            while let Some(row) = rows.next() {
+                tally.rows_read += 1;
+                match row {
+                    Ok(account) => {
+                        if !seen.insert(account.crm_id.clone()) {
+                            tally.rows_merged += 1;
+                        }
+                        batch.push(to_new_account(account));
+                    }
+                    Err(error) => {
+                        tally.rows_rejected += 1;
+                        if tally.errors.len() < KEPT_ERRORS {
+                            tally.errors.push(error);
+                        }
+                    }
+                }
+                if batch.len() == 1000 {
+                    let progress = Progress {
+                        bytes_done: rows.bytes_read(),
+                        bytes_total,
+                        rows_read: tally.rows_read,
+                        rows_rejected: tally.rows_rejected,
+                    };
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(1000));
+                    if sender.blocking_send(Parsed::Accounts(full, progress)).is_err() {
+                        // The writer gave up; its error is what matters.
+                        return Ok(tally);
+                    }
+                }
+            }
+            tally.bytes = rows.bytes_read();
+            tally.distinct = seen.len() as u64;
+            // A file that stops making sense midway fails whole: nothing lands.
+            rows.finish()?;
+            if !batch.is_empty() {
+                let progress = Progress {
+                    bytes_done: tally.bytes,
+                    bytes_total,
+                    rows_read: tally.rows_read,
+                    rows_rejected: tally.rows_rejected,
+                };
+                let _ = sender.blocking_send(Parsed::Accounts(batch, progress));
+            }
+            Ok(tally)
+        })();
+        let _ = sender.blocking_send(Parsed::Done(outcome));
+    });
+}
+
+fn tally_of(parsed: &ParseTally) -> ImportTally {
+    ImportTally {
+        bytes: parsed.bytes as i64,
+        rows_read: parsed.rows_read as i64,
+        rows_rejected: parsed.rows_rejected as i64,
+        rows_merged: parsed.rows_merged as i64,
+        errors: serde_json::to_value(&parsed.errors).unwrap_or_default(),
+    }
+}
+
+/// Why an import did not land.
+#[derive(Debug)]
+pub enum ImportFailure {
+    /// The file cannot be read (the message says why); nothing landed.
+    File(String),
+    /// Strict mode and some rows were rejected; nothing landed.
+    RejectedRows(u64),
+}
+
+/// Reads a whole file into the organization's accounts in one transaction, calling
+/// `on_progress` about once a second. The import record shows the result either way.
+pub async fn import_from<R: Read + Send + 'static>(
+    app: &App,
+    scope: &OrgScope,
+    import: ImportId,
+    reader: R,
+    bytes_total: u64,
+    actor: &Actor,
+    mut on_progress: impl FnMut(Progress) + Send,
+) -> Result<std::result::Result<AccountImport, ImportFailure>> {
+    require(scope, Action::ManageAccounts)?;
+    let store = app.store.org(scope);
+    let record = store.import(import).await?.ok_or(AppError::NotFound)?;
+    let mapping: ColumnMapping = match &record.mapping {
+        Some(value) => serde_json::from_value(value.clone())
+            .map_err(|e| AppError::Internal(format!("stored mapping unreadable: {e}")))?,
+        None => return Err(AppError::Rule("confirm the column mapping first".into())),
+    };
+    store.mark_import_running(import).await?;
+
+    // The delimiter and encoding come from the file's start; the reader gets it back.
+    let mut reader = reader;
+    let mut head = vec![0; PREVIEW_BYTES];
+    let mut filled = 0;
+    while filled < head.len() {
+        match reader.read(&mut head[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(AppError::Internal(format!("reading the upload: {error}"))),
+        }
+    }
+    head.truncate(filled);
+    let sniffed = match sniff(&head, record.encoding.as_deref()) {
+        Ok(sniffed) => sniffed,
+        Err(error) => {
+            let message = error.to_string();
+            store
+                .fail_import(import, &message, &ImportTally::default())
+                .await?;
+            return Ok(Err(ImportFailure::File(message)));
+        }
+    };
+    let full = std::io::Cursor::new(head).chain(reader);
+
+    let (sender, mut receiver) = tokio::sync::mpsc::channel(8);
+    parse_in_background(
+        full,
+        sniffed.encoding.to_owned(),
+        sniffed.delimiter,
+        mapping,
+        bytes_total,
+        sender,
+    );
+    let mut writer = store.account_writer(import).await?;
+    let mut last_report = Instant::now();
+    let report_progress = app.store.backend() == Backend::Postgres;
+    let parsed = loop {
+        match receiver.recv().await {
+            Some(Parsed::Accounts(accounts, progress)) => {
+                for account in accounts {
+                    writer.push(account).await?;
+                }
+                if last_report.elapsed() >= Duration::from_secs(1) {
+                    last_report = Instant::now();
+                    on_progress(progress);
+                    // SQLite holds one writer at a time, and the import is it; the
+                    // process that runs it reports progress to its own caller instead.
+                    if report_progress {
+                        app.store
+                            .org(scope)
+                            .import_progress(
+                                import,
+                                progress.bytes_done as i64,
+                                progress.rows_read as i64,
+                            )
+                            .await?;
+                    }
+                }
+            }
+            Some(Parsed::Done(outcome)) => break outcome,
+            None => break Err(ImportError::Io(std::io::Error::other("the reader stopped"))),
+        }
+    };
+    let parsed = match parsed {
+        Ok(parsed) => parsed,
+        Err(error) => {
+            drop(writer);
+            let message = error.to_string();
+            store
+                .fail_import(import, &message, &ImportTally::default())
+                .await?;
+            return Ok(Err(ImportFailure::File(message)));
+        }
+    };
+    let tally = tally_of(&parsed);
+    if record.strict && parsed.rows_rejected > 0 {
+        drop(writer);
+        let message = format!(
+            "{} rows were rejected, so nothing was imported (strict mode)",
+            parsed.rows_rejected
+        );
+        store.fail_import(import, &message, &tally).await?;
+        return Ok(Err(ImportFailure::RejectedRows(parsed.rows_rejected)));
+    }
+    on_progress(Progress {
+        bytes_done: parsed.bytes,
+        bytes_total,
+        rows_read: parsed.rows_read,
+        rows_rejected: parsed.rows_rejected,
+    });
+    writer
+        .finish(record.mode, &tally, parsed.distinct as i64, actor)
+        .await?;
+    app.store.wake_workers();
+    Ok(Ok(store.import(import).await?.ok_or(AppError::NotFound)?))
+}
+
+/// Reads an upload back from the database, piece by piece, as a blocking reader.
+struct StoredUpload {
+    receiver: std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
+    current: std::io::Cursor<Vec<u8>>,
+}
+
+impl Read for StoredUpload {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            let n = self.current.read(buf)?;
+            if n > 0 || buf.is_empty() {
+                return Ok(n);
+            }
+            match self.receiver.recv() {
+                Ok(chunk) => self.current = std::io::Cursor::new(chunk?),
+                Err(_) => return Ok(0),
+            }
+        }
+    }
+}
+
+fn stored_upload(app: &App, scope: &OrgScope, import: ImportId) -> StoredUpload {
+    let (sender, receiver) = std::sync::mpsc::sync_channel(4);
+    let app = app.clone();
+    let scope = scope.clone();
+    tokio::spawn(async move {
+        let mut seq = 0;
+        loop {
+            let chunk = app.store.org(&scope).import_chunk(import, seq).await;
+            let message = match chunk {
+                Ok(Some(chunk)) => Ok(chunk),
+                Ok(None) => break,
+                Err(error) => Err(std::io::Error::other(error.to_string())),
+            };
+            let failed = message.is_err();
+            // The channel is bounded, so waiting here keeps memory flat.
+            let sent = {
+                let sender = sender.clone();
+                tokio::task::spawn_blocking(move || sender.send(message).is_ok())
+                    .await
+                    .unwrap_or(false)
+            };
+            if !sent || failed {
+                break;
+            }
+            seq += 1;
+        }
+    });
+    StoredUpload {
+        receiver,
+        current: std::io::Cursor::new(Vec::new()),
+    }
+}
+
+/// The job that runs a queued import from its stored upload.
+pub async fn run_import_job(app: &App, org: comark_domain::OrgId, import: ImportId) -> Result<()> {
+    let Some(scope) = app.store.job_scope(org).await? else {
+        return Ok(());
+    };
+    let Some(record) = app.store.org(&scope).import(import).await? else {
+        return Ok(());
+    };
+    if record.status.is_finished() || record.status == ImportStatus::Uploaded {
+        return Ok(());
+    }
+    let reader = stored_upload(app, &scope, import);
+    let actor = Actor::system();
+    import_from(
+        app,
+        &scope,
+        import,
+        reader,
+        record.bytes_total as u64,
+        &actor,
+        |_| {},
+    )
+    .await?
+    .map(|_| ())
+    .or(Ok(()))
+}
+
+/// Matches one connection's accounts again, applying both sides' corrections.
+pub async fn recompute(app: &App, connection: ConnectionId) -> Result<()> {
+    let Some(sides) = app.store.mapping_sides(connection).await? else {
+        return Ok(());
+    };
+    let versions = sides.versions;
+    let matches = tokio::task::spawn_blocking(move || match_sides(&sides))
+        .await
+        .map_err(|e| AppError::Internal(format!("matching panicked: {e}")))?;
+    app.store
+        .save_mapping(connection, versions, &matches)
+        .await?;
+    Ok(())
+}
+
+fn kind_of(confidence: MatchConfidence) -> KeyKind {
+    match confidence {
+        MatchConfidence::High => KeyKind::Domain,
+        MatchConfidence::Low => KeyKind::Name,
+    }
+}
+
+/// How a match's key is stored and shown: a domain as is, a folded name as `name:...`.
+pub fn display_key(kind: KeyKind, key: &str) -> String {
+    match kind {
+        KeyKind::Domain => key.to_owned(),
+        KeyKind::Name => format!("name:{key}"),
+    }
+}
+
+fn match_sides(sides: &comark_store::accounts::MappingSides) -> Vec<StoredMatch> {
+    let keyed = |accounts: &[(uuid::Uuid, MatchConfidence, String)]| -> Vec<(AccountKey, u32)> {
+        accounts
+            .iter()
+            .enumerate()
+            .map(|(at, (_, confidence, key))| {
+                (
+                    AccountKey::from_normalized(kind_of(*confidence), key),
+                    at as u32,
+                )
+            })
+            .collect()
+    };
+    let mut low = keyed(&sides.low);
+    let mut high = keyed(&sides.high);
+    // Manual matches give one account an extra key; indices past the end mark them.
+    let mut low_ids: Vec<uuid::Uuid> = sides.low.iter().map(|(id, _, _)| *id).collect();
+    let mut high_ids: Vec<uuid::Uuid> = sides.high.iter().map(|(id, _, _)| *id).collect();
+    let (low_len, high_len) = (low_ids.len(), high_ids.len());
+    for (account, on_low, confidence, key) in &sides.manual {
+        let key = AccountKey::from_normalized(kind_of(*confidence), key);
+        if *on_low {
+            low.push((key, low_ids.len() as u32));
+            low_ids.push(*account);
+        } else {
+            high.push((key, high_ids.len() as u32));
+            high_ids.push(*account);
+        }
+    }
+    let wrong: HashSet<&str> = sides.wrong_keys.iter().map(String::as_str).collect();
+    let low_keys: Vec<String> = low
+        .iter()
+        .map(|(key, _)| display_key(key.kind(), key.as_str()))
+        .collect();
+    let mut positions = vec![0usize; low_ids.len()];
+    for (at, (_, payload)) in low.iter().enumerate() {
+        positions[*payload as usize] = at;
+    }
+    comark_matching::overlap(&low, &high)
+        .into_iter()
+        .filter_map(|m| {
+            let key = low_keys[positions[m.ours as usize]].clone();
+            if wrong.contains(key.as_str()) {
+                return None;
+            }
+            let manual = m.ours as usize >= low_len || m.theirs as usize >= high_len;
+            let confidence = match m.confidence {
+                comark_matching::Confidence::High => MatchConfidence::High,
+                comark_matching::Confidence::Low => MatchConfidence::Low,
+            };
+            Some((
+                low_ids[m.ours as usize],
+                high_ids[m.theirs as usize],
+                key,
+                confidence,
+                manual,
+            ))
+        })
+        .collect()
+}
+
+async fn partner(app: &App, scope: &OrgScope, handle: &str) -> Result<Organization> {
+    let partner = app
+        .store
+        .org_by_handle(&handle.to_lowercase())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if partner.id == scope.org_id() {
+        return Err(AppError::NotFound);
+    }
+    Ok(partner)
+}
+
+/// The mapping with a connected partner, as this organization may see it.
+pub async fn mapping(app: &App, scope: &OrgScope, partner_handle: &str) -> Result<SharedMapping> {
+    require(scope, Action::View)?;
+    let partner = partner(app, scope, partner_handle).await?;
+    app.store
+        .org(scope)
+        .shared_with(partner.id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// The organization's accounts, a page at a time.
+pub async fn list_accounts(
+    app: &App,
+    scope: &OrgScope,
+    search: Option<&str>,
+    population: Option<BasePopulation>,
+    after: Option<(String, AccountId)>,
+    limit: i64,
+) -> Result<Vec<Account>> {
+    require(scope, Action::View)?;
+    Ok(app
+        .store
+        .org(scope)
+        .accounts(search, population, after, limit)
+        .await?)
+}
+
+/// One of the organization's accounts.
+pub async fn account(app: &App, scope: &OrgScope, id: AccountId) -> Result<Account> {
+    require(scope, Action::View)?;
+    app.store
+        .org(scope)
+        .account(id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// The organization's account count and version.
+pub async fn book(app: &App, scope: &OrgScope) -> Result<AccountBook> {
+    require(scope, Action::View)?;
+    Ok(app.store.org(scope).account_book().await?)
+}
+
+/// A custom population as a form or an API body gives it.
+#[derive(Clone, Debug, Deserialize)]
+pub struct PopulationInput {
+    /// Its short name.
+    pub slug: String,
+    /// What people call it.
+    pub label: String,
+    /// Which accounts belong.
+    pub rule: PopulationRule,
+}
+
+/// The organization's custom populations.
+pub async fn populations(app: &App, scope: &OrgScope) -> Result<Vec<CustomPopulation>> {
+    require(scope, Action::View)?;
+    Ok(app.store.org(scope).populations().await?)
+}
+
+/// Defines or redefines a custom population.
+pub async fn save_population(
+    app: &App,
+    scope: &OrgScope,
+    input: PopulationInput,
+    actor: &Actor,
+) -> Result<CustomPopulation> {
+    require(scope, Action::ManageAccounts)?;
+    let mut errors = ValidationErrors::default();
+    let slug = PopulationSlug::parse(&input.slug)
+        .map_err(|e| errors.add("slug", e.message))
+        .ok();
+    if slug.as_ref().is_some_and(|s| s.base().is_some()) {
+        errors.add("slug", "is a built-in population");
+    }
+    let label = input.label.trim().to_owned();
+    if label.is_empty() || label.chars().count() > 80 {
+        errors.add("label", "must be between 1 and 80 characters");
+    }
+    if let Err(rule_errors) = input.rule.validate() {
+        errors.0.extend(rule_errors.0);
+    }
+    errors.into_result()?;
+    let population = CustomPopulation {
+        slug: slug.ok_or_else(|| AppError::Internal("slug checked above".into()))?,
+        label,
+        rule: input.rule,
+    };
+    app.store
+        .org(scope)
+        .save_population(&population, actor)
+        .await?;
+    Ok(population)
+}
+
+/// Removes a custom population.
+pub async fn delete_population(
+    app: &App,
+    scope: &OrgScope,
+    slug: &str,
+    actor: &Actor,
+) -> Result<()> {
+    require(scope, Action::ManageAccounts)?;
+    let slug = PopulationSlug::parse(slug).map_err(|_| AppError::NotFound)?;
+    Ok(app.store.org(scope).delete_population(&slug, actor).await?)
+}
+
+/// The column mappings saved for next time.
+pub async fn column_mappings(app: &App, scope: &OrgScope) -> Result<Vec<SavedMapping>> {
+    require(scope, Action::View)?;
+    Ok(app.store.org(scope).column_mappings().await?)
+}
+
+/// Forgets a saved column mapping.
+pub async fn delete_column_mapping(app: &App, scope: &OrgScope, name: &str) -> Result<()> {
+    require(scope, Action::ManageAccounts)?;
+    Ok(app.store.org(scope).delete_column_mapping(name).await?)
+}
+
+/// Sets what a partner may see of one of our populations.
+pub async fn set_sharing(
+    app: &App,
+    scope: &OrgScope,
+    partner_handle: &str,
+    population: &str,
+    level: &str,
+    fields: &[String],
+    actor: &Actor,
+) -> Result<()> {
+    require(scope, Action::ManageSharing)?;
+    let partner = partner(app, scope, partner_handle).await?;
+    let mut errors = ValidationErrors::default();
+    let slug = PopulationSlug::parse(population)
+        .map_err(|e| errors.add("population", e.message))
+        .ok();
+    if let Some(slug) = &slug {
+        let custom = app.store.org(scope).populations().await?;
+        if slug.base().is_none() && !custom.iter().any(|p| &p.slug == slug) {
+            errors.add("population", "no population has this name");
+        }
+    }
+    let level = SharingLevel::parse(level);
+    if level.is_none() {
+        errors.add(
+            "level",
+            "must be hidden, counts, overlaps or overlaps_with_fields",
+        );
+    }
+    let fields: BTreeSet<String> = fields
+        .iter()
+        .map(|f| f.trim().to_lowercase())
+        .filter(|f| !f.is_empty())
+        .collect();
+    if fields.len() > 30 || fields.iter().any(|f| f.chars().count() > 80) {
+        errors.add("fields", "at most 30 field names of up to 80 characters");
+    }
+    if level.is_some_and(|l| l != SharingLevel::OverlapsWithFields) && !fields.is_empty() {
+        errors.add("fields", "only the level overlaps_with_fields shares fields");
+    }
+    errors.into_result()?;
+    let (Some(slug), Some(level)) = (slug, level) else {
+        return Err(AppError::Internal("checked above".into()));
+    };
+    let share = Share {
+        level,
+        fields: fields.into_iter().collect(),
+    };
+    app.store
+        .org(scope)
+        .set_sharing(partner.id, &slug, &share, actor)
+        .await
+        .map_err(|error| match AppError::from(error) {
+            AppError::NotFound => AppError::NotFound,
+            other => other,
+        })
+}
+
+/// A correction as a form or an API body gives it.
+#[derive(Clone, Debug, Deserialize)]
+pub struct CorrectionInput {
+    /// `wrong` or `manual`.
+    pub kind: CorrectionKind,
+    /// For `wrong`: the match key shown with the match.
+    pub key: Option<String>,
+    /// For `manual`: one of our accounts.
+    pub account_id: Option<AccountId>,
+    /// For `manual`: the partner's website or company name that is the same company.
+    pub partner_account: Option<String>,
+    /// Why, for the other side.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Records a correction that both sides see, and recomputes the mapping.
+pub async fn correct(
+    app: &App,
+    scope: &OrgScope,
+    partner_handle: &str,
+    input: CorrectionInput,
+    actor: &Actor,
+) -> Result<CorrectionId> {
+    require(scope, Action::ManageSharing)?;
+    let partner = partner(app, scope, partner_handle).await?;
+    let note = input.note.trim();
+    if note.chars().count() > 500 {
+        return Err(ValidationErrors::single("note", "must be at most 500 characters").into());
+    }
+    let (key, account) = match input.kind {
+        CorrectionKind::Wrong => {
+            let key = input
+                .key
+                .as_deref()
+                .map(str::trim)
+                .filter(|k| !k.is_empty() && k.len() <= 300)
+                .ok_or_else(|| ValidationErrors::single("key", "name the match that is wrong"))?;
+            (key.to_owned(), None)
+        }
+        CorrectionKind::Manual => {
+            let account = input.account_id.ok_or_else(|| {
+                ValidationErrors::single("account_id", "choose one of your accounts")
+            })?;
+            let typed = input.partner_account.as_deref().unwrap_or("").trim();
+            let key = AccountKey::from_website(typed)
+                .filter(|_| typed.contains('.'))
+                .or_else(|| AccountKey::from_name(typed))
+                .ok_or_else(|| {
+                    ValidationErrors::single(
+                        "partner_account",
+                        "give the partner's website or company name",
+                    )
+                })?;
+            (display_key(key.kind(), key.as_str()), Some(account))
+        }
+    };
+    let id = app
+        .store
+        .org(scope)
+        .correct_match(partner.id, input.kind, &key, account, note, actor)
+        .await?;
+    Ok(id)
+}
+
+/// Withdraws one of our corrections.
+pub async fn withdraw_correction(
+    app: &App,
+    scope: &OrgScope,
+    partner_handle: &str,
+    id: CorrectionId,
+    actor: &Actor,
+) -> Result<()> {
+    require(scope, Action::ManageSharing)?;
+    let partner = partner(app, scope, partner_handle).await?;
+    Ok(app
+        .store
+        .org(scope)
+        .withdraw_correction(partner.id, id, actor)
+        .await?)
+}
+
+/// The export formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    /// Comma-separated values, UTF-8.
+    Csv,
+    /// An Excel workbook.
+    Xlsx,
+}
+
+/// A table of the mapped accounts the viewer may see: headers, then rows.
+pub fn export_table(mapping: &SharedMapping) -> (Vec<String>, Vec<Vec<String>>) {
+    let their_fields: BTreeSet<&String> = mapping
+        .view
+        .accounts
+        .iter()
+        .flat_map(|a| a.theirs.fields.keys())
+        .collect();
+    let partner = &mapping.partner.name;
+    let mut headers: Vec<String> = vec![
+        "Our account".into(),
+        "Our website domain".into(),
+        "Our CRM id".into(),
+        "Our populations".into(),
+        format!("{partner} account"),
+        format!("{partner} domain"),
+        format!("{partner} populations"),
+    ];
+    headers.extend(their_fields.iter().map(|f| format!("{partner} {f}")));
+    headers.extend(["Matched on".into(), "Confidence".into(), "Manual".into()]);
+    let join = |slugs: &[PopulationSlug]| {
+        slugs
+            .iter()
+            .map(PopulationSlug::as_str)
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let rows = mapping
+        .view
+        .accounts
+        .iter()
+        .map(|shared| {
+            let mut row = vec![
+                shared.ours.name.clone(),
+                shared.ours.domain.clone().unwrap_or_default(),
+                shared.ours.fields.get("crm_id").cloned().unwrap_or_default(),
+                join(&shared.ours.populations),
+                shared.theirs.name.clone(),
+                shared.theirs.domain.clone().unwrap_or_default(),
+                join(&shared.theirs.populations),
+            ];
+            row.extend(
+                their_fields
+                    .iter()
+                    .map(|f| shared.theirs.fields.get(*f).cloned().unwrap_or_default()),
+            );
+            row.push(shared.key.clone());
+            row.push(
+                match shared.confidence {
+                    MatchConfidence::High => "high",
+                    MatchConfidence::Low => "low",
+                }
+                .into(),
+            );
+            row.push(if shared.manual { "yes" } else { "no" }.into());
+            row
+        })
+        .collect();
+    (headers, rows)
+}
+
+/// Exports the mapped accounts the viewer may see; the export is audited.
+pub async fn export(
+    app: &App,
+    scope: &OrgScope,
+    partner_handle: &str,
+    format: ExportFormat,
+    actor: &Actor,
+) -> Result<Vec<u8>> {
+    let mapping = mapping(app, scope, partner_handle).await?;
+    let (headers, rows) = export_table(&mapping);
+    let bytes = match format {
+        ExportFormat::Csv => {
+            let mut writer = csv::Writer::from_writer(Vec::new());
+            writer
+                .write_record(&headers)
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            for row in &rows {
+                writer
+                    .write_record(row)
+                    .map_err(|e| AppError::Internal(e.to_string()))?;
+            }
+            writer
+                .into_inner()
+                .map_err(|e| AppError::Internal(e.to_string()))?
+        }
+        ExportFormat::Xlsx => xlsx(&headers, &rows)?,
+    };
+    let name = match format {
+        ExportFormat::Csv => "csv",
+        ExportFormat::Xlsx => "xlsx",
+    };
+    app.store
+        .org(scope)
+        .record_export(mapping.partner.id, name, rows.len(), actor)
+        .await?;
+    Ok(bytes)
+}
+
+fn xlsx(headers: &[String], rows: &[Vec<String>]) -> Result<Vec<u8>> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let internal = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.to_string());
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("Mapped accounts").map_err(internal)?;
+    let bold = Format::new().set_bold();
+    for (col, header) in headers.iter().enumerate() {
+        sheet
+            .write_string_with_format(0, col as u16, header, &bold)
+            .map_err(internal)?;
+    }
+    for (at, row) in rows.iter().enumerate() {
+        for (col, value) in row.iter().enumerate() {
+            sheet
+                .write_string(at as u32 + 1, col as u16, value)
+                .map_err(internal)?;
+        }
+    }
+    sheet.set_freeze_panes(1, 0).map_err(internal)?;
+    workbook.save_to_buffer().map_err(internal)
+}

@@ -1,0 +1,248 @@
+//! The row rules: how one CSV record becomes an account, or why it cannot.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use comark_domain::accounts::BasePopulation;
+use comark_matching::{fold_company_name, registrable_domain};
+use csv::StringRecord;
+
+use super::mapping::slugify;
+use super::{
+    ColumnMapping, ImportError, ImportedAccount, RowError, KNOWN_FIELDS, MAX_NAME_CHARS,
+    MAX_VALUE_CHARS,
+};
+
+/// A mapping resolved against one file's headers, ready to apply to each row.
+#[derive(Debug)]
+pub(super) struct RowRules {
+    /// How many columns the header has.
+    width: usize,
+    name: Column,
+    crm_id: Option<Column>,
+    website: Option<Column>,
+    population: Option<Column>,
+    /// The other known fields, then the extras: where each value goes in `fields`.
+    fields: Vec<(Column, String)>,
+    default_population: BasePopulation,
+    /// The user's reading of population values, keys trimmed and lower-cased.
+    population_values: BTreeMap<String, BasePopulation>,
+}
+
+/// A column: its position and its header (for error messages).
+#[derive(Debug)]
+struct Column {
+    index: usize,
+    header: String,
+}
+
+impl RowRules {
+    /// Resolves `mapping` against `headers`; a header that appears twice is the first one.
+    pub(super) fn new(headers: &[String], mapping: &ColumnMapping) -> Result<Self, ImportError> {
+        if !mapping.columns.contains_key("name") {
+            return Err(ImportError::NoNameColumn);
+        }
+        let find = |header: &str| {
+            let header = header.trim();
+            headers
+                .iter()
+                .position(|h| h == header)
+                .map(|index| Column {
+                    index,
+                    header: header.to_owned(),
+                })
+        };
+        let missing = |field: String, header: &str| ImportError::MissingColumn {
+            field,
+            header: header.trim().to_owned(),
+        };
+        let column = |field: &str, header: &str| {
+            find(header).ok_or_else(|| missing(field.to_owned(), header))
+        };
+
+        let (mut name, mut crm_id, mut website, mut population) = (None, None, None, None);
+        let mut fields = Vec::new();
+        for (field, header) in &mapping.columns {
+            let slot = match field.as_str() {
+                "name" => &mut name,
+                "crm_id" => &mut crm_id,
+                "website" => &mut website,
+                "population" => &mut population,
+                other if KNOWN_FIELDS.contains(&other) => {
+                    fields.push((column(field, header)?, field.clone()));
+                    continue;
+                }
+                other => return Err(ImportError::UnknownField(other.to_owned())),
+            };
+            *slot = Some(column(field, header)?);
+        }
+
+        // Extras never overwrite a known field, nor each other: a clashing slug is numbered.
+        let mut taken: BTreeSet<String> = KNOWN_FIELDS.iter().map(|&f| f.to_owned()).collect();
+        let mut used: BTreeSet<usize> = [&name, &crm_id, &website, &population]
+            .into_iter()
+            .flatten()
+            .chain(fields.iter().map(|(column, _)| column))
+            .map(|column| column.index)
+            .collect();
+        for header in &mapping.extra {
+            let extra = find(header).ok_or_else(|| missing(slugify(header, 0), header))?;
+            if !used.insert(extra.index) {
+                continue;
+            }
+            let slug = slugify(header, extra.index);
+            let mut key = slug.clone();
+            for n in 2.. {
+                if !taken.contains(&key) {
+                    break;
+                }
+                key = format!("{slug}_{n}");
+            }
+            taken.insert(key.clone());
+            fields.push((extra, key));
+        }
+
+        Ok(RowRules {
+            width: headers.len(),
+            name: name.expect("checked above that the mapping has a name column"),
+            crm_id,
+            website,
+            population,
+            fields,
+            default_population: mapping.default_population,
+            population_values: mapping
+                .population_values
+                .iter()
+                .map(|(value, population)| (value.trim().to_lowercase(), *population))
+                .collect(),
+        })
+    }
+
+    /// The account in `record` (row number `row`), its first error, or `None` for a row with
+    /// nothing in it, which spreadsheets leave behind and nobody means as an account.
+    pub(super) fn apply(
+        &self,
+        row: u64,
+        record: &StringRecord,
+    ) -> Option<Result<ImportedAccount, RowError>> {
+        if is_blank(record) {
+            return None;
+        }
+        Some(self.account(row, record))
+    }
+
+    fn account(&self, row: u64, record: &StringRecord) -> Result<ImportedAccount, RowError> {
+        // Spreadsheets pad rows with trailing delimiters, so surplus empty cells are fine;
+        // surplus values or missing cells mean the columns no longer line up.
+        let surplus = || record.iter().skip(self.width);
+        if record.len() < self.width || surplus().any(|cell| !cell.trim().is_empty()) {
+            return Err(RowError {
+                row,
+                column: None,
+                reason: format!(
+                    "row has {} columns, the header has {}",
+                    record.len(),
+                    self.width
+                ),
+            });
+        }
+        let error = |column: &Column, reason: String| RowError {
+            row,
+            column: Some(column.header.clone()),
+            reason,
+        };
+        let cell = |column: &Column| record.get(column.index).unwrap_or_default().trim();
+        let value = |column: &Column| {
+            let value = cell(column);
+            if exceeds(value, MAX_VALUE_CHARS) {
+                let reason = format!("the value is longer than {MAX_VALUE_CHARS} characters");
+                return Err(error(column, reason));
+            }
+            Ok(value)
+        };
+
+        let name = cell(&self.name);
+        if name.is_empty() {
+            return Err(error(&self.name, "the account name is empty".to_owned()));
+        }
+        if exceeds(name, MAX_NAME_CHARS) {
+            return Err(error(
+                &self.name,
+                format!("the account name is longer than {MAX_NAME_CHARS} characters"),
+            ));
+        }
+        let website = match &self.website {
+            Some(column) => Some(value(column)?).filter(|w| !w.is_empty()),
+            None => None,
+        };
+        let crm_id = match &self.crm_id {
+            Some(column) => match value(column)? {
+                "" => return Err(error(column, "the CRM id is empty".to_owned())),
+                id => id.to_owned(),
+            },
+            None => synthesized_id(name, website),
+        };
+        let population = match &self.population {
+            Some(column) => self
+                .population(value(column)?)
+                .map_err(|reason| error(column, reason))?,
+            None => self.default_population,
+        };
+        let mut fields = BTreeMap::new();
+        for (column, key) in &self.fields {
+            let value = value(column)?;
+            if !value.is_empty() {
+                fields.insert(key.clone(), value.to_owned());
+            }
+        }
+        Ok(ImportedAccount {
+            row,
+            crm_id,
+            name: name.to_owned(),
+            website: website.map(str::to_owned),
+            population,
+            fields,
+        })
+    }
+
+    /// Reads a population cell: the user's reading, then the CRM's usual values.
+    fn population(&self, value: &str) -> Result<BasePopulation, String> {
+        if value.is_empty() {
+            return Ok(self.default_population);
+        }
+        if !self.population_values.is_empty() {
+            if let Some(population) = self.population_values.get(&value.to_lowercase()) {
+                return Ok(*population);
+            }
+        }
+        BasePopulation::from_crm_value(value).ok_or_else(|| {
+            format!(
+                "'{value}' is not a customer, opportunity or prospect; \
+                 choose what it means in the column mapping"
+            )
+        })
+    }
+}
+
+/// Whether a record holds nothing but whitespace.
+pub(super) fn is_blank(record: &StringRecord) -> bool {
+    record.iter().all(|cell| cell.trim().is_empty())
+}
+
+/// The id of an account whose file has no id column, the same on every import of the same
+/// data so that re-importing a file updates accounts instead of duplicating them: the key
+/// comark matches on (its registrable domain, else its folded name), or the trimmed name
+/// itself when it folds to nothing.
+fn synthesized_id(name: &str, website: Option<&str>) -> String {
+    if let Some(domain) = website.and_then(registrable_domain) {
+        return format!("key:{domain}");
+    }
+    match fold_company_name(name) {
+        folded if folded.is_empty() => format!("key:name:{name}"),
+        folded => format!("key:name:{folded}"),
+    }
+}
+
+/// Whether `text` has more than `max` characters (counted only when its bytes could).
+fn exceeds(text: &str, max: usize) -> bool {
+    text.len() > max && text.chars().count() > max
+}

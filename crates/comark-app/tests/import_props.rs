@@ -1,0 +1,163 @@
+//! Properties of the CSV account import: what the `csv` crate writes reads back unchanged,
+//! whatever the delimiter and the text, and no input makes the import panic.
+
+use std::collections::BTreeMap;
+
+use comark_app::import::{sniff, AccountReader, ImportedAccount};
+use comark_domain::accounts::BasePopulation;
+use proptest::prelude::*;
+
+/// Text as found in CRMs, trimmed and non-empty: any character, with a good share of the
+/// ones CSV has to quote.
+fn text(max_chars: usize) -> impl Strategy<Value = String> {
+    let char = prop_oneof![
+        4 => any::<char>(),
+        1 => prop::sample::select(vec![',', ';', '\t', '|', '"', '\n', '\r', ' ', '\'', 'é']),
+    ];
+    prop::collection::vec(char, 1..=max_chars).prop_map(|chars| {
+        let text: String = chars.into_iter().collect();
+        match text.trim() {
+            "" => "x".to_owned(),
+            trimmed => trimmed.to_owned(),
+        }
+    })
+}
+
+#[derive(Clone, Debug)]
+struct Account {
+    id: String,
+    name: String,
+    website: Option<String>,
+    population: Option<BasePopulation>,
+    owner: Option<String>,
+}
+
+fn account() -> impl Strategy<Value = Account> {
+    (
+        text(20),
+        text(60),
+        prop::option::of(text(30)),
+        prop::option::of(prop::sample::select(BasePopulation::ALL.to_vec())),
+        prop::option::of(text(30)),
+    )
+        .prop_map(|(id, name, website, population, owner)| Account {
+            id,
+            name,
+            website,
+            population,
+            owner,
+        })
+}
+
+/// Writes `accounts` the way the `csv` crate does, with a header comark recognizes.
+fn write(accounts: &[Account], delimiter: u8, crlf: bool, bom: bool) -> Vec<u8> {
+    let terminator = match crlf {
+        true => csv::Terminator::CRLF,
+        false => csv::Terminator::Any(b'\n'),
+    };
+    let mut out = Vec::new();
+    if bom {
+        out.extend_from_slice(b"\xEF\xBB\xBF");
+    }
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(delimiter)
+        .terminator(terminator)
+        .from_writer(&mut out);
+    let header = ["Id", "Name", "Website", "Population", "Owner"];
+    writer
+        .write_record(header)
+        .expect("writing to memory cannot fail");
+    for a in accounts {
+        let population = a.population.map_or("", BasePopulation::as_str);
+        writer
+            .write_record([
+                a.id.as_str(),
+                &a.name,
+                a.website.as_deref().unwrap_or(""),
+                population,
+                a.owner.as_deref().unwrap_or(""),
+            ])
+            .expect("writing to memory cannot fail");
+    }
+    writer.flush().expect("flushing to memory cannot fail");
+    drop(writer);
+    out
+}
+
+fn expected(accounts: &[Account]) -> Vec<ImportedAccount> {
+    accounts
+        .iter()
+        .zip(2..)
+        .map(|(a, row)| ImportedAccount {
+            row,
+            crm_id: a.id.clone(),
+            name: a.name.clone(),
+            website: a.website.clone(),
+            population: a.population.unwrap_or(BasePopulation::Prospect),
+            fields: a
+                .owner
+                .iter()
+                .map(|owner| ("owner".to_owned(), owner.clone()))
+                .collect::<BTreeMap<_, _>>(),
+        })
+        .collect()
+}
+
+/// Bytes that look a little like CSV, so that the fuzzing reaches past the header.
+fn csvish_bytes() -> impl Strategy<Value = Vec<u8>> {
+    let byte = prop_oneof![
+        3 => any::<u8>(),
+        2 => prop::sample::select(b",;\t|\"\r\n aZ\xEF\xBB\xBF\xFF\xFE\x00".to_vec()),
+    ];
+    prop::collection::vec(byte, 0..600)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn written_accounts_read_back_unchanged(
+        accounts in prop::collection::vec(account(), 0..20),
+        delimiter in prop::sample::select(vec![b',', b';', b'\t', b'|']),
+        crlf in any::<bool>(),
+        bom in any::<bool>(),
+    ) {
+        let file = write(&accounts, delimiter, crlf, bom);
+        let sniffed = sniff(&file, None).expect("a written file sniffs");
+        prop_assert_eq!(sniffed.encoding, "UTF-8");
+        prop_assert_eq!(sniffed.had_bom, bom);
+        prop_assert_eq!(sniffed.delimiter, delimiter);
+
+        let reader = AccountReader::new(&file[..], sniffed.encoding, delimiter, &sniffed.suggested)
+            .expect("the suggested mapping fits");
+        let read: Vec<ImportedAccount> = reader
+            .collect::<Result<_, _>>()
+            .expect("every written row is valid");
+        prop_assert_eq!(read, expected(&accounts));
+    }
+
+    #[test]
+    fn no_input_makes_the_import_panic(
+        file in csvish_bytes(),
+        label in prop::option::of(prop::sample::select(vec!["utf-8", "windows-1252", "utf-16le", "utf-16be", "shift_jis", "gb18030"])),
+        delimiter in any::<u8>(),
+    ) {
+        let sniffed = sniff(&file, label);
+        let (encoding, mut mapping) = match &sniffed {
+            Ok(sniffed) => (sniffed.encoding, sniffed.suggested.clone()),
+            Err(_) => ("utf-8", Default::default()),
+        };
+        if let Some(first) = sniffed.as_ref().ok().and_then(|s| s.headers.first()) {
+            mapping.columns.entry("name".to_owned()).or_insert_with(|| first.clone());
+        }
+        for delimiter in [sniffed.as_ref().map_or(b',', |s| s.delimiter), delimiter] {
+            if let Ok(mut reader) = AccountReader::new(&file[..], encoding, delimiter, &mapping) {
+                for item in reader.by_ref() {
+                    drop(item);
+                }
+                prop_assert!(reader.bytes_read() <= file.len() as u64);
+                drop(reader.finish());
+            }
+        }
+    }
+}

@@ -1,0 +1,1119 @@
+//! Imported CRM accounts, the populations they fall into, and what a partner may see of them.
+//!
+//! Two connected organizations see the overlap of their accounts ("account mapping"). Each
+//! side's data owner decides, per partner and per population, how much the partner sees. The
+//! rules here are the product's privacy promise, so they live in one pure function, [`view`],
+//! that can be checked exhaustively without a database.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::validate::InvalidValue;
+use crate::{FieldError, ValidationErrors};
+
+/// The built-in population an imported account falls into.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BasePopulation {
+    /// Already buys from the organization.
+    Customer,
+    /// Has an open deal.
+    Opportunity,
+    /// Neither yet: a lead or a target.
+    Prospect,
+}
+
+impl BasePopulation {
+    /// Every built-in population, in the order they are shown.
+    pub const ALL: [BasePopulation; 3] = [
+        BasePopulation::Customer,
+        BasePopulation::Opportunity,
+        BasePopulation::Prospect,
+    ];
+
+    /// The stable name, also the population's slug.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BasePopulation::Customer => "customer",
+            BasePopulation::Opportunity => "opportunity",
+            BasePopulation::Prospect => "prospect",
+        }
+    }
+
+    /// Reads a stable name, ignoring case and surrounding spaces.
+    pub fn parse(s: &str) -> Option<Self> {
+        let s = s.trim();
+        Self::ALL
+            .into_iter()
+            .find(|p| p.as_str().eq_ignore_ascii_case(s))
+    }
+
+    /// A label for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            BasePopulation::Customer => "Customers",
+            BasePopulation::Opportunity => "Open opportunities",
+            BasePopulation::Prospect => "Prospects",
+        }
+    }
+
+    /// Reads a CRM's own value: Salesforce account "Type" or HubSpot "Lifecycle Stage".
+    ///
+    /// Spaces, underscores and hyphens are ignored so that HubSpot's internal names
+    /// ("salesqualifiedlead") and their labels ("Sales Qualified Lead") read alike. Values
+    /// that say nothing about the relationship ("Technology Partner", "Other") give `None`,
+    /// and the caller decides what to do with them.
+    pub fn from_crm_value(value: &str) -> Option<Self> {
+        let compact: String = value
+            .trim()
+            .to_lowercase()
+            .chars()
+            .filter(|c| !(c.is_whitespace() || *c == '_' || *c == '-'))
+            .collect();
+        // Salesforce splits customers by channel: "Customer - Direct", "Customer - Channel".
+        if compact.starts_with("customer") || compact == "evangelist" {
+            return Some(BasePopulation::Customer);
+        }
+        match compact.as_str() {
+            "opportunity" | "openopportunity" | "opendeal" | "deal" => {
+                Some(BasePopulation::Opportunity)
+            }
+            "prospect"
+            | "subscriber"
+            | "lead"
+            | "marketingqualifiedlead"
+            | "salesqualifiedlead"
+            | "mql"
+            | "sql" => Some(BasePopulation::Prospect),
+            _ => None,
+        }
+    }
+}
+
+/// A population's short name: a built-in one (`customer`...) or a custom slug.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct PopulationSlug(String);
+
+impl PopulationSlug {
+    /// Longest accepted slug.
+    pub const MAX_CHARS: usize = 40;
+
+    /// Parses a slug: 1 to 40 letters a-z, digits and inner hyphens, after lower-casing.
+    pub fn parse(s: &str) -> Result<Self, FieldError> {
+        let value = s.trim().to_lowercase();
+        let refused = |why: InvalidValue| FieldError {
+            field: "slug".to_owned(),
+            message: why.to_string(),
+        };
+        if value.is_empty() {
+            return Err(refused(InvalidValue::Missing));
+        }
+        if value.chars().count() > Self::MAX_CHARS {
+            return Err(refused(InvalidValue::TooLong(Self::MAX_CHARS)));
+        }
+        if !value
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            || value.starts_with('-')
+            || value.ends_with('-')
+        {
+            return Err(refused(InvalidValue::Malformed(
+                "may hold only letters a-z, digits and hyphens, and cannot start or end with a hyphen",
+            )));
+        }
+        Ok(Self(value))
+    }
+
+    /// The slug of a built-in population.
+    pub fn builtin(p: BasePopulation) -> Self {
+        Self(p.as_str().to_owned())
+    }
+
+    /// The slug.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The built-in population this slug names, if it names one.
+    pub fn base(&self) -> Option<BasePopulation> {
+        BasePopulation::ALL
+            .into_iter()
+            .find(|p| p.as_str() == self.0)
+    }
+}
+
+impl std::fmt::Display for PopulationSlug {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Deserialization goes through [`PopulationSlug::parse`], so a stored or posted slug is
+/// always valid. The error is `ValidationErrors` because `FieldError` is not displayable.
+impl TryFrom<String> for PopulationSlug {
+    type Error = ValidationErrors;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value).map_err(|error| ValidationErrors(vec![error]))
+    }
+}
+
+impl From<PopulationSlug> for String {
+    fn from(slug: PopulationSlug) -> Self {
+        slug.0
+    }
+}
+
+/// How one condition compares an account's field with a value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConditionOp {
+    /// The whole value is the same.
+    Equals,
+    /// The whole value differs (a missing field differs from anything but "").
+    NotEquals,
+    /// The value is one of a comma-separated list.
+    OneOf,
+    /// The value holds the text somewhere.
+    Contains,
+    /// The value is a number at least this large.
+    AtLeast,
+    /// The value is a number at most this large.
+    AtMost,
+}
+
+/// One test on an imported field, e.g. region equals EMEA.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Condition {
+    /// The imported field's name, as stored with the account.
+    pub field: String,
+    /// How to compare.
+    pub op: ConditionOp,
+    /// What to compare with; a comma-separated list for [`ConditionOp::OneOf`].
+    pub value: String,
+}
+
+impl Condition {
+    /// Whether an account's fields pass this test. A missing field reads as "".
+    pub fn holds(&self, fields: &BTreeMap<String, String>) -> bool {
+        let actual = fields
+            .get(self.field.trim())
+            .map(String::as_str)
+            .unwrap_or("");
+        let actual_text = fold(actual);
+        match self.op {
+            ConditionOp::Equals => actual_text == fold(&self.value),
+            ConditionOp::NotEquals => actual_text != fold(&self.value),
+            ConditionOp::OneOf => one_of_items(&self.value).any(|item| item == actual_text),
+            ConditionOp::Contains => actual_text.contains(&fold(&self.value)),
+            ConditionOp::AtLeast | ConditionOp::AtMost => {
+                match (lenient_number(actual), lenient_number(&self.value)) {
+                    (Some(a), Some(b)) if self.op == ConditionOp::AtLeast => a >= b,
+                    (Some(a), Some(b)) => a <= b,
+                    _ => false,
+                }
+            }
+        }
+    }
+
+    fn describe(&self) -> String {
+        let field = self.field.trim();
+        let value = self.value.trim();
+        match self.op {
+            ConditionOp::Equals if value.is_empty() => format!("{field} is empty"),
+            ConditionOp::NotEquals if value.is_empty() => format!("{field} is not empty"),
+            ConditionOp::Equals => format!("{field} is {value}"),
+            ConditionOp::NotEquals => format!("{field} is not {value}"),
+            ConditionOp::OneOf => {
+                let items: Vec<&str> = value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|item| !item.is_empty())
+                    .collect();
+                format!("{field} is one of {}", items.join(", "))
+            }
+            ConditionOp::Contains => format!("{field} contains {value}"),
+            ConditionOp::AtLeast => format!("{field} at least {value}"),
+            ConditionOp::AtMost => format!("{field} at most {value}"),
+        }
+    }
+}
+
+/// Text is compared the way people read it: without case or surrounding spaces.
+fn fold(text: &str) -> String {
+    text.trim().to_lowercase()
+}
+
+/// The items of a `OneOf` list. Empty items are dropped, so that a trailing comma does not
+/// make the condition hold for accounts that lack the field.
+fn one_of_items(list: &str) -> impl Iterator<Item = String> + '_ {
+    list.split(',').map(fold).filter(|item| !item.is_empty())
+}
+
+/// The symbols CRMs put in money fields: the common ones and Unicode's Currency Symbols block.
+fn is_currency_symbol(c: char) -> bool {
+    matches!(c, '$' | '¢' | '£' | '¤' | '¥' | '\u{20A0}'..='\u{20CF}')
+}
+
+/// Reads a number the way CRMs export them: "1,200", "1 200", "$5,000,000", "1200.5".
+///
+/// Commas and spaces are taken as thousands separators only between groups of three
+/// digits, so a decimal comma ("1,5") is refused rather than read as fifteen.
+fn lenient_number(raw: &str) -> Option<f64> {
+    let text: String = raw.chars().filter(|c| !is_currency_symbol(*c)).collect();
+    let text = text.trim();
+    let (negative, unsigned) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    let all_digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+    let groups: Vec<&str> = whole
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .collect();
+    let grouped_well = match groups.split_first() {
+        Some((first, [])) => all_digits(first),
+        Some((first, rest)) => {
+            (1..=3).contains(&first.len())
+                && all_digits(first)
+                && rest.iter().all(|g| g.len() == 3 && all_digits(g))
+        }
+        None => false,
+    };
+    if !grouped_well || !all_digits(fraction) || (whole.is_empty() && fraction.is_empty()) {
+        return None;
+    }
+    let sign = if negative { "-" } else { "" };
+    // Zeros on both ends keep either part from being empty (".5", "12.") and change nothing.
+    let number: f64 = format!("{sign}0{}.{fraction}0", groups.concat())
+        .parse()
+        .ok()?;
+    number.is_finite().then_some(number)
+}
+
+/// A custom population's rule: an optional base population and conditions that must all hold.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PopulationRule {
+    /// The built-in population the account must be in, if any.
+    pub base: Option<BasePopulation>,
+    /// Conditions on imported fields, all of which must hold.
+    pub all: Vec<Condition>,
+}
+
+impl PopulationRule {
+    /// Whether an account of population `base` with these fields falls into this population.
+    pub fn matches(&self, base: BasePopulation, fields: &BTreeMap<String, String>) -> bool {
+        self.base.is_none_or(|wanted| wanted == base)
+            && self.all.iter().all(|condition| condition.holds(fields))
+    }
+
+    /// Checks the rule can mean something: it must narrow accounts down, name its fields,
+    /// and compare numbers with numbers.
+    pub fn validate(&self) -> Result<(), ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        let mut refuse = |field: String, message: &str| {
+            errors.0.push(FieldError {
+                field,
+                message: message.to_owned(),
+            })
+        };
+        if self.base.is_none() && self.all.is_empty() {
+            refuse(
+                "all".to_owned(),
+                "needs a base population or at least one condition",
+            );
+        }
+        for (i, condition) in self.all.iter().enumerate() {
+            if condition.field.trim().is_empty() {
+                refuse(format!("all[{i}].field"), "is required");
+            }
+            match condition.op {
+                ConditionOp::AtLeast | ConditionOp::AtMost
+                    if lenient_number(&condition.value).is_none() =>
+                {
+                    refuse(format!("all[{i}].value"), "must be a number");
+                }
+                ConditionOp::OneOf if one_of_items(&condition.value).next().is_none() => {
+                    refuse(
+                        format!("all[{i}].value"),
+                        "needs at least one value, separated by commas",
+                    );
+                }
+                _ => {}
+            }
+        }
+        errors.into_result()
+    }
+
+    /// The rule as a sentence, e.g. "customers where region is EMEA and employees at least 1000".
+    pub fn describe(&self) -> String {
+        let subject = match self.base {
+            Some(base) => base.label().to_lowercase(),
+            None => "accounts".to_owned(),
+        };
+        if self.all.is_empty() {
+            return if self.base.is_some() {
+                subject
+            } else {
+                "all accounts".to_owned()
+            };
+        }
+        let conditions: Vec<String> = self.all.iter().map(Condition::describe).collect();
+        format!("{subject} where {}", conditions.join(" and "))
+    }
+}
+
+/// What a partner may see of one population.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum SharingLevel {
+    /// Nothing: the population does not even appear as a column.
+    #[default]
+    Hidden,
+    /// How many accounts overlap, but not which.
+    Counts,
+    /// Which accounts overlap: their names and domains.
+    Overlaps,
+    /// Which accounts overlap, with the fields the owner picked.
+    OverlapsWithFields,
+}
+
+impl SharingLevel {
+    /// Every level, from least to most revealing.
+    pub const ALL: [SharingLevel; 4] = [
+        SharingLevel::Hidden,
+        SharingLevel::Counts,
+        SharingLevel::Overlaps,
+        SharingLevel::OverlapsWithFields,
+    ];
+
+    /// The stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SharingLevel::Hidden => "hidden",
+            SharingLevel::Counts => "counts",
+            SharingLevel::Overlaps => "overlaps",
+            SharingLevel::OverlapsWithFields => "overlaps_with_fields",
+        }
+    }
+
+    /// Reads a stable name, ignoring case and surrounding spaces.
+    pub fn parse(s: &str) -> Option<Self> {
+        let s = s.trim();
+        Self::ALL
+            .into_iter()
+            .find(|level| level.as_str().eq_ignore_ascii_case(s))
+    }
+
+    /// A label for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            SharingLevel::Hidden => "Hidden",
+            SharingLevel::Counts => "Counts only",
+            SharingLevel::Overlaps => "Overlapping accounts",
+            SharingLevel::OverlapsWithFields => "Overlapping accounts with fields",
+        }
+    }
+}
+
+/// A level with the fields it reveals (fields matter only at `OverlapsWithFields`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Share {
+    /// How much the partner sees.
+    pub level: SharingLevel,
+    /// The imported fields the partner sees, at [`SharingLevel::OverlapsWithFields`].
+    pub fields: Vec<String>,
+}
+
+impl Share {
+    /// Nothing shared: what every population gets until its owner decides otherwise.
+    pub fn hidden() -> Self {
+        Share {
+            level: SharingLevel::Hidden,
+            fields: Vec::new(),
+        }
+    }
+}
+
+/// One owner's sharing towards one partner, per population; unset populations are hidden.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharingPolicy {
+    /// The share of each population the owner has decided on.
+    pub by_population: BTreeMap<PopulationSlug, Share>,
+}
+
+impl SharingPolicy {
+    /// The share of a population: hidden with no fields if unset, so sharing is opt-in.
+    pub fn share(&self, population: &PopulationSlug) -> Share {
+        self.by_population
+            .get(population)
+            .cloned()
+            .unwrap_or_else(Share::hidden)
+    }
+}
+
+/// A population as shown in the matrix.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PopulationInfo {
+    /// Its slug.
+    pub slug: PopulationSlug,
+    /// Its name for people.
+    pub label: String,
+}
+
+impl PopulationInfo {
+    /// A built-in population with its usual label.
+    pub fn builtin(p: BasePopulation) -> Self {
+        PopulationInfo {
+            slug: PopulationSlug::builtin(p),
+            label: p.label().to_owned(),
+        }
+    }
+}
+
+/// An account taking part in a mapping, as its owner stores it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MappedAccount {
+    /// The owner's id for the account.
+    pub id: Uuid,
+    /// The company's name.
+    pub name: String,
+    /// The company's website domain, if known.
+    pub domain: Option<String>,
+    /// The populations the account falls into.
+    pub populations: Vec<PopulationSlug>,
+    /// Imported fields, by name.
+    pub fields: BTreeMap<String, String>,
+}
+
+/// How sure a match is: same registrable domain (high) or same folded name (low).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchConfidence {
+    /// Both accounts have the same registrable domain.
+    High,
+    /// Only the folded company names agree.
+    Low,
+}
+
+/// One of our accounts matched with one of theirs, by indices into the two account lists.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MatchedPair {
+    /// The match key both accounts share (a domain or a folded name).
+    pub key: String,
+    /// How sure the match is.
+    pub confidence: MatchConfidence,
+    /// Whether a person made or confirmed the match rather than the matcher.
+    pub manual: bool,
+    /// Index into [`MappingInput::ours`].
+    pub ours: usize,
+    /// Index into [`MappingInput::theirs`].
+    pub theirs: usize,
+}
+
+/// Everything the viewer's side of a mapping is computed from.
+#[derive(Clone, Copy, Debug)]
+pub struct MappingInput<'a> {
+    /// Our populations, in the order to show them.
+    pub our_populations: &'a [PopulationInfo],
+    /// Their populations, in the order to show them.
+    pub their_populations: &'a [PopulationInfo],
+    /// Our accounts that take part in the mapping.
+    pub ours: &'a [MappedAccount],
+    /// Their accounts that take part in the mapping.
+    pub theirs: &'a [MappedAccount],
+    /// The matches between the two lists; pairs pointing outside them are ignored.
+    pub pairs: &'a [MatchedPair],
+    /// What the partner lets us see of their populations.
+    pub their_policy: &'a SharingPolicy,
+}
+
+/// What the partner allows us to see of one of their matched accounts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PartnerAccount {
+    /// The company's name in their CRM.
+    pub name: String,
+    /// The company's domain in their CRM, if known.
+    pub domain: Option<String>,
+    /// Their populations the account falls into, among those shared at least as counts.
+    pub populations: Vec<PopulationSlug>,
+    /// The fields they chose to reveal for the account's populations.
+    pub fields: BTreeMap<String, String>,
+}
+
+/// One overlapping account as the viewer may see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SharedAccount {
+    /// The match key.
+    pub key: String,
+    /// How sure the match is.
+    pub confidence: MatchConfidence,
+    /// Whether a person made or confirmed the match.
+    pub manual: bool,
+    /// Our own account, in full.
+    pub ours: MappedAccount,
+    /// What the partner lets us see of theirs.
+    pub theirs: PartnerAccount,
+}
+
+/// The viewer's side of a mapping: the overlap matrix and the accounts the partner allows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MappingView {
+    /// All of our populations, in input order.
+    pub rows: Vec<PopulationInfo>,
+    /// Their populations shared at least as counts, in input order.
+    pub columns: Vec<PopulationInfo>,
+    /// How many of their populations are hidden from us.
+    pub hidden_columns: usize,
+    /// `cells[row][col]`: how many distinct match keys fall in both populations.
+    pub cells: Vec<Vec<u64>>,
+    /// How many distinct match keys are counted in at least one cell.
+    pub shared_keys: u64,
+    /// The overlapping accounts the partner lets us see, by our account's name.
+    pub accounts: Vec<SharedAccount>,
+}
+
+impl MappingView {
+    /// The count where one of our populations meets one of theirs, if both are shown.
+    pub fn cell(&self, row: &PopulationSlug, col: &PopulationSlug) -> Option<u64> {
+        let r = self.rows.iter().position(|p| &p.slug == row)?;
+        let c = self.columns.iter().position(|p| &p.slug == col)?;
+        self.cells.get(r)?.get(c).copied()
+    }
+}
+
+/// Computes what the viewer may see: nothing the partner's policy does not allow.
+///
+/// Cells count distinct match keys rather than pairs, so that duplicates on either side
+/// do not inflate a number and both partners see the same count in the cell they share.
+/// Populations an account lists but the population lists do not are ignored.
+pub fn view(input: &MappingInput<'_>) -> MappingView {
+    let their_shares: BTreeMap<&PopulationSlug, Share> = input
+        .their_populations
+        .iter()
+        .map(|p| (&p.slug, input.their_policy.share(&p.slug)))
+        .collect();
+    let level_of = |slug: &PopulationSlug| {
+        their_shares
+            .get(slug)
+            .map_or(SharingLevel::Hidden, |share| share.level)
+    };
+
+    let rows = input.our_populations.to_vec();
+    let columns: Vec<PopulationInfo> = input
+        .their_populations
+        .iter()
+        .filter(|p| level_of(&p.slug) >= SharingLevel::Counts)
+        .cloned()
+        .collect();
+    let hidden_columns = input.their_populations.len() - columns.len();
+
+    // Which rows each of our accounts and which columns each of theirs falls into,
+    // computed once per account rather than once per pair.
+    let in_populations = |account: &MappedAccount, populations: &[PopulationInfo]| -> Vec<usize> {
+        populations
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| account.populations.contains(&p.slug))
+            .map(|(i, _)| i)
+            .collect()
+    };
+    let our_rows: Vec<Vec<usize>> = input
+        .ours
+        .iter()
+        .map(|account| in_populations(account, &rows))
+        .collect();
+    let their_columns: Vec<Vec<usize>> = input
+        .theirs
+        .iter()
+        .map(|account| in_populations(account, &columns))
+        .collect();
+
+    let mut pairs: Vec<&MatchedPair> = input
+        .pairs
+        .iter()
+        .filter(|pair| pair.ours < input.ours.len() && pair.theirs < input.theirs.len())
+        .collect();
+    pairs.sort_by(|a, b| a.key.cmp(&b.key));
+
+    let mut cells = vec![vec![0u64; columns.len()]; rows.len()];
+    let mut shared_keys = 0;
+    // The cells one key has already been counted in, reset for every key.
+    let mut counted = vec![false; rows.len() * columns.len()];
+    for same_key in pairs.chunk_by(|a, b| a.key == b.key) {
+        counted.fill(false);
+        let mut in_some_column = false;
+        for pair in same_key {
+            let cols = &their_columns[pair.theirs];
+            in_some_column |= !cols.is_empty();
+            for &r in &our_rows[pair.ours] {
+                for &c in cols {
+                    let seen = &mut counted[r * columns.len() + c];
+                    if !*seen {
+                        *seen = true;
+                        cells[r][c] += 1;
+                    }
+                }
+            }
+        }
+        if in_some_column {
+            shared_keys += 1;
+        }
+    }
+
+    let partner_accounts: Vec<Option<PartnerAccount>> = input
+        .theirs
+        .iter()
+        .map(|account| partner_account(account, &their_shares))
+        .collect();
+    let mut accounts: Vec<SharedAccount> = input
+        .pairs
+        .iter()
+        .filter_map(|pair| {
+            let ours = input.ours.get(pair.ours)?;
+            let theirs = partner_accounts.get(pair.theirs)?.as_ref()?;
+            Some(SharedAccount {
+                key: pair.key.clone(),
+                confidence: pair.confidence,
+                manual: pair.manual,
+                ours: ours.clone(),
+                theirs: theirs.clone(),
+            })
+        })
+        .collect();
+    // Stable, so pairs that tie keep their input order and the view is deterministic.
+    accounts.sort_by_cached_key(|a| {
+        (
+            a.ours.name.to_lowercase(),
+            a.key.clone(),
+            a.theirs.name.clone(),
+        )
+    });
+
+    MappingView {
+        rows,
+        columns,
+        hidden_columns,
+        cells,
+        shared_keys,
+        accounts,
+    }
+}
+
+/// What may be shown of one of their accounts, or `None` when none of its populations is
+/// shared at `Overlaps` or above.
+fn partner_account(
+    account: &MappedAccount,
+    shares: &BTreeMap<&PopulationSlug, Share>,
+) -> Option<PartnerAccount> {
+    let mut populations: Vec<PopulationSlug> = Vec::new();
+    let mut revealed: BTreeSet<&str> = BTreeSet::new();
+    let mut shown = false;
+    for slug in &account.populations {
+        let Some(share) = shares.get(slug) else {
+            continue;
+        };
+        if share.level >= SharingLevel::Counts && !populations.contains(slug) {
+            populations.push(slug.clone());
+        }
+        shown |= share.level >= SharingLevel::Overlaps;
+        if share.level == SharingLevel::OverlapsWithFields {
+            revealed.extend(share.fields.iter().map(String::as_str));
+        }
+    }
+    if !shown {
+        return None;
+    }
+    let fields = account
+        .fields
+        .iter()
+        .filter(|(name, _)| revealed.contains(name.as_str()))
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect();
+    Some(PartnerAccount {
+        name: account.name.clone(),
+        domain: account.domain.clone(),
+        populations,
+        fields,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slug(s: &str) -> PopulationSlug {
+        PopulationSlug::parse(s).expect("test slugs are valid")
+    }
+
+    fn fields(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn condition(field: &str, op: ConditionOp, value: &str) -> Condition {
+        Condition {
+            field: field.to_owned(),
+            op,
+            value: value.to_owned(),
+        }
+    }
+
+    #[test]
+    fn crm_values_map_to_base_populations() {
+        use BasePopulation::*;
+        let table = [
+            ("Customer", Some(Customer)),
+            ("Customer - Direct", Some(Customer)),
+            ("Customer - Channel", Some(Customer)),
+            ("  customer  ", Some(Customer)),
+            ("evangelist", Some(Customer)),
+            ("Opportunity", Some(Opportunity)),
+            ("Open Opportunity", Some(Opportunity)),
+            ("open_deal", Some(Opportunity)),
+            ("Deal", Some(Opportunity)),
+            ("Prospect", Some(Prospect)),
+            ("subscriber", Some(Prospect)),
+            ("Lead", Some(Prospect)),
+            ("marketingqualifiedlead", Some(Prospect)),
+            ("Marketing Qualified Lead", Some(Prospect)),
+            ("salesqualifiedlead", Some(Prospect)),
+            ("Sales-Qualified-Lead", Some(Prospect)),
+            ("MQL", Some(Prospect)),
+            ("sql", Some(Prospect)),
+            ("Technology Partner", None),
+            ("Channel Partner / Reseller", None),
+            ("Other", None),
+            ("", None),
+        ];
+        for (value, expected) in table {
+            assert_eq!(BasePopulation::from_crm_value(value), expected, "{value:?}");
+        }
+    }
+
+    #[test]
+    fn stable_names_round_trip() {
+        for p in BasePopulation::ALL {
+            assert_eq!(BasePopulation::parse(p.as_str()), Some(p));
+            assert_eq!(PopulationSlug::builtin(p).base(), Some(p));
+        }
+        assert_eq!(
+            BasePopulation::parse(" Customer "),
+            Some(BasePopulation::Customer)
+        );
+        assert_eq!(BasePopulation::parse("customers"), None);
+        for level in SharingLevel::ALL {
+            assert_eq!(SharingLevel::parse(level.as_str()), Some(level));
+        }
+        assert!(SharingLevel::ALL.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(SharingLevel::parse("everything"), None);
+    }
+
+    #[test]
+    fn slugs_are_lower_case_and_url_safe() {
+        assert_eq!(slug("Enterprise-EMEA").as_str(), "enterprise-emea");
+        assert_eq!(slug("enterprise-emea").base(), None);
+        let too_long = "a".repeat(41);
+        for bad in [
+            "",
+            "-emea",
+            "emea-",
+            "big deals",
+            "événement",
+            too_long.as_str(),
+        ] {
+            let error = PopulationSlug::parse(bad).expect_err(bad);
+            assert_eq!(error.field, "slug");
+        }
+        assert!(PopulationSlug::parse(&"a".repeat(40)).is_ok());
+    }
+
+    #[test]
+    fn slugs_are_checked_when_deserialized() {
+        let parsed: PopulationSlug =
+            serde_json::from_str("\"strategic\"").expect("a valid slug deserializes");
+        assert_eq!(parsed, slug("strategic"));
+        assert_eq!(
+            serde_json::to_string(&parsed).expect("slugs serialize"),
+            "\"strategic\""
+        );
+        assert!(serde_json::from_str::<PopulationSlug>("\"not a slug\"").is_err());
+    }
+
+    #[test]
+    fn numbers_are_read_leniently_but_not_wrongly() {
+        let cases = [
+            ("1200", Some(1200.0)),
+            ("1,200", Some(1200.0)),
+            ("1 200", Some(1200.0)),
+            ("1\u{a0}200", Some(1200.0)),
+            ("$5,000,000", Some(5_000_000.0)),
+            ("€ 1.234", Some(1.234)),
+            ("1200.5", Some(1200.5)),
+            (".5", Some(0.5)),
+            ("-3", Some(-3.0)),
+            ("1,5", None),
+            ("12,34,567", None),
+            ("lots", None),
+            ("inf", None),
+            ("NaN", None),
+            ("1e6", None),
+            ("", None),
+            ("$", None),
+            (".", None),
+        ];
+        for (raw, expected) in cases {
+            assert_eq!(lenient_number(raw), expected, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn conditions_compare_like_people_read() {
+        let account = fields(&[
+            ("region", " EMEA "),
+            ("employees", "1,200"),
+            ("revenue", "$5,000,000"),
+            ("industry", "Health care"),
+            ("size", "big"),
+        ]);
+        use ConditionOp::*;
+        let holds = [
+            condition("region", Equals, "emea"),
+            condition("region", NotEquals, "apac"),
+            condition("missing", NotEquals, "x"),
+            condition("missing", Equals, ""),
+            condition("region", OneOf, "APAC, emea"),
+            condition("industry", Contains, "HEALTH"),
+            condition("employees", AtLeast, "1000"),
+            condition("employees", AtMost, "1 200"),
+            condition("revenue", AtLeast, "1,000,000"),
+        ];
+        for c in &holds {
+            assert!(c.holds(&account), "{c:?} should hold");
+        }
+        let fails = [
+            condition("region", Equals, "em"),
+            condition("region", NotEquals, "Emea"),
+            condition("missing", Equals, "x"),
+            condition("region", OneOf, "apac, amer"),
+            condition("missing", OneOf, "apac,"),
+            condition("employees", AtLeast, "1201"),
+            condition("size", AtLeast, "1"),
+            condition("size", AtMost, "1"),
+            condition("missing", AtLeast, "0"),
+            condition("missing", AtMost, "0"),
+            condition("employees", AtLeast, "many"),
+        ];
+        for c in &fails {
+            assert!(!c.holds(&account), "{c:?} should not hold");
+        }
+    }
+
+    #[test]
+    fn rules_need_their_base_and_every_condition() {
+        let rule = PopulationRule {
+            base: Some(BasePopulation::Customer),
+            all: vec![
+                condition("region", ConditionOp::Equals, "EMEA"),
+                condition("employees", ConditionOp::AtLeast, "1000"),
+            ],
+        };
+        let big_emea = fields(&[("region", "emea"), ("employees", "1,500")]);
+        let small_emea = fields(&[("region", "emea"), ("employees", "50")]);
+        assert!(rule.matches(BasePopulation::Customer, &big_emea));
+        assert!(!rule.matches(BasePopulation::Prospect, &big_emea));
+        assert!(!rule.matches(BasePopulation::Customer, &small_emea));
+        assert!(!rule.matches(BasePopulation::Customer, &BTreeMap::new()));
+        let any_base = PopulationRule {
+            base: None,
+            ..rule.clone()
+        };
+        assert!(any_base.matches(BasePopulation::Prospect, &big_emea));
+        assert_eq!(
+            rule.describe(),
+            "customers where region is EMEA and employees at least 1000"
+        );
+        assert_eq!(
+            PopulationRule {
+                base: Some(BasePopulation::Opportunity),
+                all: vec![]
+            }
+            .describe(),
+            "open opportunities"
+        );
+        assert_eq!(
+            any_base.describe(),
+            "accounts where region is EMEA and employees at least 1000"
+        );
+    }
+
+    #[test]
+    fn rules_that_cannot_mean_anything_are_refused() {
+        let errors = PopulationRule::default()
+            .validate()
+            .expect_err("an empty rule matches everything");
+        assert_eq!(errors.0[0].field, "all");
+
+        let errors = PopulationRule {
+            base: None,
+            all: vec![
+                condition(" ", ConditionOp::Equals, "x"),
+                condition("employees", ConditionOp::AtLeast, "lots"),
+                condition("region", ConditionOp::OneOf, " , "),
+            ],
+        }
+        .validate()
+        .expect_err("three bad conditions");
+        let named: Vec<&str> = errors.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(named, ["all[0].field", "all[1].value", "all[2].value"]);
+
+        assert!(PopulationRule {
+            base: None,
+            all: vec![condition("revenue", ConditionOp::AtMost, "$1,000,000")],
+        }
+        .validate()
+        .is_ok());
+    }
+
+    #[test]
+    fn unset_populations_are_hidden() {
+        let policy = SharingPolicy::default();
+        assert_eq!(policy.share(&slug("customer")), Share::hidden());
+    }
+
+    fn account(name: &str, populations: &[&str], fields_: &[(&str, &str)]) -> MappedAccount {
+        MappedAccount {
+            id: Uuid::new_v4(),
+            name: name.to_owned(),
+            domain: Some(format!("{}.example", name.to_lowercase().replace(' ', "-"))),
+            populations: populations.iter().map(|p| slug(p)).collect(),
+            fields: fields(fields_),
+        }
+    }
+
+    fn pair(key: &str, ours: usize, theirs: usize) -> MatchedPair {
+        MatchedPair {
+            key: key.to_owned(),
+            confidence: MatchConfidence::High,
+            manual: false,
+            ours,
+            theirs,
+        }
+    }
+
+    #[test]
+    fn a_partner_sees_only_what_the_policy_allows() {
+        use BasePopulation::*;
+        let our_populations = [
+            PopulationInfo::builtin(Customer),
+            PopulationInfo::builtin(Prospect),
+        ];
+        let their_populations = BasePopulation::ALL.map(PopulationInfo::builtin);
+        let ours = [
+            account("Acme", &["customer"], &[("owner", "us")]),
+            account("beta", &["prospect"], &[]),
+            account("Gamma", &["customer", "prospect"], &[]),
+        ];
+        let theirs = [
+            account(
+                "Acme Inc",
+                &["customer"],
+                &[("owner", "ann"), ("arr", "100")],
+            ),
+            account(
+                "Beta",
+                &["prospect"],
+                &[("owner", "bob"), ("region", "emea")],
+            ),
+            account(
+                "Gamma",
+                &["opportunity", "prospect"],
+                &[("owner", "cy"), ("stage", "won")],
+            ),
+            // Only in a hidden population and one missing from the list, shared or not.
+            account(
+                "Gamma Dup",
+                &["opportunity", "churned"],
+                &[("stage", "lost")],
+            ),
+            account(
+                "Acme Labs",
+                &["customer", "prospect"],
+                &[("owner", "dee"), ("arr", "7")],
+            ),
+        ];
+        let pairs = [
+            pair("acme.com", 0, 0),
+            pair("acme.com", 0, 4),
+            pair("beta.io", 1, 1),
+            pair("gamma", 2, 2),
+            pair("gamma", 2, 3),
+            // Out of range: ignored rather than trusted.
+            pair("ghost", 7, 0),
+        ];
+        let share = |level, fields_: &[&str]| Share {
+            level,
+            fields: fields_.iter().map(|f| (*f).to_owned()).collect(),
+        };
+        let policy = SharingPolicy {
+            by_population: BTreeMap::from([
+                (slug("customer"), share(SharingLevel::Counts, &["arr"])),
+                (slug("opportunity"), share(SharingLevel::Hidden, &["stage"])),
+                (
+                    slug("prospect"),
+                    share(SharingLevel::OverlapsWithFields, &["owner"]),
+                ),
+                (
+                    slug("churned"),
+                    share(SharingLevel::OverlapsWithFields, &["stage"]),
+                ),
+            ]),
+        };
+        let view = view(&MappingInput {
+            our_populations: &our_populations,
+            their_populations: &their_populations,
+            ours: &ours,
+            theirs: &theirs,
+            pairs: &pairs,
+            their_policy: &policy,
+        });
+
+        let columns: Vec<&str> = view.columns.iter().map(|p| p.slug.as_str()).collect();
+        assert_eq!(columns, ["customer", "prospect"]);
+        assert_eq!(view.hidden_columns, 1);
+        // acme.com is counted once in customer × customer although two pairs reach it.
+        assert_eq!(view.cells, [[1, 2], [0, 2]]);
+        assert_eq!(view.shared_keys, 3);
+        assert_eq!(view.cell(&slug("customer"), &slug("prospect")), Some(2));
+        assert_eq!(view.cell(&slug("customer"), &slug("opportunity")), None);
+
+        let shown: Vec<(&str, &str)> = view
+            .accounts
+            .iter()
+            .map(|a| (a.ours.name.as_str(), a.theirs.name.as_str()))
+            .collect();
+        assert_eq!(
+            shown,
+            [("Acme", "Acme Labs"), ("beta", "Beta"), ("Gamma", "Gamma")]
+        );
+        for shared in &view.accounts {
+            assert!(shared.theirs.populations.contains(&slug("prospect")));
+            assert!(!shared.theirs.populations.contains(&slug("opportunity")));
+            let revealed: Vec<&str> = shared.theirs.fields.keys().map(String::as_str).collect();
+            assert_eq!(revealed, ["owner"]);
+        }
+        assert_eq!(
+            view.accounts[0].theirs.populations,
+            [slug("customer"), slug("prospect")]
+        );
+        assert_eq!(view.accounts[0].ours, ours[0]);
+        assert_eq!(view.accounts[2].theirs.fields, fields(&[("owner", "cy")]));
+    }
+}

@@ -1,0 +1,761 @@
+//! Accounts and account mapping: CRM imports, populations, the mapping with each partner,
+//! sharing, corrections and exports.
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use comark_app::accounts::{
+    self, CorrectionInput, ExportFormat, PopulationInput, StartImport, CHUNK_SIZE,
+    MAX_UPLOAD_BYTES,
+};
+use comark_app::import::ColumnMapping;
+use comark_app::AppError;
+use comark_domain::accounts::{BasePopulation, PopulationRule};
+use comark_domain::{AccountId, Cursor, ImportId, ValidationErrors};
+use comark_store::accounts::{
+    Account, AccountImport, CorrectionKind, CustomPopulation, ImportMode, SharedMapping,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::dto::Page;
+use super::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::auth::ApiOrg;
+use crate::error::{ApiError, Problem};
+use crate::AppState;
+
+type ApiResult<T> = Result<T, ApiError>;
+
+/// An import of a CRM file: where it stands and what it did.
+#[derive(Serialize, ToSchema)]
+pub struct ImportOut {
+    /// Its id.
+    pub id: uuid::Uuid,
+    /// The uploaded file's name.
+    pub file_name: String,
+    /// uploaded, queued, running, done or failed.
+    pub status: String,
+    /// update (keep accounts missing from the file) or replace (remove them).
+    pub mode: String,
+    /// Whether one bad row rejects the whole file.
+    pub strict: bool,
+    /// The file's size in bytes.
+    pub bytes_total: i64,
+    /// How much of it was read.
+    pub bytes_done: i64,
+    /// Rows read.
+    pub rows_read: i64,
+    /// Accounts written (each CRM id once).
+    pub rows_imported: i64,
+    /// Rows rejected.
+    pub rows_rejected: i64,
+    /// Rows merged into an earlier row with the same CRM id.
+    pub rows_merged: i64,
+    /// The rejected rows (the first thousand): `row` as a spreadsheet numbers it, `column`, `reason`.
+    #[schema(value_type = Vec<Object>)]
+    pub errors: serde_json::Value,
+    /// Why it failed, when it did; nothing landed then.
+    pub failure: Option<String>,
+    /// The confirmed column mapping.
+    #[schema(value_type = Option<Object>)]
+    pub mapping: Option<serde_json::Value>,
+    /// When it was uploaded.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// When it finished.
+    pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl From<AccountImport> for ImportOut {
+    fn from(i: AccountImport) -> Self {
+        ImportOut {
+            id: i.id.0,
+            file_name: i.file_name,
+            status: i.status.as_str().to_owned(),
+            mode: i.mode.as_str().to_owned(),
+            strict: i.strict,
+            bytes_total: i.bytes_total,
+            bytes_done: i.bytes_done,
+            rows_read: i.rows_read,
+            rows_imported: i.rows_imported,
+            rows_rejected: i.rows_rejected,
+            rows_merged: i.rows_merged,
+            errors: i.errors,
+            failure: i.failure,
+            mapping: i.mapping,
+            created_at: i.created_at,
+            finished_at: i.finished_at,
+        }
+    }
+}
+
+/// An upload with the first look at its content.
+#[derive(Serialize, ToSchema)]
+pub struct PreviewOut {
+    /// The import.
+    pub import: ImportOut,
+    /// The encoding read or chosen (an encoding_rs name such as UTF-8 or windows-1252).
+    pub encoding: String,
+    /// The column delimiter found.
+    pub delimiter: String,
+    /// The header row.
+    pub headers: Vec<String>,
+    /// salesforce, hubspot or other, from the headers.
+    pub format: String,
+    /// The suggested column mapping: `columns` (field to header), `extra`, `default_population`, `population_values`.
+    #[schema(value_type = Object)]
+    pub suggested: serde_json::Value,
+    /// The first rows, as cells.
+    pub sample: Vec<Vec<String>>,
+    /// What the suggested mapping would reject among the sample rows.
+    #[schema(value_type = Vec<Object>)]
+    pub sample_errors: serde_json::Value,
+}
+
+fn preview_out(preview: accounts::Preview) -> PreviewOut {
+    let sniffed = preview.sniffed;
+    PreviewOut {
+        import: preview.import.into(),
+        encoding: sniffed.encoding.to_owned(),
+        delimiter: char::from(sniffed.delimiter).to_string(),
+        headers: sniffed.headers,
+        format: serde_json::to_value(sniffed.format)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default(),
+        suggested: serde_json::to_value(&sniffed.suggested).unwrap_or_default(),
+        sample: sniffed.sample,
+        sample_errors: serde_json::to_value(&sniffed.sample_errors).unwrap_or_default(),
+    }
+}
+
+/// Upload options.
+#[derive(Deserialize, IntoParams)]
+pub struct UploadQuery {
+    /// The file's name, for the import list.
+    pub file_name: Option<String>,
+    /// The file's encoding when it is not detected right (windows-1252, iso-8859-1, shift_jis, utf-16le...).
+    pub encoding: Option<String>,
+}
+
+/// Streams a request body into stored pieces of `CHUNK_SIZE`, never holding the whole file.
+async fn store_body(
+    state: &AppState,
+    org: &ApiOrg,
+    import: ImportId,
+    body: Body,
+) -> Result<(), ApiError> {
+    use http_body_util::BodyExt;
+    let mut body = body;
+    let mut buffer: Vec<u8> = Vec::with_capacity(CHUNK_SIZE);
+    let mut seq = 0;
+    let mut total = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| {
+            AppError::Invalid(ValidationErrors::single(
+                "file",
+                format!("the upload broke off: {e}"),
+            ))
+        })?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        total += data.len();
+        if total > MAX_UPLOAD_BYTES {
+            return Err(AppError::Invalid(ValidationErrors::single(
+                "file",
+                "is larger than 1 GiB",
+            ))
+            .into());
+        }
+        buffer.extend_from_slice(&data);
+        while buffer.len() >= CHUNK_SIZE {
+            let rest = buffer.split_off(CHUNK_SIZE);
+            accounts::append_upload(&state.app, &org.scope, import, seq, &buffer).await?;
+            seq += 1;
+            buffer = rest;
+        }
+    }
+    if !buffer.is_empty() {
+        accounts::append_upload(&state.app, &org.scope, import, seq, &buffer).await?;
+    }
+    if total == 0 {
+        return Err(AppError::Invalid(ValidationErrors::single("file", "is empty")).into());
+    }
+    Ok(())
+}
+
+/// Uploads a CSV file of accounts (the request body, any content type) and previews it:
+/// encoding, delimiter, CRM recognized by its headers, a suggested column mapping and the
+/// first rows with what they would be rejected for. Send `Idempotency-Key` to make a retry
+/// safe. Start the import with `POST .../imports/{id}/start`.
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/imports", tag = "accounts", params(("org" = String, Path), UploadQuery,
+        ("Idempotency-Key" = Option<String>, Header, description = "The same key returns the same import")),
+    request_body(content = String, content_type = "text/csv"),
+    responses((status = 201, body = PreviewOut), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn upload_import(
+    State(state): State<AppState>,
+    org: ApiOrg,
+    ApiQuery(query): ApiQuery<UploadQuery>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Response> {
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim);
+    let record = accounts::begin_upload(
+        &state.app,
+        &org.scope,
+        query.file_name.as_deref().unwrap_or("accounts.csv"),
+        key,
+        &org.actor(),
+    )
+    .await?;
+    // A retried request with a used key gets the first upload back, unchanged.
+    if record.bytes_total == 0 {
+        store_body(&state, &org, record.id, body).await?;
+    }
+    let preview =
+        accounts::preview(&state.app, &org.scope, record.id, query.encoding.as_deref()).await?;
+    Ok((StatusCode::CREATED, Json(preview_out(preview))).into_response())
+}
+
+/// The latest imports, newest first.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/imports", tag = "accounts", params(("org" = String, Path)),
+    responses((status = 200, body = Vec<ImportOut>), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn list_imports(
+    State(state): State<AppState>,
+    org: ApiOrg,
+) -> ApiResult<Json<Vec<ImportOut>>> {
+    let imports = accounts::list_imports(&state.app, &org.scope).await?;
+    Ok(Json(imports.into_iter().map(ImportOut::from).collect()))
+}
+
+fn import_id(raw: &str) -> Result<ImportId, ApiError> {
+    raw.parse::<uuid::Uuid>()
+        .map(ImportId)
+        .map_err(|_| AppError::NotFound.into())
+}
+
+/// One import, with its progress or result.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/imports/{id}", tag = "accounts", params(("org" = String, Path), ("id" = String, Path)),
+    responses((status = 200, body = ImportOut), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn get_import(
+    State(state): State<AppState>,
+    org: ApiOrg,
+    ApiPath(path): ApiPath<(String, String)>,
+) -> ApiResult<Json<ImportOut>> {
+    let import = accounts::get_import(&state.app, &org.scope, import_id(&path.1)?).await?;
+    Ok(Json(import.into()))
+}
+
+/// Encoding override for a preview.
+#[derive(Deserialize, IntoParams)]
+pub struct PreviewQuery {
+    /// Read the file in this encoding instead of the detected one.
+    pub encoding: Option<String>,
+}
+
+/// The first look at an uploaded file again, maybe in another encoding.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/imports/{id}/preview", tag = "accounts",
+    params(("org" = String, Path), ("id" = String, Path), PreviewQuery),
+    responses((status = 200, body = PreviewOut), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn preview_import(
+    State(state): State<AppState>,
+    org: ApiOrg,
+    ApiPath(path): ApiPath<(String, String)>,
+    ApiQuery(query): ApiQuery<PreviewQuery>,
+) -> ApiResult<Json<PreviewOut>> {
+    let preview = accounts::preview(
+        &state.app,
+        &org.scope,
+        import_id(&path.1)?,
+        query.encoding.as_deref(),
+    )
+    .await?;
+    Ok(Json(preview_out(preview)))
+}
+
+/// What to confirm before an import runs; everything is optional.
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct StartBody {
+    /// The column mapping; without it, `saved_mapping` or the suggestion.
+    #[schema(value_type = Option<Object>)]
+    pub mapping: Option<ColumnMapping>,
+    /// The name of a saved column mapping.
+    pub saved_mapping: Option<String>,
+    /// Save the mapping under this name.
+    pub save_mapping_as: Option<String>,
+    /// The file's encoding.
+    pub encoding: Option<String>,
+    /// update (default) or replace.
+    pub mode: Option<String>,
+    /// Reject the whole file if one row is bad.
+    pub strict: bool,
+}
+
+/// Confirms the mapping and starts the import in the background; poll the import for progress.
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/imports/{id}/start", tag = "accounts",
+    params(("org" = String, Path), ("id" = String, Path)), request_body = StartBody,
+    responses((status = 202, body = ImportOut), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn start_import(
+    State(state): State<AppState>,
+    org: ApiOrg,
+    ApiPath(path): ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<StartBody>,
+) -> ApiResult<Response> {
+    let mode = match body.mode.as_deref() {
+        None => ImportMode::Update,
+        Some(mode) => ImportMode::parse(mode).ok_or_else(|| {
+            AppError::Invalid(ValidationErrors::single("mode", "must be update or replace"))
+        })?,
+    };
+    let start = StartImport {
+        mapping: body.mapping,
+        saved_mapping: body.saved_mapping,
+        save_mapping_as: body.save_mapping_as,
+        encoding: body.encoding,
+        mode,
+        strict: body.strict,
+    };
+    let import = accounts::start(&state.app, &org.scope, import_id(&path.1)?, start).await?;
+    Ok((StatusCode::ACCEPTED, Json(ImportOut::from(import))).into_response())
+}
+
+/// An account of yours.
+#[derive(Serialize, ToSchema)]
+pub struct AccountOut {
+    /// Its id.
+    pub id: uuid::Uuid,
+    /// The CRM's id.
+    pub crm_id: String,
+    /// The company's name.
+    pub name: String,
+    /// The website as imported.
+    pub website: Option<String>,
+    /// The registrable domain it matches by.
+    pub domain: Option<String>,
+    /// customer, opportunity or prospect.
+    pub population: String,
+    /// The other imported fields.
+    pub fields: std::collections::BTreeMap<String, String>,
+}
+
+impl From<Account> for AccountOut {
+    fn from(a: Account) -> Self {
+        AccountOut {
+            id: a.id.0,
+            crm_id: a.crm_id,
+            name: a.name,
+            website: a.website,
+            domain: a.domain,
+            population: a.population.as_str().to_owned(),
+            fields: a.fields,
+        }
+    }
+}
+
+/// Account filters and paging.
+#[derive(Deserialize, IntoParams)]
+pub struct AccountsQuery {
+    /// Part of the name or website.
+    pub search: Option<String>,
+    /// customer, opportunity or prospect.
+    pub population: Option<String>,
+    /// From a previous page's `next_cursor`.
+    pub cursor: Option<String>,
+    /// Page size, 1 to 200 (default 50).
+    pub limit: Option<u32>,
+}
+
+/// Your accounts by name, a page at a time.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/accounts", tag = "accounts", params(("org" = String, Path), AccountsQuery),
+    responses((status = 200, body = Page<AccountOut>), (status = 400, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn list_accounts(
+    State(state): State<AppState>,
+    org: ApiOrg,
+    ApiQuery(query): ApiQuery<AccountsQuery>,
+) -> ApiResult<Json<Page<AccountOut>>> {
+    let population = match query.population.as_deref() {
+        None | Some("") => None,
+        Some(p) => Some(BasePopulation::parse(p).ok_or_else(|| {
+            AppError::Invalid(ValidationErrors::single(
+                "population",
+                "must be customer, opportunity or prospect",
+            ))
+        })?),
+    };
+    let limit = i64::from(query.limit.unwrap_or(50).clamp(1, 200));
+    // Names sort the list; the cursor holds the last account's id and its name is read back.
+    let after = match query.cursor.as_deref() {
+        None | Some("") => None,
+        Some(raw) => {
+            let bad = || AppError::Invalid(ValidationErrors::single("cursor", "is not a cursor we gave"));
+            let cursor = Cursor::decode(raw).map_err(|_| bad())?;
+            let found = accounts::account(&state.app, &org.scope, AccountId(cursor.id))
+                .await
+                .map_err(|_| bad())?;
+            Some((found.name, found.id))
+        }
+    };
+    let mut items = accounts::list_accounts(
+        &state.app,
+        &org.scope,
+        query.search.as_deref(),
+        population,
+        after,
+        limit + 1,
+    )
+    .await?;
+    let next_cursor = if items.len() as i64 > limit {
+        items.truncate(limit as usize);
+        items.last().map(|a| {
+            Cursor {
+                created_at: a.updated_at,
+                id: a.id.0,
+            }
+            .encode()
+        })
+    } else {
+        None
+    };
+    Ok(Json(Page {
+        items: items.into_iter().map(AccountOut::from).collect(),
+        next_cursor,
+    }))
+}
+
+/// A custom population: accounts selected by a rule on imported fields.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct PopulationBody {
+    /// Its short name (a-z, 0-9 and dashes).
+    #[serde(default)]
+    pub slug: String,
+    /// What people call it.
+    pub label: String,
+    /// `base` (customer, opportunity, prospect or null) and `all`: conditions
+    /// `{field, op, value}` with op equals, not_equals, one_of, contains, at_least or at_most.
+    #[schema(value_type = Object)]
+    pub rule: PopulationRule,
+    /// The rule in words.
+    #[serde(default, skip_deserializing)]
+    pub description: String,
+}
+
+impl From<CustomPopulation> for PopulationBody {
+    fn from(p: CustomPopulation) -> Self {
+        PopulationBody {
+            slug: p.slug.as_str().to_owned(),
+            label: p.label,
+            description: p.rule.describe(),
+            rule: p.rule,
+        }
+    }
+}
+
+/// Your custom populations.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/populations", tag = "accounts", params(("org" = String, Path)),
+    responses((status = 200, body = Vec<PopulationBody>), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn list_populations(
+    State(state): State<AppState>,
+    org: ApiOrg,
+) -> ApiResult<Json<Vec<PopulationBody>>> {
+    let populations = accounts::populations(&state.app, &org.scope).await?;
+    Ok(Json(populations.into_iter().map(Into::into).collect()))
+}
+
+/// Defines or redefines a custom population (owners, admins, partner managers).
+#[utoipa::path(put, path = "/api/v1/orgs/{org}/populations/{slug}", tag = "accounts",
+    params(("org" = String, Path), ("slug" = String, Path)), request_body = PopulationBody,
+    responses((status = 200, body = PopulationBody), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn put_population(
+    State(state): State<AppState>,
+    org: ApiOrg,
+    ApiPath(path): ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<PopulationBody>,
+) -> ApiResult<Json<PopulationBody>> {
+    let input = PopulationInput {
+        slug: path.1,
+        label: body.label,
+        rule: body.rule,
+    };
+    let saved = accounts::save_population(&state.app, &org.scope, input, &org.actor()).await?;
+    Ok(Json(saved.into()))
+}
+
+/// Removes a custom population and what was shared of it.
+#[utoipa::path(delete, path = "/api/v1/orgs/{org}/populations/{slug}", tag = "accounts",
+    params(("org" = String, Path), ("slug" = String, Path)),
+    responses((status = 204), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn delete_population(
+    State(state): State<AppState>,
+    org: ApiOrg,
+    ApiPath(path): ApiPath<(String, String)>,
+) -> ApiResult<StatusCode> {
+    accounts::delete_population(&state.app, &org.scope, &path.1, &org.actor()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A saved column mapping.
+#[derive(Serialize, ToSchema)]
+pub struct SavedMappingOut {
+    /// Its name.
+    pub name: String,
+    /// The mapping.
+    #[schema(value_type = Object)]
+    pub mapping: serde_json::Value,
+}
+
+/// The column mappings saved for next time.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/column-mappings", tag = "accounts", params(("org" = String, Path)),
+    responses((status = 200, body = Vec<SavedMappingOut>), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn list_column_mappings(
+    State(state): State<AppState>,
+    org: ApiOrg,
+) -> ApiResult<Json<Vec<SavedMappingOut>>> {
+    let saved = accounts::column_mappings(&state.app, &org.scope).await?;
+    Ok(Json(
+        saved
+            .into_iter()
+            .map(|m| SavedMappingOut {
+                name: m.name,
+                mapping: m.mapping,
+            })
+            .collect(),
+    ))
+}
+
+/// Forgets a saved column mapping.
+#[utoipa::path(delete, path = "/api/v1/orgs/{org}/column-mappings/{name}", tag = "accounts",
+    params(("org" = String, Path), ("name" = String, Path)),
+    responses((status = 204), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn delete_column_mapping(
+    State(state): State<AppState>,
+    org: ApiOrg,
+    ApiPath(path): ApiPath<(String, String)>,
+) -> ApiResult<StatusCode> {
+    accounts::delete_column_mapping(&state.app, &org.scope, &path.1).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The account mapping with a partner, as far as the partner allows.
+#[derive(Serialize, ToSchema)]
+pub struct MappingOut {
+    /// The partner's handle.
+    pub partner: String,
+    /// `rows` (your populations), `columns` (the partner's populations it shares at least
+    /// as counts), `hidden_columns`, `cells[row][col]` (distinct overlapping accounts),
+    /// `shared_keys` and `accounts` (the overlapping accounts the partner lets you see).
+    #[schema(value_type = Object)]
+    pub view: serde_json::Value,
+    /// When the matches were computed.
+    pub computed_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// False while either side's accounts changed since.
+    pub fresh: bool,
+    /// Both sides' corrections.
+    #[schema(value_type = Vec<Object>)]
+    pub corrections: serde_json::Value,
+    /// What you share with the partner, per population (unset means hidden).
+    #[schema(value_type = Object)]
+    pub your_sharing: serde_json::Value,
+}
+
+fn mapping_out(m: SharedMapping) -> MappingOut {
+    MappingOut {
+        partner: m.partner.handle,
+        view: serde_json::to_value(&m.view).unwrap_or_default(),
+        computed_at: m.freshness.computed_at,
+        fresh: m.freshness.fresh,
+        corrections: serde_json::to_value(&m.corrections).unwrap_or_default(),
+        your_sharing: serde_json::to_value(&m.our_policy.by_population).unwrap_or_default(),
+    }
+}
+
+/// The overlap matrix and shared accounts with a connected partner.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/mappings/{partner}", tag = "accounts",
+    params(("org" = String, Path), ("partner" = String, Path)),
+    responses((status = 200, body = MappingOut), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn get_mapping(
+    State(state): State<AppState>,
+    org: ApiOrg,
+    ApiPath(path): ApiPath<(String, String)>,
+) -> ApiResult<Json<MappingOut>> {
+    let mapping = accounts::mapping(&state.app, &org.scope, &path.1).await?;
+    Ok(Json(mapping_out(mapping)))
+}
+
+/// What a partner may see of one population.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SharingBody {
+    /// hidden, counts, overlaps or overlaps_with_fields.
+    pub level: String,
+    /// The fields shown at overlaps_with_fields (owner, stage, industry...).
+    #[serde(default)]
+    pub fields: Vec<String>,
+}
+
+/// Sets what the partner may see of one of your populations (owners, admins, partner managers).
+/// It takes effect with the partner's next request.
+#[utoipa::path(put, path = "/api/v1/orgs/{org}/mappings/{partner}/sharing/{population}", tag = "accounts",
+    params(("org" = String, Path), ("partner" = String, Path), ("population" = String, Path)), request_body = SharingBody,
+    responses((status = 204), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn put_sharing(
+    State(state): State<AppState>,
+    org: ApiOrg,
+    ApiPath(path): ApiPath<(String, String, String)>,
+    ApiJson(body): ApiJson<SharingBody>,
+) -> ApiResult<StatusCode> {
+    accounts::set_sharing(
+        &state.app,
+        &org.scope,
+        &path.1,
+        &path.2,
+        &body.level,
+        &body.fields,
+        &org.actor(),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A correction of the mapping.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CorrectionBody {
+    /// wrong (this match is not the same company) or manual (a match the keys missed).
+    pub kind: String,
+    /// For wrong: the match's key, as `matched on` shows it.
+    pub key: Option<String>,
+    /// For manual: your account's id.
+    pub account_id: Option<uuid::Uuid>,
+    /// For manual: the partner's website or company name.
+    pub partner_account: Option<String>,
+    /// Why, for the other side.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// The id of something created.
+#[derive(Serialize, ToSchema)]
+pub struct CreatedOut {
+    /// Its id.
+    pub id: uuid::Uuid,
+}
+
+/// Records a correction both sides see; the mapping is recomputed in the background.
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/mappings/{partner}/corrections", tag = "accounts",
+    params(("org" = String, Path), ("partner" = String, Path)), request_body = CorrectionBody,
+    responses((status = 201, body = CreatedOut), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn create_correction(
+    State(state): State<AppState>,
+    org: ApiOrg,
+    ApiPath(path): ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<CorrectionBody>,
+) -> ApiResult<Response> {
+    let kind = match body.kind.as_str() {
+        "wrong" => CorrectionKind::Wrong,
+        "manual" => CorrectionKind::Manual,
+        _ => {
+            return Err(AppError::Invalid(ValidationErrors::single(
+                "kind",
+                "must be wrong or manual",
+            ))
+            .into())
+        }
+    };
+    let input = CorrectionInput {
+        kind,
+        key: body.key,
+        account_id: body.account_id.map(AccountId),
+        partner_account: body.partner_account,
+        note: body.note,
+    };
+    let id = accounts::correct(&state.app, &org.scope, &path.1, input, &org.actor()).await?;
+    Ok((StatusCode::CREATED, Json(CreatedOut { id: id.0 })).into_response())
+}
+
+/// Withdraws one of your corrections.
+#[utoipa::path(delete, path = "/api/v1/orgs/{org}/mappings/{partner}/corrections/{id}", tag = "accounts",
+    params(("org" = String, Path), ("partner" = String, Path), ("id" = String, Path)),
+    responses((status = 204), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn delete_correction(
+    State(state): State<AppState>,
+    org: ApiOrg,
+    ApiPath(path): ApiPath<(String, String, String)>,
+) -> ApiResult<StatusCode> {
+    let id = path
+        .2
+        .parse::<uuid::Uuid>()
+        .map(comark_domain::CorrectionId)
+        .map_err(|_| AppError::NotFound)?;
+    accounts::withdraw_correction(&state.app, &org.scope, &path.1, id, &org.actor()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Export format.
+#[derive(Deserialize, IntoParams)]
+pub struct ExportQuery {
+    /// csv (default) or xlsx.
+    pub format: Option<String>,
+}
+
+/// The mapped accounts you may see, as CSV or an Excel workbook. Exports are audited.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/mappings/{partner}/export", tag = "accounts",
+    params(("org" = String, Path), ("partner" = String, Path), ExportQuery),
+    responses((status = 200, content_type = "text/csv", body = String),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn export_mapping(
+    State(state): State<AppState>,
+    org: ApiOrg,
+    ApiPath(path): ApiPath<(String, String)>,
+    ApiQuery(query): ApiQuery<ExportQuery>,
+) -> ApiResult<Response> {
+    let format = match query.format.as_deref() {
+        None | Some("csv") => ExportFormat::Csv,
+        Some("xlsx") => ExportFormat::Xlsx,
+        Some(_) => {
+            return Err(AppError::Invalid(ValidationErrors::single(
+                "format",
+                "must be csv or xlsx",
+            ))
+            .into())
+        }
+    };
+    let bytes = accounts::export(&state.app, &org.scope, &path.1, format, &org.actor()).await?;
+    Ok(download(&org.scope.org().handle, &path.1, format, bytes))
+}
+
+/// A file download response for an export.
+pub fn download(ours: &str, partner: &str, format: ExportFormat, bytes: Vec<u8>) -> Response {
+    let (content_type, extension) = match format {
+        ExportFormat::Csv => ("text/csv; charset=utf-8", "csv"),
+        ExportFormat::Xlsx => (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "xlsx",
+        ),
+    };
+    let disposition = format!("attachment; filename=\"{ours}-{partner}-mapping.{extension}\"");
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response()
+}

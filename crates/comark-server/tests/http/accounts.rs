@@ -1,0 +1,263 @@
+//! Account mapping through the API: imports, the overlap matrix, sharing levels,
+//! corrections, exports and the end of a connection.
+
+use super::*;
+
+/// A HubSpot company export: one row has no name, one repeats a CRM id.
+pub const ACME_HUBSPOT: &str = "\u{feff}\"Record ID\",\"Company name\",\"Company Domain Name\",\"Lifecycle Stage\",\"Company owner\"\r\n\
+101,Initrode GmbH,https://www.initrode.de/about,customer,Ann\r\n\
+102,\"Umbrella, Inc.\",umbrella.com,opportunity,Bob\r\n\
+103,,nameless.example,lead,Cid\r\n\
+104,Hooli,hooli.xyz,salesqualifiedlead,Dee\r\n\
+101,Initrode GmbH,initrode.de,customer,Ann\r\n";
+
+/// A Salesforce account report of the partner.
+pub const GLOBEX_SALESFORCE: &str = "Account ID,Account Name,Website,Type,Account Owner,Industry\n\
+0011,INITRODE,initrode.de,Customer - Direct,Zed,Manufacturing\n\
+0012,Umbrella Corporation,WWW.UMBRELLA.COM,Prospect,Yan,Pharma\n\
+0013,Hooli,hooli.xyz,Customer - Channel,Xi,Tech\n\
+0014,Massive Dynamic,massivedynamic.com,Customer - Direct,Wu,Tech\n";
+
+/// Uploads `csv` for `org` and starts the import with the suggested mapping.
+pub async fn import_csv(app: &TestApp, token: &str, org: &str, csv: &str) -> serde_json::Value {
+    let api = app.api_as(token);
+    let uploaded = api
+        .upload(&format!("/api/v1/orgs/{org}/imports?file_name=crm.csv"), csv.as_bytes().to_vec(), &[])
+        .await;
+    assert_eq!(uploaded.status, 201, "{}", uploaded.text);
+    let id = uploaded.json["import"]["id"].as_str().expect("id").to_owned();
+    let started = api
+        .post(&format!("/api/v1/orgs/{org}/imports/{id}/start"), json!({}))
+        .await;
+    assert_eq!(started.status, 202, "{}", started.text);
+    app.run_jobs().await;
+    let done = api.get(&format!("/api/v1/orgs/{org}/imports/{id}")).await;
+    assert_eq!(done.json["status"], "done", "{}", done.text);
+    done.json
+}
+
+fn cell(mapping: &comark_testkit::Reply, row: &str, column: &str) -> Option<u64> {
+    let view = &mapping.json["view"];
+    let r = view["rows"].as_array()?.iter().position(|p| p["slug"] == row)?;
+    let c = view["columns"].as_array()?.iter().position(|p| p["slug"] == column)?;
+    view["cells"][r][c].as_u64()
+}
+
+fn their_names(mapping: &comark_testkit::Reply) -> Vec<String> {
+    let mut names: Vec<String> = mapping.json["view"]["accounts"]
+        .as_array()
+        .expect("accounts")
+        .iter()
+        .map(|a| a["theirs"]["name"].as_str().expect("name").to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+both_backends! {
+    async fn a_crm_export_is_previewed_imported_and_reimported_without_duplicates(app) {
+        let owner = app.owner_of("acme").await;
+        let api = app.api_as(&owner);
+        let uploaded = api
+            .upload("/api/v1/orgs/acme/imports", ACME_HUBSPOT.as_bytes().to_vec(), &[("Idempotency-Key", "first")])
+            .await;
+        assert_eq!(uploaded.status, 201, "{}", uploaded.text);
+        assert_eq!(uploaded.json["format"], "hubspot");
+        assert_eq!(uploaded.json["suggested"]["columns"]["name"], "Company name");
+        assert_eq!(uploaded.json["sample"].as_array().expect("sample").len(), 5);
+        // The preview already names the bad row: row 4 as a spreadsheet shows it.
+        assert_eq!(uploaded.json["sample_errors"][0]["row"], 4, "{}", uploaded.text);
+        let id = uploaded.json["import"]["id"].as_str().expect("id").to_owned();
+
+        // A retry with the same key is the same import, not a second one.
+        let again = api
+            .upload("/api/v1/orgs/acme/imports", ACME_HUBSPOT.as_bytes().to_vec(), &[("Idempotency-Key", "first")])
+            .await;
+        assert_eq!(again.json["import"]["id"], id.as_str());
+        assert_eq!(again.json["import"]["bytes_total"], ACME_HUBSPOT.len());
+
+        let started = api.post(&format!("/api/v1/orgs/acme/imports/{id}/start"), json!({ "save_mapping_as": "HubSpot" })).await;
+        assert_eq!(started.status, 202, "{}", started.text);
+        app.run_jobs().await;
+        let done = api.get(&format!("/api/v1/orgs/acme/imports/{id}")).await;
+        assert_eq!(done.json["status"], "done", "{}", done.text);
+        assert_eq!(done.json["rows_read"], 5);
+        assert_eq!(done.json["rows_rejected"], 1);
+        assert_eq!(done.json["rows_merged"], 1);
+        assert_eq!(done.json["rows_imported"], 3);
+        assert_eq!(done.json["errors"][0]["row"], 4);
+        assert_eq!(done.json["errors"][0]["column"], "Company name");
+
+        let listed = api.get("/api/v1/orgs/acme/accounts").await;
+        let names: Vec<&str> = listed.json["items"].as_array().expect("items").iter().map(|a| a["name"].as_str().expect("name")).collect();
+        assert_eq!(names, ["Hooli", "Initrode GmbH", "Umbrella, Inc."]);
+        assert_eq!(listed.json["items"][1]["domain"], "initrode.de");
+        assert_eq!(listed.json["items"][1]["population"], "customer");
+        assert_eq!(listed.json["items"][0]["population"], "prospect");
+
+        // Importing the same file again with the saved mapping changes nothing.
+        let second = api.upload("/api/v1/orgs/acme/imports", ACME_HUBSPOT.as_bytes().to_vec(), &[]).await;
+        let second_id = second.json["import"]["id"].as_str().expect("id").to_owned();
+        assert_ne!(second_id, id);
+        let started = api.post(&format!("/api/v1/orgs/acme/imports/{second_id}/start"), json!({ "saved_mapping": "HubSpot" })).await;
+        assert_eq!(started.status, 202, "{}", started.text);
+        app.run_jobs().await;
+        let relisted = api.get("/api/v1/orgs/acme/accounts").await;
+        assert_eq!(relisted.json["items"], listed.json["items"]);
+
+        // Strict mode: one bad row and nothing lands.
+        let strict = api.upload("/api/v1/orgs/acme/imports", b"Company name,Website\nNew Co,new.example\n,bad.example\n".to_vec(), &[]).await;
+        let strict_id = strict.json["import"]["id"].as_str().expect("id").to_owned();
+        api.post(&format!("/api/v1/orgs/acme/imports/{strict_id}/start"), json!({ "strict": true, "mode": "replace" })).await;
+        app.run_jobs().await;
+        let failed = api.get(&format!("/api/v1/orgs/acme/imports/{strict_id}")).await;
+        assert_eq!(failed.json["status"], "failed", "{}", failed.text);
+        assert_eq!(failed.json["errors"][0]["row"], 3);
+        let unchanged = api.get("/api/v1/orgs/acme/accounts").await;
+        assert_eq!(unchanged.json["items"], listed.json["items"]);
+
+        // Replace mode removes what the file leaves out.
+        let replace = api.upload("/api/v1/orgs/acme/imports", b"Company name,Website\nNew Co,new.example\n".to_vec(), &[]).await;
+        let replace_id = replace.json["import"]["id"].as_str().expect("id").to_owned();
+        api.post(&format!("/api/v1/orgs/acme/imports/{replace_id}/start"), json!({ "mode": "replace" })).await;
+        app.run_jobs().await;
+        let replaced = api.get("/api/v1/orgs/acme/accounts").await;
+        assert_eq!(replaced.json["items"].as_array().expect("items").len(), 1);
+        assert_eq!(replaced.json["items"][0]["name"], "New Co");
+    }
+
+    async fn bad_uploads_get_clear_errors(app) {
+        let owner = app.owner_of("acme").await;
+        let api = app.api_as(&owner);
+        let empty = api.upload("/api/v1/orgs/acme/imports", Vec::new(), &[]).await;
+        assert_eq!(empty.status, 422, "{}", empty.text);
+        assert_eq!(empty.json["errors"][0]["field"], "file");
+        let uploaded = api.upload("/api/v1/orgs/acme/imports", b"Website,Owner\nx.com,Ann\n".to_vec(), &[]).await;
+        assert_eq!(uploaded.status, 201, "{}", uploaded.text);
+        let id = uploaded.json["import"]["id"].as_str().expect("id").to_owned();
+        let no_name = api.post(&format!("/api/v1/orgs/acme/imports/{id}/start"), json!({})).await;
+        assert_eq!(no_name.status, 422, "{}", no_name.text);
+        assert_eq!(no_name.json["errors"][0]["field"], "mapping.name");
+        let wrong_column = api
+            .post(&format!("/api/v1/orgs/acme/imports/{id}/start"), json!({ "mapping": { "columns": { "name": "Company" } } }))
+            .await;
+        assert_eq!(wrong_column.status, 422, "{}", wrong_column.text);
+        assert!(wrong_column.text.contains("no column `Company`"), "{}", wrong_column.text);
+        let bad_encoding = api.get(&format!("/api/v1/orgs/acme/imports/{id}/preview?encoding=klingon")).await;
+        assert_eq!(bad_encoding.status, 422, "{}", bad_encoding.text);
+    }
+
+    async fn partners_see_the_same_counts_and_only_what_is_shared(app) {
+        let acme = app.owner_of("acme").await;
+        let globex = app.owner_of("globex").await;
+        app.connect(&acme, "acme", &globex, "globex").await;
+        import_csv(&app, &acme, "acme", ACME_HUBSPOT).await;
+        import_csv(&app, &globex, "globex", GLOBEX_SALESFORCE).await;
+        let a = app.api_as(&acme);
+        let g = app.api_as(&globex);
+
+        // Nothing shared yet: acme sees its own rows and no column of globex's.
+        let seen = a.get("/api/v1/orgs/acme/mappings/globex").await;
+        assert_eq!(seen.status, 200, "{}", seen.text);
+        assert_eq!(seen.json["fresh"], true, "{}", seen.text);
+        assert_eq!(seen.json["view"]["columns"].as_array().expect("columns").len(), 0);
+        assert_eq!(seen.json["view"]["hidden_columns"], 3);
+        assert!(seen.json["view"]["accounts"].as_array().expect("accounts").is_empty());
+
+        // Counts only: the numbers, never the accounts.
+        for population in ["customer", "opportunity", "prospect"] {
+            let shared = g.put(&format!("/api/v1/orgs/globex/mappings/acme/sharing/{population}"), json!({ "level": "counts" })).await;
+            assert_eq!(shared.status, 204, "{}", shared.text);
+            let shared = a.put(&format!("/api/v1/orgs/acme/mappings/globex/sharing/{population}"), json!({ "level": "counts" })).await;
+            assert_eq!(shared.status, 204, "{}", shared.text);
+        }
+        let seen_by_acme = a.get("/api/v1/orgs/acme/mappings/globex").await;
+        let seen_by_globex = g.get("/api/v1/orgs/globex/mappings/acme").await;
+        // Initrode: customer × customer; Umbrella: opportunity × prospect; Hooli: prospect × customer.
+        assert_eq!(cell(&seen_by_acme, "customer", "customer"), Some(1));
+        assert_eq!(cell(&seen_by_acme, "opportunity", "prospect"), Some(1));
+        assert_eq!(cell(&seen_by_acme, "prospect", "customer"), Some(1));
+        assert_eq!(cell(&seen_by_acme, "customer", "prospect"), Some(0));
+        for ours in ["customer", "opportunity", "prospect"] {
+            for theirs in ["customer", "opportunity", "prospect"] {
+                assert_eq!(cell(&seen_by_acme, ours, theirs), cell(&seen_by_globex, theirs, ours), "{ours} × {theirs}");
+            }
+        }
+        assert!(seen_by_acme.json_accounts().is_empty());
+
+        // Overlapping customers with the owner field: those accounts, that field, nothing else.
+        let shared = g
+            .put("/api/v1/orgs/globex/mappings/acme/sharing/customer", json!({ "level": "overlaps_with_fields", "fields": ["owner"] }))
+            .await;
+        assert_eq!(shared.status, 204, "{}", shared.text);
+        let seen = a.get("/api/v1/orgs/acme/mappings/globex").await;
+        assert_eq!(their_names(&seen), ["Hooli", "INITRODE"]);
+        for account in seen.json_accounts() {
+            let fields = account["theirs"]["fields"].as_object().expect("fields");
+            assert_eq!(fields.keys().collect::<Vec<_>>(), ["owner"], "{account}");
+        }
+        assert!(!seen.text.contains("Manufacturing"), "an unshared field leaked: {}", seen.text);
+        assert!(!seen.text.contains("Massive"), "an account that does not overlap leaked");
+
+        // The exports hold exactly what the page shows.
+        let csv = a.get("/api/v1/orgs/acme/mappings/globex/export?format=csv").await;
+        assert_eq!(csv.status, 200);
+        assert!(csv.text.contains("INITRODE") && csv.text.contains("Hooli"), "{}", csv.text);
+        assert!(!csv.text.contains("Umbrella Corporation"), "{}", csv.text);
+        let xlsx = a.get("/api/v1/orgs/acme/mappings/globex/export?format=xlsx").await;
+        assert_eq!(xlsx.status, 200);
+        assert!(xlsx.text.starts_with("PK"), "an xlsx file is a zip archive");
+
+        // A wrong match, marked by acme, disappears for both and both see the correction.
+        let wrong = a
+            .post("/api/v1/orgs/acme/mappings/globex/corrections", json!({ "kind": "wrong", "key": "hooli.xyz", "note": "different Hooli" }))
+            .await;
+        assert_eq!(wrong.status, 201, "{}", wrong.text);
+        let stale = g.get("/api/v1/orgs/globex/mappings/acme").await;
+        assert_eq!(stale.json["fresh"], false);
+        app.run_jobs().await;
+        let seen = a.get("/api/v1/orgs/acme/mappings/globex").await;
+        assert_eq!(their_names(&seen), ["INITRODE"]);
+        assert_eq!(cell(&seen, "prospect", "customer"), Some(0));
+        let theirs = g.get("/api/v1/orgs/globex/mappings/acme").await;
+        assert_eq!(cell(&theirs, "customer", "prospect"), Some(0));
+        assert_eq!(theirs.json["corrections"][0]["key"], "hooli.xyz");
+        assert_eq!(theirs.json["corrections"][0]["ours"], false);
+        assert_eq!(seen.json["corrections"][0]["ours"], true);
+
+        // A manual match the keys missed: acme's Umbrella is globex's Massive Dynamic (say).
+        let accounts = a.get("/api/v1/orgs/acme/accounts?search=umbrella").await;
+        let umbrella = accounts.json["items"][0]["id"].as_str().expect("id").to_owned();
+        let manual = a
+            .post("/api/v1/orgs/acme/mappings/globex/corrections", json!({ "kind": "manual", "account_id": umbrella, "partner_account": "massivedynamic.com" }))
+            .await;
+        assert_eq!(manual.status, 201, "{}", manual.text);
+        app.run_jobs().await;
+        let seen = a.get("/api/v1/orgs/acme/mappings/globex").await;
+        assert_eq!(their_names(&seen), ["INITRODE", "Massive Dynamic"]);
+
+        // Hiding takes effect at once.
+        g.put("/api/v1/orgs/globex/mappings/acme/sharing/customer", json!({ "level": "hidden" })).await;
+        let seen = a.get("/api/v1/orgs/acme/mappings/globex").await;
+        assert!(seen.json_accounts().is_empty());
+        assert_eq!(cell(&seen, "customer", "customer"), None);
+
+        // Ending the connection ends all access.
+        let connections = a.get("/api/v1/orgs/acme/connections").await;
+        let id = connections.json["items"][0]["id"].as_str().expect("id").to_owned();
+        let ended = a.post(&format!("/api/v1/orgs/acme/connections/{id}/end"), json!({})).await;
+        assert_eq!(ended.status, 200, "{}", ended.text);
+        assert_eq!(a.get("/api/v1/orgs/acme/mappings/globex").await.status, 404);
+        assert_eq!(g.get("/api/v1/orgs/globex/mappings/acme/export").await.status, 404);
+    }
+}
+
+trait MappingReply {
+    fn json_accounts(&self) -> Vec<serde_json::Value>;
+}
+
+impl MappingReply for comark_testkit::Reply {
+    fn json_accounts(&self) -> Vec<serde_json::Value> {
+        self.json["view"]["accounts"].as_array().cloned().unwrap_or_default()
+    }
+}

@@ -1,0 +1,1666 @@
+//! Account mapping's storage: each organization's accounts and their imports, custom
+//! populations, saved column mappings and sharing policies; per connection, the computed
+//! matches and the corrections both sides see.
+//!
+//! What a partner may read goes through [`OrgStore::shared_with`] alone: it checks the
+//! connection, loads both sides and hands the raw rows to `comark_domain::accounts::view`,
+//! which applies the partner's sharing policy before anything leaves this crate.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use comark_domain::accounts::{
+    view, BasePopulation, MappedAccount, MappingInput, MappingView, MatchConfidence, MatchedPair,
+    PopulationInfo, PopulationRule, PopulationSlug, Share, SharingLevel, SharingPolicy,
+};
+use comark_domain::{AccountId, AuditAction, ConnectionId, CorrectionId, ImportId, OrgId};
+use serde::Serialize;
+use serde_json::json;
+use sqlx::types::Json;
+use sqlx::{Postgres, QueryBuilder, Sqlite};
+use uuid::Uuid;
+
+use crate::audit::insert_audit;
+use crate::jobs::insert_job;
+use crate::{now, on_pool, on_unique, write_tx, Actor, NewJob, OrgStore, Pools, Result, Store};
+use crate::{Organization, StoreError};
+
+/// The job that recomputes the matches of one connection.
+pub const RECOMPUTE_JOB: &str = "mapping.recompute";
+/// The job that imports an uploaded file.
+pub const IMPORT_JOB: &str = "accounts.import";
+
+/// One account to write, read from a CRM file.
+#[derive(Clone, Debug)]
+pub struct NewAccount {
+    /// The CRM's id: re-imports update the account with the same one.
+    pub crm_id: String,
+    /// The company's name.
+    pub name: String,
+    /// The website as the CRM holds it.
+    pub website: Option<String>,
+    /// The normalized key it matches by: a domain (high confidence) or a folded name (low).
+    pub key: Option<(MatchConfidence, String)>,
+    /// Its built-in population.
+    pub population: BasePopulation,
+    /// The other imported fields.
+    pub fields: BTreeMap<String, String>,
+}
+
+/// An account as stored.
+#[derive(Clone, Debug, Serialize)]
+pub struct Account {
+    /// Its id.
+    pub id: AccountId,
+    /// The CRM's id.
+    pub crm_id: String,
+    /// The company's name.
+    pub name: String,
+    /// The website as imported.
+    pub website: Option<String>,
+    /// The registrable domain it matches by, if any.
+    pub domain: Option<String>,
+    /// Its built-in population.
+    pub population: BasePopulation,
+    /// The other imported fields.
+    pub fields: BTreeMap<String, String>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct AccountRow {
+    id: Uuid,
+    crm_id: String,
+    name: String,
+    website: Option<String>,
+    key_kind: Option<String>,
+    match_key: Option<String>,
+    population: String,
+    fields: Json<BTreeMap<String, String>>,
+    updated_at: DateTime<Utc>,
+}
+
+fn population(value: &str) -> Result<BasePopulation> {
+    BasePopulation::parse(value).ok_or_else(|| StoreError::Corrupt {
+        column: "accounts.population",
+        detail: value.to_owned(),
+    })
+}
+
+fn domain_of(kind: Option<&str>, key: Option<String>) -> Option<String> {
+    match kind {
+        Some("domain") => key,
+        _ => None,
+    }
+}
+
+fn kind_str(confidence: MatchConfidence) -> &'static str {
+    match confidence {
+        MatchConfidence::High => "domain",
+        MatchConfidence::Low => "name",
+    }
+}
+
+fn confidence_of(kind: &str) -> MatchConfidence {
+    if kind == "domain" || kind == "high" {
+        MatchConfidence::High
+    } else {
+        MatchConfidence::Low
+    }
+}
+
+impl TryFrom<AccountRow> for Account {
+    type Error = StoreError;
+
+    fn try_from(row: AccountRow) -> Result<Self> {
+        Ok(Account {
+            id: AccountId(row.id),
+            crm_id: row.crm_id,
+            name: row.name,
+            website: row.website,
+            domain: domain_of(row.key_kind.as_deref(), row.match_key),
+            population: population(&row.population)?,
+            fields: row.fields.0,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+/// Where an import stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportStatus {
+    /// The file is stored; the mapping waits for confirmation.
+    Uploaded,
+    /// Confirmed; waiting for a worker.
+    Queued,
+    /// A worker is reading it.
+    Running,
+    /// It landed.
+    Done,
+    /// It failed and left no trace.
+    Failed,
+}
+
+impl ImportStatus {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImportStatus::Uploaded => "uploaded",
+            ImportStatus::Queued => "queued",
+            ImportStatus::Running => "running",
+            ImportStatus::Done => "done",
+            ImportStatus::Failed => "failed",
+        }
+    }
+
+    fn parse(value: &str) -> Result<Self> {
+        Ok(match value {
+            "uploaded" => ImportStatus::Uploaded,
+            "queued" => ImportStatus::Queued,
+            "running" => ImportStatus::Running,
+            "done" => ImportStatus::Done,
+            "failed" => ImportStatus::Failed,
+            other => {
+                return Err(StoreError::Corrupt {
+                    column: "account_imports.status",
+                    detail: other.to_owned(),
+                })
+            }
+        })
+    }
+
+    /// Whether the import has finished, well or not.
+    pub fn is_finished(self) -> bool {
+        matches!(self, ImportStatus::Done | ImportStatus::Failed)
+    }
+}
+
+/// What an import does with accounts missing from the file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportMode {
+    /// Keep them: the file adds and updates accounts.
+    #[default]
+    Update,
+    /// Remove them: the file is the whole account list.
+    Replace,
+}
+
+impl ImportMode {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImportMode::Update => "update",
+            ImportMode::Replace => "replace",
+        }
+    }
+
+    /// Reads the stored name.
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "update" => Some(ImportMode::Update),
+            "replace" => Some(ImportMode::Replace),
+            _ => None,
+        }
+    }
+}
+
+/// One upload of a CRM file and, once started, its progress and result.
+#[derive(Clone, Debug, Serialize)]
+pub struct AccountImport {
+    /// Its id.
+    pub id: ImportId,
+    /// The uploaded file's name.
+    pub file_name: String,
+    /// Where it stands.
+    pub status: ImportStatus,
+    /// Update or replace.
+    pub mode: ImportMode,
+    /// Whether one rejected row rejects the whole file.
+    pub strict: bool,
+    /// The encoding chosen, if the user chose one.
+    pub encoding: Option<String>,
+    /// The confirmed column mapping.
+    pub mapping: Option<serde_json::Value>,
+    /// The file's size.
+    pub bytes_total: i64,
+    /// How much of it was read.
+    pub bytes_done: i64,
+    /// Rows read so far.
+    pub rows_read: i64,
+    /// Accounts written.
+    pub rows_imported: i64,
+    /// Rows rejected.
+    pub rows_rejected: i64,
+    /// Rows that repeated a CRM id already in the file and were merged into it.
+    pub rows_merged: i64,
+    /// The rejected rows (the first thousand): row, column, reason.
+    pub errors: serde_json::Value,
+    /// Why it failed, when it did.
+    pub failure: Option<String>,
+    /// When it was uploaded.
+    pub created_at: DateTime<Utc>,
+    /// When a worker started it.
+    pub started_at: Option<DateTime<Utc>>,
+    /// When it finished.
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ImportRow {
+    id: Uuid,
+    file_name: String,
+    status: String,
+    mode: String,
+    strict: bool,
+    encoding: Option<String>,
+    mapping: Option<Json<serde_json::Value>>,
+    bytes_total: i64,
+    bytes_done: i64,
+    rows_read: i64,
+    rows_imported: i64,
+    rows_rejected: i64,
+    rows_merged: i64,
+    errors: Json<serde_json::Value>,
+    failure: Option<String>,
+    created_at: DateTime<Utc>,
+    started_at: Option<DateTime<Utc>>,
+    finished_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<ImportRow> for AccountImport {
+    type Error = StoreError;
+
+    fn try_from(row: ImportRow) -> Result<Self> {
+        Ok(AccountImport {
+            id: ImportId(row.id),
+            file_name: row.file_name,
+            status: ImportStatus::parse(&row.status)?,
+            mode: ImportMode::parse(&row.mode).ok_or_else(|| StoreError::Corrupt {
+                column: "account_imports.mode",
+                detail: row.mode.clone(),
+            })?,
+            strict: row.strict,
+            encoding: row.encoding,
+            mapping: row.mapping.map(|m| m.0),
+            bytes_total: row.bytes_total,
+            bytes_done: row.bytes_done,
+            rows_read: row.rows_read,
+            rows_imported: row.rows_imported,
+            rows_rejected: row.rows_rejected,
+            rows_merged: row.rows_merged,
+            errors: row.errors.0,
+            failure: row.failure,
+            created_at: row.created_at,
+            started_at: row.started_at,
+            finished_at: row.finished_at,
+        })
+    }
+}
+
+const IMPORT_COLUMNS: &str = "id, file_name, status, mode, strict, encoding, mapping, bytes_total, bytes_done,
+    rows_read, rows_imported, rows_rejected, rows_merged, errors, failure, created_at, started_at, finished_at";
+
+/// What a finished import counted.
+#[derive(Clone, Debug, Default)]
+pub struct ImportTally {
+    /// Raw bytes read.
+    pub bytes: i64,
+    /// Rows read.
+    pub rows_read: i64,
+    /// Rows rejected.
+    pub rows_rejected: i64,
+    /// Rows merged into an earlier row with the same CRM id.
+    pub rows_merged: i64,
+    /// The rejected rows to keep (row, column, reason).
+    pub errors: serde_json::Value,
+}
+
+/// A custom population: a name and the rule that selects its accounts.
+#[derive(Clone, Debug, Serialize)]
+pub struct CustomPopulation {
+    /// Its short name.
+    pub slug: PopulationSlug,
+    /// What people call it.
+    pub label: String,
+    /// Which accounts belong.
+    pub rule: PopulationRule,
+}
+
+/// A saved column mapping.
+#[derive(Clone, Debug, Serialize)]
+pub struct SavedMapping {
+    /// Its name.
+    pub name: String,
+    /// The mapping itself.
+    pub mapping: serde_json::Value,
+    /// When it was last saved.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// How current an organization's accounts are.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct AccountBook {
+    /// Moves on every change.
+    pub version: i64,
+    /// How many accounts it holds.
+    pub accounts: i64,
+    /// When it last changed.
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// Whether a connection's matches were computed from both sides' current accounts.
+#[derive(Clone, Debug, Serialize)]
+pub struct Freshness {
+    /// When the matches were last computed.
+    pub computed_at: Option<DateTime<Utc>>,
+    /// True when neither side's accounts changed since.
+    pub fresh: bool,
+}
+
+/// A correction of a mapping, as either side sees it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Correction {
+    /// Its id.
+    pub id: CorrectionId,
+    /// `wrong` (this match is not the same company) or `manual` (a match the keys missed).
+    pub kind: CorrectionKind,
+    /// The key concerned.
+    pub key: String,
+    /// Whether the viewing organization made it.
+    pub ours: bool,
+    /// Who made it (the organization's name).
+    pub by: String,
+    /// For our own manual matches, our account's name.
+    pub account_name: Option<String>,
+    /// Why.
+    pub note: String,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+/// What a correction says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CorrectionKind {
+    /// The match is wrong: the two accounts are not the same company.
+    Wrong,
+    /// Our account is the partner's account with this key, though the keys differ.
+    Manual,
+}
+
+impl CorrectionKind {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CorrectionKind::Wrong => "wrong",
+            CorrectionKind::Manual => "manual",
+        }
+    }
+}
+
+/// A connection's mapping as one side may see it.
+#[derive(Clone, Debug, Serialize)]
+pub struct SharedMapping {
+    /// The connection it belongs to.
+    pub connection_id: ConnectionId,
+    /// The partner.
+    pub partner: Organization,
+    /// The matrix and the accounts the partner allows.
+    pub view: MappingView,
+    /// How current the matches are.
+    pub freshness: Freshness,
+    /// Both sides' corrections.
+    pub corrections: Vec<Correction>,
+    /// What we share with the partner, per population.
+    pub our_policy: SharingPolicy,
+}
+
+/// Everything a recompute reads for one connection.
+#[derive(Clone, Debug)]
+pub struct MappingSides {
+    /// The lower-id organization's account keys: (account, confidence, key).
+    pub low: Vec<(Uuid, MatchConfidence, String)>,
+    /// The higher-id organization's.
+    pub high: Vec<(Uuid, MatchConfidence, String)>,
+    /// The books' versions the keys were read at.
+    pub versions: (i64, i64),
+    /// Keys marked wrong by either side.
+    pub wrong_keys: Vec<String>,
+    /// Manual matches: (account, whether it is the low side's, the partner key it matches).
+    pub manual: Vec<(Uuid, bool, MatchConfidence, String)>,
+}
+
+/// One match to store: (low account, high account, key, confidence, manual).
+pub type StoredMatch = (Uuid, Uuid, String, MatchConfidence, bool);
+
+enum Tx {
+    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    Postgres(sqlx::Transaction<'static, Postgres>),
+}
+
+/// Writes one import's accounts inside a single transaction: it lands whole or not at all.
+pub struct AccountWriter {
+    tx: Tx,
+    org: Uuid,
+    import: Uuid,
+    buffer: Vec<NewAccount>,
+    positions: HashMap<String, usize>,
+    written: i64,
+}
+
+const SQLITE_BATCH: usize = 2_000;
+const POSTGRES_BATCH: usize = 5_000;
+
+impl AccountWriter {
+    /// Adds an account; a later row with the same CRM id replaces an earlier one.
+    pub async fn push(&mut self, account: NewAccount) -> Result<()> {
+        match self.positions.get(&account.crm_id) {
+            Some(&at) => self.buffer[at] = account,
+            None => {
+                self.positions
+                    .insert(account.crm_id.clone(), self.buffer.len());
+                self.buffer.push(account);
+            }
+        }
+        let limit = match self.tx {
+            Tx::Sqlite(_) => SQLITE_BATCH,
+            Tx::Postgres(_) => POSTGRES_BATCH,
+        };
+        if self.buffer.len() >= limit {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    async fn flush(&mut self) -> Result<()> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        let at = now();
+        let org = self.org;
+        let import = self.import;
+        match &mut self.tx {
+            Tx::Sqlite(tx) => {
+                let mut insert = QueryBuilder::<Sqlite>::new(
+                    "INSERT INTO accounts (org_id, id, crm_id, name, website, key_kind, match_key, population, fields, import_id, updated_at) ",
+                );
+                insert.push_values(self.buffer.iter(), |mut row, account| {
+                    let (kind, key) = split_key(account);
+                    row.push_bind(org)
+                        .push_bind(Uuid::now_v7())
+                        .push_bind(account.crm_id.clone())
+                        .push_bind(account.name.clone())
+                        .push_bind(account.website.clone())
+                        .push_bind(kind)
+                        .push_bind(key)
+                        .push_bind(account.population.as_str())
+                        .push_bind(Json(account.fields.clone()))
+                        .push_bind(import)
+                        .push_bind(at);
+                });
+                insert.push(UPSERT_TAIL);
+                insert.build().execute(&mut **tx).await?;
+            }
+            Tx::Postgres(tx) => {
+                let mut ids = Vec::with_capacity(self.buffer.len());
+                let mut crm_ids = Vec::with_capacity(self.buffer.len());
+                let mut names = Vec::with_capacity(self.buffer.len());
+                let mut websites = Vec::with_capacity(self.buffer.len());
+                let mut kinds = Vec::with_capacity(self.buffer.len());
+                let mut keys = Vec::with_capacity(self.buffer.len());
+                let mut populations = Vec::with_capacity(self.buffer.len());
+                let mut fields = Vec::with_capacity(self.buffer.len());
+                for account in self.buffer.drain(..) {
+                    let (kind, key) = split_key(&account);
+                    ids.push(Uuid::now_v7());
+                    kinds.push(kind);
+                    keys.push(key);
+                    populations.push(account.population.as_str());
+                    fields.push(serde_json::to_string(&account.fields).map_err(|e| {
+                        StoreError::Corrupt {
+                            column: "accounts.fields",
+                            detail: e.to_string(),
+                        }
+                    })?);
+                    crm_ids.push(account.crm_id);
+                    names.push(account.name);
+                    websites.push(account.website);
+                }
+                sqlx::query(&format!(
+                    "INSERT INTO accounts (org_id, id, crm_id, name, website, key_kind, match_key, population, fields, import_id, updated_at)
+                     SELECT $1, u.id, u.crm_id, u.name, u.website, u.key_kind, u.match_key, u.population, u.fields::jsonb, $2, $3
+                     FROM UNNEST($4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
+                          AS u(id, crm_id, name, website, key_kind, match_key, population, fields)
+                     {UPSERT_TAIL}"
+                ))
+                .bind(org)
+                .bind(import)
+                .bind(at)
+                .bind(ids)
+                .bind(crm_ids)
+                .bind(names)
+                .bind(websites)
+                .bind(kinds)
+                .bind(keys)
+                .bind(populations)
+                .bind(fields)
+                .execute(&mut **tx)
+                .await?;
+            }
+        }
+        self.written += self.positions.len() as i64;
+        self.buffer.clear();
+        self.positions.clear();
+        Ok(())
+    }
+
+    /// Accounts written so far (each CRM id once per batch).
+    pub fn written(&self) -> i64 {
+        self.written + self.positions.len() as i64
+    }
+
+    /// Lands the import: removes what a replacement leaves out, moves the book's version,
+    /// records the result and queues the recompute of every partner mapping, in the same
+    /// transaction as the accounts.
+    pub async fn finish(
+        mut self,
+        mode: ImportMode,
+        tally: &ImportTally,
+        rows_imported: i64,
+        actor: &Actor,
+    ) -> Result<AccountBook> {
+        self.flush().await?;
+        let org = self.org;
+        let import = self.import;
+        let at = now();
+        macro_rules! land {
+            ($tx:expr) => {{
+                let tx = $tx;
+                if mode == ImportMode::Replace {
+                    sqlx::query("DELETE FROM accounts WHERE org_id = $1 AND (import_id IS NULL OR import_id <> $2)")
+                        .bind(org)
+                        .bind(import)
+                        .execute(&mut **tx)
+                        .await?;
+                }
+                let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE org_id = $1")
+                    .bind(org)
+                    .fetch_one(&mut **tx)
+                    .await?;
+                let version: i64 = sqlx::query_scalar(
+                    "INSERT INTO account_books (org_id, version, accounts, updated_at) VALUES ($1, 1, $2, $3)
+                     ON CONFLICT (org_id) DO UPDATE SET version = account_books.version + 1,
+                        accounts = excluded.accounts, updated_at = excluded.updated_at
+                     RETURNING version",
+                )
+                .bind(org)
+                .bind(count)
+                .bind(at)
+                .fetch_one(&mut **tx)
+                .await?;
+                sqlx::query(
+                    "UPDATE account_imports SET status = 'done', bytes_done = $3, rows_read = $4,
+                        rows_imported = $5, rows_rejected = $6, rows_merged = $7, errors = $8,
+                        finished_at = $9
+                     WHERE org_id = $1 AND id = $2",
+                )
+                .bind(org)
+                .bind(import)
+                .bind(tally.bytes)
+                .bind(tally.rows_read)
+                .bind(rows_imported)
+                .bind(tally.rows_rejected)
+                .bind(tally.rows_merged)
+                .bind(Json(&tally.errors))
+                .bind(at)
+                .execute(&mut **tx)
+                .await?;
+                insert_audit!(&mut **tx, org, actor, AuditAction::AccountsImported, import.to_string(),
+                    json!({ "mode": mode.as_str(), "imported": rows_imported,
+                            "rejected": tally.rows_rejected, "accounts": count }));
+                queue_recomputes!(&mut **tx, org);
+                AccountBook { version, accounts: count, updated_at: Some(at) }
+            }};
+        }
+        let book = match self.tx {
+            Tx::Sqlite(mut tx) => {
+                let book = land!(&mut tx);
+                tx.commit().await?;
+                book
+            }
+            Tx::Postgres(mut tx) => {
+                let book = land!(&mut tx);
+                tx.commit().await?;
+                book
+            }
+        };
+        Ok(book)
+    }
+}
+
+/// Queues a recompute for each accepted connection of `$org`, inside the caller's transaction.
+macro_rules! queue_recomputes {
+    ($conn:expr, $org:expr) => {{
+        let connections: Vec<Uuid> = sqlx::query_scalar(
+            "SELECT id FROM connections WHERE status = 'accepted'
+               AND (requester_org_id = $1 OR invitee_org_id = $1)",
+        )
+        .bind($org)
+        .fetch_all($conn)
+        .await?;
+        for connection in connections {
+            insert_job!($conn, &recompute_job(ConnectionId(connection)), now());
+        }
+    }};
+}
+use queue_recomputes;
+
+/// The job that recomputes one connection's matches.
+pub fn recompute_job(connection: ConnectionId) -> NewJob {
+    NewJob {
+        kind: RECOMPUTE_JOB,
+        org_id: None,
+        payload: json!({ "connection_id": connection }),
+        max_attempts: 5,
+    }
+}
+
+const UPSERT_TAIL: &str = " ON CONFLICT (org_id, crm_id) DO UPDATE SET name = excluded.name,
+    website = excluded.website, key_kind = excluded.key_kind, match_key = excluded.match_key,
+    population = excluded.population, fields = excluded.fields, import_id = excluded.import_id,
+    updated_at = excluded.updated_at";
+
+fn split_key(account: &NewAccount) -> (Option<&'static str>, Option<String>) {
+    match &account.key {
+        Some((confidence, key)) => (Some(kind_str(*confidence)), Some(key.clone())),
+        None => (None, None),
+    }
+}
+
+/// A new upload's settings.
+#[derive(Clone, Debug, Default)]
+pub struct NewImport {
+    /// The file's name.
+    pub file_name: String,
+    /// The client's idempotency key: the same key gives back the same import.
+    pub idempotency_key: Option<String>,
+}
+
+/// The settings confirmed before an import starts.
+#[derive(Clone, Debug)]
+pub struct ImportSettings {
+    /// The column mapping.
+    pub mapping: serde_json::Value,
+    /// The encoding, when the user chose one.
+    pub encoding: Option<String>,
+    /// Update or replace.
+    pub mode: ImportMode,
+    /// Reject the whole file if a row is bad.
+    pub strict: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct PopulationRow {
+    slug: String,
+    label: String,
+    rule: Json<PopulationRule>,
+}
+
+fn custom_population(row: PopulationRow) -> Result<CustomPopulation> {
+    Ok(CustomPopulation {
+        slug: PopulationSlug::parse(&row.slug).map_err(|e| StoreError::Corrupt {
+            column: "populations.slug",
+            detail: e.message,
+        })?,
+        label: row.label,
+        rule: row.rule.0,
+    })
+}
+
+#[derive(sqlx::FromRow)]
+struct PolicyRow {
+    population: String,
+    level: String,
+    fields: Json<Vec<String>>,
+}
+
+fn policy(rows: Vec<PolicyRow>) -> SharingPolicy {
+    let mut policy = SharingPolicy::default();
+    for row in rows {
+        let (Ok(slug), Some(level)) = (
+            PopulationSlug::parse(&row.population),
+            SharingLevel::parse(&row.level),
+        ) else {
+            continue;
+        };
+        policy.by_population.insert(
+            slug,
+            Share {
+                level,
+                fields: row.fields.0,
+            },
+        );
+    }
+    policy
+}
+
+#[derive(sqlx::FromRow)]
+struct PairRow {
+    match_key: String,
+    confidence: String,
+    manual: bool,
+    low_id: Uuid,
+    low_name: String,
+    low_kind: Option<String>,
+    low_key: Option<String>,
+    low_population: String,
+    low_fields: Json<BTreeMap<String, String>>,
+    high_id: Uuid,
+    high_name: String,
+    high_kind: Option<String>,
+    high_key: Option<String>,
+    high_population: String,
+    high_fields: Json<BTreeMap<String, String>>,
+}
+
+#[derive(sqlx::FromRow)]
+struct CorrectionRow {
+    id: Uuid,
+    kind: String,
+    match_key: String,
+    org_id: Uuid,
+    by_name: String,
+    account_name: Option<String>,
+    note: String,
+    created_at: DateTime<Utc>,
+}
+
+/// The populations of an organization as matrix rows: the built-in ones, then custom ones.
+pub fn population_infos(custom: &[CustomPopulation]) -> Vec<PopulationInfo> {
+    BasePopulation::ALL
+        .iter()
+        .map(|base| PopulationInfo {
+            slug: PopulationSlug::builtin(*base),
+            label: base.label().to_owned(),
+        })
+        .chain(custom.iter().map(|p| PopulationInfo {
+            slug: p.slug.clone(),
+            label: p.label.clone(),
+        }))
+        .collect()
+}
+
+/// The populations an account belongs to: its built-in one and every matching custom one.
+pub fn populations_of(
+    base: BasePopulation,
+    fields: &BTreeMap<String, String>,
+    custom: &[CustomPopulation],
+) -> Vec<PopulationSlug> {
+    std::iter::once(PopulationSlug::builtin(base))
+        .chain(
+            custom
+                .iter()
+                .filter(|p| p.rule.matches(base, fields))
+                .map(|p| p.slug.clone()),
+        )
+        .collect()
+}
+
+struct Side {
+    accounts: Vec<MappedAccount>,
+    index: HashMap<Uuid, usize>,
+}
+
+impl Side {
+    fn new() -> Self {
+        Side {
+            accounts: Vec::new(),
+            index: HashMap::new(),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn add(
+        &mut self,
+        id: Uuid,
+        name: String,
+        kind: Option<String>,
+        key: Option<String>,
+        base: &str,
+        fields: BTreeMap<String, String>,
+        custom: &[CustomPopulation],
+    ) -> Result<usize> {
+        if let Some(&at) = self.index.get(&id) {
+            return Ok(at);
+        }
+        let base = population(base)?;
+        let at = self.accounts.len();
+        self.accounts.push(MappedAccount {
+            id,
+            populations: populations_of(base, &fields, custom),
+            name,
+            domain: domain_of(kind.as_deref(), key),
+            fields,
+        });
+        self.index.insert(id, at);
+        Ok(at)
+    }
+}
+
+impl OrgStore<'_> {
+    /// Stores a new upload's metadata; with an idempotency key already used, the earlier one.
+    pub async fn create_import(&self, new: &NewImport, actor: &Actor) -> Result<AccountImport> {
+        if let Some(key) = &new.idempotency_key {
+            if let Some(found) = self.import_by_key(key).await? {
+                return Ok(found);
+            }
+        }
+        let id = ImportId::new();
+        let inserted = on_pool!(self.store, pool => {
+            sqlx::query(
+                "INSERT INTO account_imports (org_id, id, file_name, status, mode, strict, idempotency_key,
+                    bytes_total, bytes_done, rows_read, rows_imported, rows_rejected, rows_merged, errors, created_by, created_at)
+                 VALUES ($1, $2, $3, 'uploaded', 'update', $4, $5, 0, 0, 0, 0, 0, 0, $6, $7, $8)",
+            )
+            .bind(self.org_uuid())
+            .bind(id.0)
+            .bind(&new.file_name)
+            .bind(false)
+            .bind(&new.idempotency_key)
+            .bind(Json(json!([])))
+            .bind(actor.user_id.map(|u| u.0))
+            .bind(now())
+            .execute(pool)
+            .await
+            .map(|_| ())
+            .map_err(on_unique("idempotency key"))
+        });
+        match (inserted, &new.idempotency_key) {
+            // Two requests with one key raced: the other one won.
+            (Err(StoreError::Conflict(_)), Some(key)) => {
+                self.import_by_key(key).await?.ok_or(StoreError::NotFound)
+            }
+            (Err(error), _) => Err(error),
+            (Ok(_), _) => self.import(id).await?.ok_or(StoreError::NotFound),
+        }
+    }
+
+    async fn import_by_key(&self, key: &str) -> Result<Option<AccountImport>> {
+        let row: Option<ImportRow> = on_pool!(self.store, pool => {
+            sqlx::query_as(&format!(
+                "SELECT {IMPORT_COLUMNS} FROM account_imports WHERE org_id = $1 AND idempotency_key = $2"
+            ))
+            .bind(self.org_uuid())
+            .bind(key)
+            .fetch_optional(pool)
+            .await?
+        });
+        row.map(AccountImport::try_from).transpose()
+    }
+
+    /// Appends a piece of an upload.
+    pub async fn append_import_chunk(&self, import: ImportId, seq: i32, data: &[u8]) -> Result<()> {
+        on_pool!(self.store, pool => {
+            sqlx::query("INSERT INTO import_chunks (org_id, import_id, seq, data) VALUES ($1, $2, $3, $4)")
+                .bind(self.org_uuid())
+                .bind(import.0)
+                .bind(seq)
+                .bind(data)
+                .execute(pool)
+                .await?;
+        });
+        on_pool!(self.store, pool => {
+            sqlx::query("UPDATE account_imports SET bytes_total = bytes_total + $3 WHERE org_id = $1 AND id = $2")
+                .bind(self.org_uuid())
+                .bind(import.0)
+                .bind(data.len() as i64)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// A piece of an upload, in order from 0; `None` past the end.
+    pub async fn import_chunk(&self, import: ImportId, seq: i32) -> Result<Option<Vec<u8>>> {
+        Ok(on_pool!(self.store, pool => {
+            sqlx::query_scalar("SELECT data FROM import_chunks WHERE org_id = $1 AND import_id = $2 AND seq = $3")
+                .bind(self.org_uuid())
+                .bind(import.0)
+                .bind(seq)
+                .fetch_optional(pool)
+                .await?
+        }))
+    }
+
+    /// One import of this organization.
+    pub async fn import(&self, id: ImportId) -> Result<Option<AccountImport>> {
+        let row: Option<ImportRow> = on_pool!(self.store, pool => {
+            sqlx::query_as(&format!(
+                "SELECT {IMPORT_COLUMNS} FROM account_imports WHERE org_id = $1 AND id = $2"
+            ))
+            .bind(self.org_uuid())
+            .bind(id.0)
+            .fetch_optional(pool)
+            .await?
+        });
+        row.map(AccountImport::try_from).transpose()
+    }
+
+    /// The latest imports, newest first.
+    pub async fn imports(&self, limit: i64) -> Result<Vec<AccountImport>> {
+        let rows: Vec<ImportRow> = on_pool!(self.store, pool => {
+            sqlx::query_as(&format!(
+                "SELECT {IMPORT_COLUMNS} FROM account_imports WHERE org_id = $1
+                 ORDER BY created_at DESC, id DESC LIMIT $2"
+            ))
+            .bind(self.org_uuid())
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter().map(AccountImport::try_from).collect()
+    }
+
+    /// Confirms an uploaded import's settings and, with `with_job`, queues the job that runs
+    /// it, in one transaction (the CLI runs its imports itself). `Rule` if it already started.
+    pub async fn queue_import(&self, id: ImportId, settings: &ImportSettings, with_job: bool) -> Result<()> {
+        let org = self.org_uuid();
+        write_tx!(self.store, tx => {
+            let updated = sqlx::query(
+                "UPDATE account_imports SET status = 'queued', mapping = $3, encoding = $4, mode = $5, strict = $6,
+                    failure = NULL
+                 WHERE org_id = $1 AND id = $2 AND status IN ('uploaded', 'failed')",
+            )
+            .bind(org)
+            .bind(id.0)
+            .bind(Json(&settings.mapping))
+            .bind(&settings.encoding)
+            .bind(settings.mode.as_str())
+            .bind(settings.strict)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if updated == 0 {
+                return Err(StoreError::Rule("this import has already started".into()));
+            }
+            if with_job {
+                let job = NewJob {
+                    kind: IMPORT_JOB,
+                    org_id: Some(self.scope.org_id()),
+                    payload: json!({ "import_id": id }),
+                    max_attempts: 3,
+                };
+                insert_job!(&mut *tx, &job, now());
+            }
+        });
+        self.store.wake_workers();
+        Ok(())
+    }
+
+    /// Marks an import as running; `false` if it is not waiting to run.
+    pub async fn mark_import_running(&self, id: ImportId) -> Result<bool> {
+        Ok(on_pool!(self.store, pool => {
+            sqlx::query(
+                "UPDATE account_imports SET status = 'running', started_at = $3, bytes_done = 0, rows_read = 0
+                 WHERE org_id = $1 AND id = $2 AND status IN ('queued', 'running')",
+            )
+            .bind(self.org_uuid())
+            .bind(id.0)
+            .bind(now())
+            .execute(pool)
+            .await?
+            .rows_affected()
+                > 0
+        }))
+    }
+
+    /// Records how far a running import got.
+    pub async fn import_progress(&self, id: ImportId, bytes_done: i64, rows_read: i64) -> Result<()> {
+        on_pool!(self.store, pool => {
+            sqlx::query("UPDATE account_imports SET bytes_done = $3, rows_read = $4 WHERE org_id = $1 AND id = $2")
+                .bind(self.org_uuid())
+                .bind(id.0)
+                .bind(bytes_done)
+                .bind(rows_read)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Records that an import failed; none of its accounts landed.
+    pub async fn fail_import(&self, id: ImportId, failure: &str, tally: &ImportTally) -> Result<()> {
+        on_pool!(self.store, pool => {
+            sqlx::query(
+                "UPDATE account_imports SET status = 'failed', failure = $3, rows_read = $4, rows_rejected = $5,
+                    errors = $6, rows_imported = 0, finished_at = $7
+                 WHERE org_id = $1 AND id = $2",
+            )
+            .bind(self.org_uuid())
+            .bind(id.0)
+            .bind(failure)
+            .bind(tally.rows_read)
+            .bind(tally.rows_rejected)
+            .bind(Json(&tally.errors))
+            .bind(now())
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Opens the transaction an import writes its accounts in.
+    pub async fn account_writer(&self, import: ImportId) -> Result<AccountWriter> {
+        let tx = match &self.store.pools {
+            Pools::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Pools::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        };
+        Ok(AccountWriter {
+            tx,
+            org: self.org_uuid(),
+            import: import.0,
+            buffer: Vec::new(),
+            positions: HashMap::new(),
+            written: 0,
+        })
+    }
+
+    /// This organization's account count and version.
+    pub async fn account_book(&self) -> Result<AccountBook> {
+        let row: Option<(i64, i64, DateTime<Utc>)> = on_pool!(self.store, pool => {
+            sqlx::query_as("SELECT version, accounts, updated_at FROM account_books WHERE org_id = $1")
+                .bind(self.org_uuid())
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(row
+            .map(|(version, accounts, updated_at)| AccountBook {
+                version,
+                accounts,
+                updated_at: Some(updated_at),
+            })
+            .unwrap_or_default())
+    }
+
+    /// A page of this organization's accounts by name, after `(name, id)`, filtered by a
+    /// search in the name or website and by population.
+    pub async fn accounts(
+        &self,
+        search: Option<&str>,
+        base: Option<BasePopulation>,
+        after: Option<(String, AccountId)>,
+        limit: i64,
+    ) -> Result<Vec<Account>> {
+        let pattern = search
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| format!("%{}%", s.to_lowercase().replace(['%', '_'], "")));
+        let (after_name, after_id) = match after {
+            Some((name, id)) => (Some(name), Some(id.0)),
+            None => (None, None),
+        };
+        let rows: Vec<AccountRow> = on_pool!(self.store, pool => {
+            sqlx::query_as(
+                "SELECT id, crm_id, name, website, key_kind, match_key, population, fields, updated_at
+                 FROM accounts
+                 WHERE org_id = $1
+                   AND ($2 IS NULL OR LOWER(name) LIKE $2 OR LOWER(COALESCE(website, '')) LIKE $2)
+                   AND ($3 IS NULL OR population = $3)
+                   AND ($4 IS NULL OR name > $4 OR (name = $4 AND id > $5))
+                 ORDER BY name, id LIMIT $6",
+            )
+            .bind(self.org_uuid())
+            .bind(pattern)
+            .bind(base.map(BasePopulation::as_str))
+            .bind(after_name)
+            .bind(after_id)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter().map(Account::try_from).collect()
+    }
+
+    /// One of this organization's accounts.
+    pub async fn account(&self, id: AccountId) -> Result<Option<Account>> {
+        let row: Option<AccountRow> = on_pool!(self.store, pool => {
+            sqlx::query_as(
+                "SELECT id, crm_id, name, website, key_kind, match_key, population, fields, updated_at
+                 FROM accounts WHERE org_id = $1 AND id = $2",
+            )
+            .bind(self.org_uuid())
+            .bind(id.0)
+            .fetch_optional(pool)
+            .await?
+        });
+        row.map(Account::try_from).transpose()
+    }
+
+    /// This organization's custom populations, by name.
+    pub async fn populations(&self) -> Result<Vec<CustomPopulation>> {
+        populations_of_org(self.store, self.org_uuid()).await
+    }
+
+    /// Defines or redefines a custom population; its accounts follow at once.
+    pub async fn save_population(&self, population: &CustomPopulation, actor: &Actor) -> Result<()> {
+        let org = self.org_uuid();
+        write_tx!(self.store, tx => {
+            sqlx::query(
+                "INSERT INTO populations (org_id, slug, label, rule, created_at) VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (org_id, slug) DO UPDATE SET label = excluded.label, rule = excluded.rule",
+            )
+            .bind(org)
+            .bind(population.slug.as_str())
+            .bind(&population.label)
+            .bind(Json(&population.rule))
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
+            insert_audit!(&mut *tx, org, actor, AuditAction::PopulationChanged, population.slug.as_str(),
+                json!({ "label": population.label, "rule": population.rule.describe() }));
+        });
+        Ok(())
+    }
+
+    /// Removes a custom population and what was shared of it.
+    pub async fn delete_population(&self, slug: &PopulationSlug, actor: &Actor) -> Result<()> {
+        let org = self.org_uuid();
+        write_tx!(self.store, tx => {
+            let removed = sqlx::query("DELETE FROM populations WHERE org_id = $1 AND slug = $2")
+                .bind(org)
+                .bind(slug.as_str())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if removed == 0 {
+                return Err(StoreError::NotFound);
+            }
+            sqlx::query("DELETE FROM sharing_policies WHERE org_id = $1 AND population = $2")
+                .bind(org)
+                .bind(slug.as_str())
+                .execute(&mut *tx)
+                .await?;
+            insert_audit!(&mut *tx, org, actor, AuditAction::PopulationChanged, slug.as_str(),
+                json!({ "removed": true }));
+        });
+        Ok(())
+    }
+
+    /// The column mappings saved for next time, by name.
+    pub async fn column_mappings(&self) -> Result<Vec<SavedMapping>> {
+        let rows: Vec<(String, Json<serde_json::Value>, DateTime<Utc>)> = on_pool!(self.store, pool => {
+            sqlx::query_as("SELECT name, mapping, updated_at FROM column_mappings WHERE org_id = $1 ORDER BY name")
+                .bind(self.org_uuid())
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(name, mapping, updated_at)| SavedMapping {
+                name,
+                mapping: mapping.0,
+                updated_at,
+            })
+            .collect())
+    }
+
+    /// Saves a column mapping under a name, replacing one with the same name.
+    pub async fn save_column_mapping(&self, name: &str, mapping: &serde_json::Value) -> Result<()> {
+        on_pool!(self.store, pool => {
+            sqlx::query(
+                "INSERT INTO column_mappings (org_id, name, mapping, updated_at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (org_id, name) DO UPDATE SET mapping = excluded.mapping, updated_at = excluded.updated_at",
+            )
+            .bind(self.org_uuid())
+            .bind(name)
+            .bind(Json(mapping))
+            .bind(now())
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Forgets a saved column mapping.
+    pub async fn delete_column_mapping(&self, name: &str) -> Result<()> {
+        let removed = on_pool!(self.store, pool => {
+            sqlx::query("DELETE FROM column_mappings WHERE org_id = $1 AND name = $2")
+                .bind(self.org_uuid())
+                .bind(name)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        if removed == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// What this organization shares with `partner`, per population.
+    pub async fn sharing_towards(&self, partner: OrgId) -> Result<SharingPolicy> {
+        sharing_policy(self.store, self.org_uuid(), partner.0).await
+    }
+
+    /// Sets what `partner` may see of one population; takes effect with the partner's next read.
+    /// Only towards an accepted partner.
+    pub async fn set_sharing(
+        &self,
+        partner: OrgId,
+        population: &PopulationSlug,
+        share: &Share,
+        actor: &Actor,
+    ) -> Result<()> {
+        if self.accepted_connection_with(partner).await?.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        let org = self.org_uuid();
+        write_tx!(self.store, tx => {
+            sqlx::query(
+                "INSERT INTO sharing_policies (org_id, partner_org_id, population, level, fields, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6)
+                 ON CONFLICT (org_id, partner_org_id, population)
+                 DO UPDATE SET level = excluded.level, fields = excluded.fields, updated_at = excluded.updated_at",
+            )
+            .bind(org)
+            .bind(partner.0)
+            .bind(population.as_str())
+            .bind(share.level.as_str())
+            .bind(Json(&share.fields))
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
+            insert_audit!(&mut *tx, org, actor, AuditAction::SharingChanged, partner.to_string(),
+                json!({ "population": population.as_str(), "level": share.level.as_str(), "fields": share.fields }));
+        });
+        Ok(())
+    }
+
+    /// The mapping with `partner` as this organization may see it, or `None` when the two
+    /// are not connected. The partner's sharing policy is applied here, before anything
+    /// leaves the store.
+    pub async fn shared_with(&self, partner: OrgId) -> Result<Option<SharedMapping>> {
+        let Some(connection) = self.accepted_connection_with(partner).await? else {
+            return Ok(None);
+        };
+        let us = self.org_uuid();
+        let Some(partner_org) = self.store.org_by_id(partner).await? else {
+            return Ok(None);
+        };
+        let low_is_us: bool = on_pool!(self.store, pool => {
+            sqlx::query_scalar("SELECT low_org_id = $2 FROM connections WHERE id = $1")
+                .bind(connection.id.0)
+                .bind(us)
+                .fetch_one(pool)
+                .await?
+        });
+        let (low, high) = if low_is_us {
+            (us, partner.0)
+        } else {
+            (partner.0, us)
+        };
+        let rows: Vec<PairRow> = on_pool!(self.store, pool => {
+            sqlx::query_as(
+                "SELECT m.match_key, m.confidence, m.manual,
+                        a.id AS low_id, a.name AS low_name, a.key_kind AS low_kind, a.match_key AS low_key,
+                        a.population AS low_population, a.fields AS low_fields,
+                        b.id AS high_id, b.name AS high_name, b.key_kind AS high_kind, b.match_key AS high_key,
+                        b.population AS high_population, b.fields AS high_fields
+                 FROM account_matches m
+                 JOIN accounts a ON a.org_id = $2 AND a.id = m.low_account_id
+                 JOIN accounts b ON b.org_id = $3 AND b.id = m.high_account_id
+                 WHERE m.connection_id = $1",
+            )
+            .bind(connection.id.0)
+            .bind(low)
+            .bind(high)
+            .fetch_all(pool)
+            .await?
+        });
+        let our_custom = populations_of_org(self.store, us).await?;
+        let their_custom = populations_of_org(self.store, partner.0).await?;
+        let mut ours = Side::new();
+        let mut theirs = Side::new();
+        let mut pairs = Vec::with_capacity(rows.len());
+        for row in rows {
+            let low_at;
+            let high_at;
+            if low_is_us {
+                low_at = ours.add(row.low_id, row.low_name, row.low_kind, row.low_key, &row.low_population, row.low_fields.0, &our_custom)?;
+                high_at = theirs.add(row.high_id, row.high_name, row.high_kind, row.high_key, &row.high_population, row.high_fields.0, &their_custom)?;
+            } else {
+                low_at = theirs.add(row.low_id, row.low_name, row.low_kind, row.low_key, &row.low_population, row.low_fields.0, &their_custom)?;
+                high_at = ours.add(row.high_id, row.high_name, row.high_kind, row.high_key, &row.high_population, row.high_fields.0, &our_custom)?;
+            }
+            let (our_at, their_at) = if low_is_us { (low_at, high_at) } else { (high_at, low_at) };
+            pairs.push(MatchedPair {
+                key: row.match_key,
+                confidence: confidence_of(&row.confidence),
+                manual: row.manual,
+                ours: our_at,
+                theirs: their_at,
+            });
+        }
+        let their_policy = sharing_policy(self.store, partner.0, us).await?;
+        let our_policy = sharing_policy(self.store, us, partner.0).await?;
+        let our_populations = population_infos(&our_custom);
+        let their_populations = population_infos(&their_custom);
+        let mapping = view(&MappingInput {
+            our_populations: &our_populations,
+            their_populations: &their_populations,
+            ours: &ours.accounts,
+            theirs: &theirs.accounts,
+            pairs: &pairs,
+            their_policy: &their_policy,
+        });
+        let freshness = self.store.freshness(connection.id, low, high).await?;
+        let corrections = self.store.corrections_seen_by(connection.id, us).await?;
+        Ok(Some(SharedMapping {
+            connection_id: connection.id,
+            partner: partner_org,
+            view: mapping,
+            freshness,
+            corrections,
+            our_policy,
+        }))
+    }
+
+    /// Records a correction of the mapping with `partner`, seen by both sides, and queues
+    /// the recompute that applies it. A manual match names one of our accounts.
+    pub async fn correct_match(
+        &self,
+        partner: OrgId,
+        kind: CorrectionKind,
+        key: &str,
+        account: Option<AccountId>,
+        note: &str,
+        actor: &Actor,
+    ) -> Result<CorrectionId> {
+        let connection = self
+            .accepted_connection_with(partner)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        if let Some(account) = account {
+            if self.account(account).await?.is_none() {
+                return Err(StoreError::NotFound);
+            }
+        }
+        let org = self.org_uuid();
+        let id = CorrectionId::new();
+        write_tx!(self.store, tx => {
+            sqlx::query(
+                "INSERT INTO match_corrections (connection_id, id, org_id, kind, match_key, account_id, note, created_by, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(connection.id.0)
+            .bind(id.0)
+            .bind(org)
+            .bind(kind.as_str())
+            .bind(key)
+            .bind(account.map(|a| a.0))
+            .bind(note)
+            .bind(actor.user_id.map(|u| u.0))
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
+            for side in [org, partner.0] {
+                insert_audit!(&mut *tx, side, actor, AuditAction::MatchCorrected, connection.id.to_string(),
+                    json!({ "kind": kind.as_str(), "key": key, "by": self.scope.org().handle }));
+            }
+            insert_job!(&mut *tx, &recompute_job(connection.id), now());
+        });
+        self.store.wake_workers();
+        Ok(id)
+    }
+
+    /// Withdraws one of this organization's own corrections.
+    pub async fn withdraw_correction(&self, partner: OrgId, id: CorrectionId, actor: &Actor) -> Result<()> {
+        let connection = self
+            .accepted_connection_with(partner)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let org = self.org_uuid();
+        write_tx!(self.store, tx => {
+            let removed = sqlx::query("DELETE FROM match_corrections WHERE connection_id = $1 AND id = $2 AND org_id = $3")
+                .bind(connection.id.0)
+                .bind(id.0)
+                .bind(org)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if removed == 0 {
+                return Err(StoreError::NotFound);
+            }
+            for side in [org, partner.0] {
+                insert_audit!(&mut *tx, side, actor, AuditAction::MatchCorrected, connection.id.to_string(),
+                    json!({ "withdrawn": id, "by": self.scope.org().handle }));
+            }
+            insert_job!(&mut *tx, &recompute_job(connection.id), now());
+        });
+        self.store.wake_workers();
+        Ok(())
+    }
+
+    /// Records an export in the audit log.
+    pub async fn record_export(&self, partner: OrgId, format: &str, rows: usize, actor: &Actor) -> Result<()> {
+        let org = self.org_uuid();
+        write_tx!(self.store, tx => {
+            insert_audit!(&mut *tx, org, actor, AuditAction::MappingExported, partner.to_string(),
+                json!({ "format": format, "rows": rows }));
+        });
+        Ok(())
+    }
+}
+
+async fn populations_of_org(store: &Store, org: Uuid) -> Result<Vec<CustomPopulation>> {
+    let rows: Vec<PopulationRow> = on_pool!(store, pool => {
+        sqlx::query_as("SELECT slug, label, rule FROM populations WHERE org_id = $1 ORDER BY label, slug")
+            .bind(org)
+            .fetch_all(pool)
+            .await?
+    });
+    rows.into_iter().map(custom_population).collect()
+}
+
+async fn sharing_policy(store: &Store, owner: Uuid, partner: Uuid) -> Result<SharingPolicy> {
+    let rows: Vec<PolicyRow> = on_pool!(store, pool => {
+        sqlx::query_as(
+            "SELECT population, level, fields FROM sharing_policies WHERE org_id = $1 AND partner_org_id = $2",
+        )
+        .bind(owner)
+        .bind(partner)
+        .fetch_all(pool)
+        .await?
+    });
+    Ok(policy(rows))
+}
+
+impl Store {
+    /// What a recompute of `connection` reads, or `None` when it is no longer accepted.
+    pub async fn mapping_sides(&self, connection: ConnectionId) -> Result<Option<MappingSides>> {
+        let orgs: Option<(Uuid, Uuid)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT low_org_id, high_org_id FROM connections WHERE id = $1 AND status = 'accepted'")
+                .bind(connection.0)
+                .fetch_optional(pool)
+                .await?
+        });
+        let Some((low, high)) = orgs else {
+            return Ok(None);
+        };
+        let versions = (self.book_version(low).await?, self.book_version(high).await?);
+        let keys = |org: Uuid| async move {
+            let rows: Vec<(Uuid, String, String)> = on_pool!(self, pool => {
+                sqlx::query_as(
+                    "SELECT id, key_kind, match_key FROM accounts WHERE org_id = $1 AND match_key IS NOT NULL",
+                )
+                .bind(org)
+                .fetch_all(pool)
+                .await?
+            });
+            Ok::<_, StoreError>(
+                rows.into_iter()
+                    .map(|(id, kind, key)| (id, confidence_of(&kind), key))
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let low_keys = keys(low).await?;
+        let high_keys = keys(high).await?;
+        let corrections: Vec<(String, String, Option<Uuid>, Uuid)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT kind, match_key, account_id, org_id FROM match_corrections WHERE connection_id = $1")
+                .bind(connection.0)
+                .fetch_all(pool)
+                .await?
+        });
+        let mut wrong_keys = Vec::new();
+        let mut manual = Vec::new();
+        for (kind, key, account, org) in corrections {
+            match (kind.as_str(), account) {
+                ("wrong", _) => wrong_keys.push(key),
+                ("manual", Some(account)) => {
+                    let confidence = if key.starts_with("name:") {
+                        MatchConfidence::Low
+                    } else {
+                        MatchConfidence::High
+                    };
+                    let key = key.strip_prefix("name:").unwrap_or(&key).to_owned();
+                    manual.push((account, org == low, confidence, key));
+                }
+                _ => {}
+            }
+        }
+        Ok(Some(MappingSides {
+            low: low_keys,
+            high: high_keys,
+            versions,
+            wrong_keys,
+            manual,
+        }))
+    }
+
+    async fn book_version(&self, org: Uuid) -> Result<i64> {
+        let version: Option<i64> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT version FROM account_books WHERE org_id = $1")
+                .bind(org)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(version.unwrap_or(0))
+    }
+
+    /// Replaces a connection's matches with a fresh computation, unless it ended meanwhile.
+    pub async fn save_mapping(
+        &self,
+        connection: ConnectionId,
+        versions: (i64, i64),
+        matches: &[StoredMatch],
+    ) -> Result<bool> {
+        write_tx!(self, tx => {
+            let accepted: Option<String> = sqlx::query_scalar("SELECT status FROM connections WHERE id = $1 AND status = 'accepted'")
+                .bind(connection.0)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if accepted.is_none() {
+                return Ok(false);
+            }
+            sqlx::query("DELETE FROM account_matches WHERE connection_id = $1")
+                .bind(connection.0)
+                .execute(&mut *tx)
+                .await?;
+            for chunk in matches.chunks(4_000) {
+                let mut insert = QueryBuilder::new(
+                    "INSERT INTO account_matches (connection_id, low_account_id, high_account_id, match_key, confidence, manual) ",
+                );
+                insert.push_values(chunk, |mut row, (low, high, key, confidence, manual)| {
+                    row.push_bind(connection.0)
+                        .push_bind(*low)
+                        .push_bind(*high)
+                        .push_bind(key.clone())
+                        .push_bind(match confidence { MatchConfidence::High => "high", MatchConfidence::Low => "low" })
+                        .push_bind(*manual);
+                });
+                // The same pair can come from a key and a manual match: keep one.
+                insert.push(" ON CONFLICT (connection_id, low_account_id, high_account_id) DO NOTHING");
+                insert.build().execute(&mut *tx).await?;
+            }
+            sqlx::query(
+                "INSERT INTO mappings (connection_id, low_version, high_version, matches, computed_at)
+                 VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (connection_id) DO UPDATE SET low_version = excluded.low_version,
+                    high_version = excluded.high_version, matches = excluded.matches, computed_at = excluded.computed_at",
+            )
+            .bind(connection.0)
+            .bind(versions.0)
+            .bind(versions.1)
+            .bind(matches.len() as i64)
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
+        });
+        Ok(true)
+    }
+
+    async fn freshness(&self, connection: ConnectionId, low: Uuid, high: Uuid) -> Result<Freshness> {
+        let row: Option<(i64, i64, DateTime<Utc>)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT low_version, high_version, computed_at FROM mappings WHERE connection_id = $1")
+                .bind(connection.0)
+                .fetch_optional(pool)
+                .await?
+        });
+        let current = (self.book_version(low).await?, self.book_version(high).await?);
+        let pending: i64 = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE kind = $1 AND status = 'queued' AND CAST(payload AS TEXT) LIKE $2")
+                .bind(RECOMPUTE_JOB)
+                .bind(format!("%{}%", connection.0))
+                .fetch_one(pool)
+                .await?
+        });
+        Ok(match row {
+            Some((low_version, high_version, computed_at)) => Freshness {
+                computed_at: Some(computed_at),
+                fresh: (low_version, high_version) == current && pending == 0,
+            },
+            None => Freshness {
+                computed_at: None,
+                fresh: false,
+            },
+        })
+    }
+
+    async fn corrections_seen_by(&self, connection: ConnectionId, viewer: Uuid) -> Result<Vec<Correction>> {
+        let rows: Vec<CorrectionRow> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT c.id, c.kind, c.match_key, c.org_id, o.name AS by_name,
+                        CASE WHEN c.org_id = $2 THEN a.name END AS account_name, c.note, c.created_at
+                 FROM match_corrections c
+                 JOIN organizations o ON o.id = c.org_id
+                 LEFT JOIN accounts a ON a.org_id = c.org_id AND a.id = c.account_id
+                 WHERE c.connection_id = $1
+                 ORDER BY c.created_at DESC, c.id DESC",
+            )
+            .bind(connection.0)
+            .bind(viewer)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|row| Correction {
+                id: CorrectionId(row.id),
+                kind: if row.kind == "wrong" {
+                    CorrectionKind::Wrong
+                } else {
+                    CorrectionKind::Manual
+                },
+                key: row.match_key,
+                ours: row.org_id == viewer,
+                by: row.by_name,
+                account_name: row.account_name,
+                note: row.note,
+                created_at: row.created_at,
+            })
+            .collect())
+    }
+}
