@@ -1,5 +1,6 @@
 //! `comark`: the one binary. It only wires things together; the work is in the crates.
 
+mod accounts;
 mod config;
 
 use std::io::{BufRead, IsTerminal};
@@ -41,6 +42,12 @@ enum Command {
     /// Manage people's accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Imports and lists CRM accounts.
+    #[command(subcommand)]
+    Accounts(accounts::AccountsCommand),
+    /// The account mapping with a partner: the matrix, sharing, corrections and exports.
+    #[command(subcommand)]
+    Mapping(accounts::MappingCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -193,7 +200,7 @@ fn read_new_password() -> anyhow::Result<String> {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> anyhow::Result<std::process::ExitCode> {
     let cli = Cli::parse();
     let serve_args = match &cli.command {
         Command::Serve(args) => args.clone(),
@@ -201,7 +208,15 @@ async fn main() -> anyhow::Result<()> {
     };
     let config = Config::resolve(&cli.config, &serve_args)?;
     init_logging(&config.log_format);
-    match cli.command {
+    let done = match cli.command {
+        Command::Accounts(command) => {
+            let store = open_store(&config).await?;
+            return accounts::accounts(&app_for(store, &config), command).await;
+        }
+        Command::Mapping(command) => {
+            let store = open_store(&config).await?;
+            return accounts::mapping(&app_for(store, &config), command).await;
+        }
         Command::Serve(args) => serve(config, args.demo).await,
         Command::Demo => {
             let store = open_store(&config).await?;
@@ -233,5 +248,6 @@ async fn main() -> anyhow::Result<()> {
             println!("The password of {email} is changed and its sessions are ended.");
             Ok(())
         }
-    }
+    };
+    done.map(|()| std::process::ExitCode::SUCCESS)
 }

@@ -1,6 +1,7 @@
 //! The CLI suite: the real `comark` binary, on a temporary SQLite data directory or a fresh
 //! PostgreSQL database. Every wait is bounded; a server left running is killed on drop.
 
+mod accounts;
 mod admin;
 mod commands;
 mod serve;

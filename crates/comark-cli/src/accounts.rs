@@ -1,0 +1,681 @@
+//! `comark accounts ...` and `comark mapping ...`: imports, account lists, the mapping with a
+//! partner, sharing, corrections and exports, on the command line, for scripts.
+//!
+//! These act as an instance administrator on the organization named by `--org` (the audit
+//! log records the CLI as the actor), directly on the database.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use clap::{Args, Subcommand, ValueEnum};
+use comark_app::accounts::{self, CorrectionInput, ExportFormat, StartImport, PREVIEW_BYTES};
+use comark_app::import::ColumnMapping;
+use comark_app::App;
+use comark_domain::accounts::BasePopulation;
+use comark_store::accounts::{CorrectionKind, ImportMode};
+use comark_store::{Actor, OrgScope};
+
+/// Exit code: some rows were rejected, the rest landed.
+pub const EXIT_ROWS_REJECTED: u8 = 3;
+/// Exit code: the import failed and nothing landed.
+pub const EXIT_IMPORT_FAILED: u8 = 4;
+
+/// How results are printed.
+#[derive(Clone, Copy, Debug, Default, ValueEnum)]
+pub enum OutputFormat {
+    /// Aligned columns for people.
+    #[default]
+    Table,
+    /// JSON for programs.
+    Json,
+    /// CSV for spreadsheets.
+    Csv,
+}
+
+/// The organization a command acts on.
+#[derive(Args, Debug, Clone)]
+pub struct OrgArg {
+    /// The organization's handle.
+    #[arg(long)]
+    org: String,
+}
+
+/// Account commands.
+#[derive(Subcommand, Debug)]
+pub enum AccountsCommand {
+    /// Imports accounts from a CRM's CSV export. Exit codes: 0 all rows landed, 3 some rows
+    /// were rejected (the rest landed), 4 nothing landed (a bad file, or strict mode).
+    Import(ImportArgs),
+    /// Shows what a file looks like to the importer: encoding, CRM, suggested mapping, samples.
+    Preview {
+        #[command(flatten)]
+        org: OrgArg,
+        /// The CSV file.
+        file: PathBuf,
+        /// Read it in this encoding (windows-1252, iso-8859-1, shift_jis, utf-16le...).
+        #[arg(long)]
+        encoding: Option<String>,
+    },
+    /// Lists accounts.
+    List {
+        #[command(flatten)]
+        org: OrgArg,
+        /// Part of the name or website.
+        #[arg(long)]
+        search: Option<String>,
+        /// customer, opportunity or prospect.
+        #[arg(long)]
+        population: Option<String>,
+        /// How to print.
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
+    },
+}
+
+/// `comark accounts import`.
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    org: OrgArg,
+    /// The CSV file.
+    file: PathBuf,
+    /// Map a field to a column: `--map name="Company name"`; repeat for each field.
+    /// Without any, the suggested mapping (Salesforce and HubSpot are recognized) is used.
+    #[arg(long = "map", value_name = "FIELD=HEADER")]
+    map: Vec<String>,
+    /// Keep another column as a field; repeatable.
+    #[arg(long = "keep", value_name = "HEADER")]
+    keep: Vec<String>,
+    /// Population of rows without one (customer, opportunity, prospect).
+    #[arg(long)]
+    default_population: Option<String>,
+    /// Use a mapping saved earlier.
+    #[arg(long)]
+    mapping: Option<String>,
+    /// Save the mapping under this name.
+    #[arg(long)]
+    save_mapping: Option<String>,
+    /// The file's encoding, when detection is wrong.
+    #[arg(long)]
+    encoding: Option<String>,
+    /// Remove accounts that are missing from the file.
+    #[arg(long)]
+    replace: bool,
+    /// Import nothing if any row is rejected.
+    #[arg(long)]
+    strict: bool,
+    /// Print the result as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Mapping commands.
+#[derive(Subcommand, Debug)]
+pub enum MappingCommand {
+    /// Shows the overlap matrix and the shared accounts with a partner.
+    Show {
+        #[command(flatten)]
+        org: OrgArg,
+        /// The partner's handle.
+        #[arg(long)]
+        partner: String,
+        /// How to print.
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
+    },
+    /// Writes the mapped accounts you may see to a CSV or XLSX file.
+    Export {
+        #[command(flatten)]
+        org: OrgArg,
+        /// The partner's handle.
+        #[arg(long)]
+        partner: String,
+        /// The file to write; its extension picks the format (.csv or .xlsx).
+        #[arg(long)]
+        output: PathBuf,
+    },
+    /// Sets what the partner may see of one population.
+    Share {
+        #[command(flatten)]
+        org: OrgArg,
+        /// The partner's handle.
+        #[arg(long)]
+        partner: String,
+        /// customer, opportunity, prospect or a custom population.
+        #[arg(long)]
+        population: String,
+        /// hidden, counts, overlaps or overlaps_with_fields.
+        #[arg(long)]
+        level: String,
+        /// Fields shown at overlaps_with_fields, comma-separated (owner,stage).
+        #[arg(long, value_delimiter = ',')]
+        fields: Vec<String>,
+    },
+    /// Marks a match as wrong, seen by both sides.
+    Wrong {
+        #[command(flatten)]
+        org: OrgArg,
+        /// The partner's handle.
+        #[arg(long)]
+        partner: String,
+        /// The match's key, as `mapping show` prints it.
+        #[arg(long)]
+        key: String,
+        /// Why.
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Adds a match the keys missed: one of your accounts is the partner's company.
+    Match {
+        #[command(flatten)]
+        org: OrgArg,
+        /// The partner's handle.
+        #[arg(long)]
+        partner: String,
+        /// Your account's CRM id.
+        #[arg(long)]
+        crm_id: String,
+        /// The partner's website or company name.
+        #[arg(long)]
+        partner_account: String,
+        /// Why.
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Recomputes the matches now, instead of waiting for a worker.
+    Recompute {
+        #[command(flatten)]
+        org: OrgArg,
+        /// The partner's handle.
+        #[arg(long)]
+        partner: String,
+    },
+}
+
+async fn scope(app: &App, org: &OrgArg) -> anyhow::Result<OrgScope> {
+    app.store
+        .admin_scope(&org.org.to_lowercase())
+        .await?
+        .with_context(|| format!("no organization has the handle `{}`", org.org))
+}
+
+fn actor() -> Actor {
+    Actor {
+        user_id: None,
+        label: "command line".into(),
+        ip: None,
+    }
+}
+
+fn app_error(error: comark_app::AppError) -> anyhow::Error {
+    match error {
+        comark_app::AppError::Invalid(errors) => anyhow::anyhow!(
+            "{}",
+            errors
+                .0
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+        other => anyhow::anyhow!("{other}"),
+    }
+}
+
+fn parse_mapping(args: &ImportArgs) -> anyhow::Result<Option<ColumnMapping>> {
+    if args.map.is_empty() && args.keep.is_empty() && args.default_population.is_none() {
+        return Ok(None);
+    }
+    let mut mapping = ColumnMapping::default();
+    for pair in &args.map {
+        let Some((field, header)) = pair.split_once('=') else {
+            bail!("--map takes FIELD=HEADER, got `{pair}`");
+        };
+        mapping
+            .columns
+            .insert(field.trim().to_owned(), header.trim().to_owned());
+    }
+    mapping.extra = args.keep.clone();
+    if let Some(population) = &args.default_population {
+        mapping.default_population = BasePopulation::parse(population)
+            .with_context(|| format!("unknown population `{population}`"))?;
+    }
+    Ok(Some(mapping))
+}
+
+fn progress_bar(total: u64) -> indicatif::ProgressBar {
+    let bar = if std::io::stderr().is_terminal() {
+        indicatif::ProgressBar::new(total)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {bytes}/{total_bytes} {msg} ({elapsed}, {eta} left)",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+/// Runs an account command and returns the exit code.
+pub async fn accounts(app: &App, command: AccountsCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        AccountsCommand::Import(args) => import(app, args).await,
+        AccountsCommand::Preview {
+            org,
+            file,
+            encoding,
+        } => {
+            // Checks the organization exists, as every account command does.
+            scope(app, &org).await?;
+            let head = read_head(&file)?;
+            let sniffed = comark_app::import::sniff(&head, encoding.as_deref())
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            println!("{}", serde_json::to_string_pretty(&sniffed)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        AccountsCommand::List {
+            org,
+            search,
+            population,
+            format,
+        } => {
+            let scope = scope(app, &org).await?;
+            let population = population
+                .as_deref()
+                .map(|p| BasePopulation::parse(p).with_context(|| format!("unknown population `{p}`")))
+                .transpose()?;
+            let mut after = None;
+            let mut rows = Vec::new();
+            loop {
+                let page = accounts::list_accounts(
+                    app,
+                    &scope,
+                    search.as_deref(),
+                    population,
+                    after.clone(),
+                    1000,
+                )
+                .await
+                .map_err(app_error)?;
+                let last = page.last().map(|a| (a.name.clone(), a.id));
+                let done = page.len() < 1000;
+                rows.extend(page);
+                if done {
+                    break;
+                }
+                after = last;
+            }
+            let table: Vec<Vec<String>> = rows
+                .iter()
+                .map(|a| {
+                    vec![
+                        a.crm_id.clone(),
+                        a.name.clone(),
+                        a.domain.clone().unwrap_or_default(),
+                        a.population.as_str().to_owned(),
+                    ]
+                })
+                .collect();
+            match format {
+                OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
+                _ => print_table(format, &["crm_id", "name", "domain", "population"], &table)?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn read_head(file: &PathBuf) -> anyhow::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(PREVIEW_BYTES);
+    std::fs::File::open(file)
+        .with_context(|| format!("opening {}", file.display()))?
+        .take(PREVIEW_BYTES as u64)
+        .read_to_end(&mut head)?;
+    Ok(head)
+}
+
+async fn import(app: &App, args: ImportArgs) -> anyhow::Result<ExitCode> {
+    let scope = scope(app, &args.org).await?;
+    let actor = actor();
+    let file_name = args
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "accounts.csv".into());
+    let size = std::fs::metadata(&args.file)
+        .with_context(|| format!("reading {}", args.file.display()))?
+        .len();
+    let head = read_head(&args.file)?;
+    let record = accounts::begin_upload(app, &scope, &file_name, None, &actor)
+        .await
+        .map_err(app_error)?;
+    let start = StartImport {
+        mapping: parse_mapping(&args)?,
+        saved_mapping: args.mapping.clone(),
+        save_mapping_as: args.save_mapping.clone(),
+        encoding: args.encoding.clone(),
+        mode: if args.replace {
+            ImportMode::Replace
+        } else {
+            ImportMode::Update
+        },
+        strict: args.strict,
+    };
+    let (_, sniffed) = accounts::confirm(app, &scope, record.id, start, &head)
+        .await
+        .map_err(app_error)?;
+    if !args.json {
+        eprintln!(
+            "Reading {} ({}, {} format, delimiter {:?})",
+            args.file.display(),
+            sniffed.encoding,
+            serde_json::to_value(sniffed.format)?
+                .as_str()
+                .unwrap_or("other"),
+            char::from(sniffed.delimiter)
+        );
+    }
+    let file = std::fs::File::open(&args.file)
+        .with_context(|| format!("opening {}", args.file.display()))?;
+    let bar = progress_bar(size);
+    let started = Instant::now();
+    let outcome = accounts::import_from(
+        app,
+        &scope,
+        record.id,
+        std::io::BufReader::with_capacity(256 * 1024, file),
+        size,
+        &actor,
+        |progress| {
+            bar.set_position(progress.bytes_done);
+            bar.set_message(format!(
+                "{} rows, {} rejected",
+                progress.rows_read, progress.rows_rejected
+            ));
+        },
+    )
+    .await
+    .map_err(app_error)?;
+    bar.finish_and_clear();
+    let elapsed = started.elapsed();
+    let result = accounts::get_import(app, &scope, record.id)
+        .await
+        .map_err(app_error)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&result)?);
+    } else {
+        print_errors(&result.errors);
+        match &outcome {
+            Ok(done) => eprintln!(
+                "Imported {} accounts from {} rows in {:.1} s ({} rejected, {} merged by CRM id).",
+                done.rows_imported,
+                done.rows_read,
+                elapsed.as_secs_f64(),
+                done.rows_rejected,
+                done.rows_merged
+            ),
+            Err(_) => eprintln!(
+                "Nothing was imported: {}",
+                result.failure.as_deref().unwrap_or("the import failed")
+            ),
+        }
+    }
+    Ok(match outcome {
+        Ok(done) if done.rows_rejected > 0 => ExitCode::from(EXIT_ROWS_REJECTED),
+        Ok(_) => ExitCode::SUCCESS,
+        Err(_) => ExitCode::from(EXIT_IMPORT_FAILED),
+    })
+}
+
+fn print_errors(errors: &serde_json::Value) {
+    let Some(errors) = errors.as_array() else {
+        return;
+    };
+    for error in errors.iter().take(50) {
+        let row = error.get("row").and_then(|r| r.as_u64()).unwrap_or(0);
+        let column = error.get("column").and_then(|c| c.as_str());
+        let reason = error.get("reason").and_then(|r| r.as_str()).unwrap_or("");
+        match column {
+            Some(column) => eprintln!("row {row}, column {column}: {reason}"),
+            None => eprintln!("row {row}: {reason}"),
+        }
+    }
+    if errors.len() > 50 {
+        eprintln!("... and {} more (see the import in the web UI)", errors.len() - 50);
+    }
+}
+
+fn print_table(format: OutputFormat, headers: &[&str], rows: &[Vec<String>]) -> anyhow::Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match format {
+        OutputFormat::Csv | OutputFormat::Json => {
+            let mut writer = csv::Writer::from_writer(out);
+            writer.write_record(headers)?;
+            for row in rows {
+                writer.write_record(row)?;
+            }
+            writer.flush()?;
+        }
+        OutputFormat::Table => {
+            let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+            for row in rows {
+                for (at, cell) in row.iter().enumerate() {
+                    widths[at] = widths[at].max(cell.chars().count());
+                }
+            }
+            let line = |cells: Vec<&str>| {
+                cells
+                    .iter()
+                    .zip(&widths)
+                    .map(|(cell, width)| format!("{cell:<width$}"))
+                    .collect::<Vec<_>>()
+                    .join("  ")
+                    .trim_end()
+                    .to_owned()
+            };
+            writeln!(out, "{}", line(headers.to_vec()))?;
+            for row in rows {
+                writeln!(out, "{}", line(row.iter().map(String::as_str).collect()))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs a mapping command and returns the exit code.
+pub async fn mapping(app: &App, command: MappingCommand) -> anyhow::Result<ExitCode> {
+    let actor = actor();
+    match command {
+        MappingCommand::Show {
+            org,
+            partner,
+            format,
+        } => {
+            let scope = scope(app, &org).await?;
+            let mapping = accounts::mapping(app, &scope, &partner)
+                .await
+                .map_err(|e| not_connected(e, &partner))?;
+            if let OutputFormat::Json = format {
+                println!("{}", serde_json::to_string_pretty(&mapping)?);
+                return Ok(ExitCode::SUCCESS);
+            }
+            let view = &mapping.view;
+            let mut headers = vec!["ours \\ theirs".to_owned()];
+            headers.extend(view.columns.iter().map(|c| c.slug.as_str().to_owned()));
+            let rows: Vec<Vec<String>> = view
+                .rows
+                .iter()
+                .zip(&view.cells)
+                .map(|(row, cells)| {
+                    std::iter::once(row.slug.as_str().to_owned())
+                        .chain(cells.iter().map(u64::to_string))
+                        .collect()
+                })
+                .collect();
+            let header_refs: Vec<&str> = headers.iter().map(String::as_str).collect();
+            print_table(format, &header_refs, &rows)?;
+            if view.hidden_columns > 0 {
+                eprintln!(
+                    "{} of {}'s populations are hidden from you.",
+                    view.hidden_columns, mapping.partner.name
+                );
+            }
+            if !mapping.freshness.fresh {
+                eprintln!("Not fresh: accounts changed since the matches were computed.");
+            }
+            if !view.accounts.is_empty() {
+                println!();
+                let (headers, rows) = accounts::export_table(&mapping);
+                let header_refs: Vec<&str> = headers.iter().map(String::as_str).collect();
+                print_table(format, &header_refs, &rows)?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        MappingCommand::Export {
+            org,
+            partner,
+            output,
+        } => {
+            let scope = scope(app, &org).await?;
+            let format = match output.extension().and_then(|e| e.to_str()) {
+                Some("xlsx") => ExportFormat::Xlsx,
+                Some("csv") => ExportFormat::Csv,
+                _ => bail!("--output must end in .csv or .xlsx"),
+            };
+            let bytes = accounts::export(app, &scope, &partner, format, &actor)
+                .await
+                .map_err(|e| not_connected(e, &partner))?;
+            std::fs::write(&output, bytes)
+                .with_context(|| format!("writing {}", output.display()))?;
+            eprintln!("Wrote {}", output.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        MappingCommand::Share {
+            org,
+            partner,
+            population,
+            level,
+            fields,
+        } => {
+            let scope = scope(app, &org).await?;
+            accounts::set_sharing(app, &scope, &partner, &population, &level, &fields, &actor)
+                .await
+                .map_err(|e| not_connected(e, &partner))?;
+            eprintln!("{partner} now sees {population} at level {level}.");
+            Ok(ExitCode::SUCCESS)
+        }
+        MappingCommand::Wrong {
+            org,
+            partner,
+            key,
+            note,
+        } => {
+            let scope = scope(app, &org).await?;
+            let input = CorrectionInput {
+                kind: CorrectionKind::Wrong,
+                key: Some(key),
+                account_id: None,
+                partner_account: None,
+                note,
+            };
+            accounts::correct(app, &scope, &partner, input, &actor)
+                .await
+                .map_err(|e| not_connected(e, &partner))?;
+            recompute_now(app, &scope, &partner).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        MappingCommand::Match {
+            org,
+            partner,
+            crm_id,
+            partner_account,
+            note,
+        } => {
+            let scope = scope(app, &org).await?;
+            let account = accounts::list_accounts(app, &scope, Some(&crm_id), None, None, 1000)
+                .await
+                .map_err(app_error)?
+                .into_iter()
+                .find(|a| a.crm_id == crm_id);
+            let account = match account {
+                Some(account) => account,
+                None => {
+                    // The search looks in names and websites; fall back to a full scan.
+                    find_by_crm_id(app, &scope, &crm_id)
+                        .await?
+                        .with_context(|| format!("no account has the CRM id `{crm_id}`"))?
+                }
+            };
+            let input = CorrectionInput {
+                kind: CorrectionKind::Manual,
+                key: None,
+                account_id: Some(account.id),
+                partner_account: Some(partner_account),
+                note,
+            };
+            accounts::correct(app, &scope, &partner, input, &actor)
+                .await
+                .map_err(|e| not_connected(e, &partner))?;
+            recompute_now(app, &scope, &partner).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        MappingCommand::Recompute { org, partner } => {
+            let scope = scope(app, &org).await?;
+            accounts::mapping(app, &scope, &partner)
+                .await
+                .map_err(|e| not_connected(e, &partner))?;
+            recompute_now(app, &scope, &partner).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn find_by_crm_id(
+    app: &App,
+    scope: &OrgScope,
+    crm_id: &str,
+) -> anyhow::Result<Option<comark_store::accounts::Account>> {
+    let mut after = None;
+    loop {
+        let page = accounts::list_accounts(app, scope, None, None, after, 1000)
+            .await
+            .map_err(app_error)?;
+        if let Some(found) = page.iter().find(|a| a.crm_id == crm_id) {
+            return Ok(Some(found.clone()));
+        }
+        if page.len() < 1000 {
+            return Ok(None);
+        }
+        after = page.last().map(|a| (a.name.clone(), a.id));
+    }
+}
+
+async fn recompute_now(app: &App, scope: &OrgScope, partner: &str) -> anyhow::Result<()> {
+    let mapping = accounts::mapping(app, scope, partner)
+        .await
+        .map_err(|e| not_connected(e, partner))?;
+    let started = Instant::now();
+    accounts::recompute(app, mapping.connection_id)
+        .await
+        .map_err(app_error)?;
+    eprintln!(
+        "Matches recomputed in {:.1} s.",
+        started.elapsed().max(Duration::from_millis(1)).as_secs_f64()
+    );
+    Ok(())
+}
+
+fn not_connected(error: comark_app::AppError, partner: &str) -> anyhow::Error {
+    match error {
+        comark_app::AppError::NotFound => {
+            anyhow::anyhow!("`{partner}` is not a connected partner of this organization")
+        }
+        other => app_error(other),
+    }
+}
