@@ -12,8 +12,8 @@ use comark_domain::{AccountId, Action, ConnectionId, CorrectionId, ImportId, Val
 use comark_matching::{AccountKey, KeyKind};
 use comark_store::accounts::{
     Account, AccountBook, AccountImport, CorrectionKind, CustomPopulation, ImportMode,
-    ImportSettings, ImportStatus, ImportTally, NewAccount, NewImport, SavedMapping,
-    SharedMapping, StoredMatch,
+    ImportSettings, ImportStatus, ImportTally, NewAccount, NewImport, SavedMapping, SharedMapping,
+    StoredMatch,
 };
 use comark_store::{Actor, Backend, OrgScope, Organization};
 use serde::{Deserialize, Serialize};
@@ -142,7 +142,10 @@ pub struct StartImport {
 fn check_mapping(mapping: &ColumnMapping, headers: &[String]) -> Result<()> {
     let mut errors = ValidationErrors::default();
     if !mapping.columns.contains_key("name") {
-        errors.add("mapping.name", "choose the column that holds the company name");
+        errors.add(
+            "mapping.name",
+            "choose the column that holds the company name",
+        );
     }
     for (field, header) in &mapping.columns {
         if !crate::import::KNOWN_FIELDS.contains(&field.as_str()) {
@@ -156,7 +159,10 @@ fn check_mapping(mapping: &ColumnMapping, headers: &[String]) -> Result<()> {
     }
     for header in &mapping.extra {
         if !headers.iter().any(|h| h == header) {
-            errors.add("mapping.extra", format!("the file has no column `{header}`"));
+            errors.add(
+                "mapping.extra",
+                format!("the file has no column `{header}`"),
+            );
         }
     }
     Ok(errors.into_result()?)
@@ -236,8 +242,9 @@ async fn saved_mapping(app: &App, scope: &OrgScope, name: &str) -> Result<Column
         .into_iter()
         .find(|m| m.name == name)
         .ok_or_else(|| ValidationErrors::single("saved_mapping", "no mapping has this name"))?;
-    serde_json::from_value(saved.mapping)
-        .map_err(|e| ValidationErrors::single("saved_mapping", format!("cannot be read: {e}")).into())
+    serde_json::from_value(saved.mapping).map_err(|e| {
+        ValidationErrors::single("saved_mapping", format!("cannot be read: {e}")).into()
+    })
 }
 
 /// One import of the organization.
@@ -343,7 +350,10 @@ fn parse_in_background<R: Read + Send + 'static>(
                         rows_rejected: tally.rows_rejected,
                     };
                     let full = std::mem::replace(&mut batch, Vec::with_capacity(1000));
-                    if sender.blocking_send(Parsed::Accounts(full, progress)).is_err() {
+                    if sender
+                        .blocking_send(Parsed::Accounts(full, progress))
+                        .is_err()
+                    {
                         // The writer gave up; its error is what matters.
                         return Ok(tally);
                     }
@@ -848,7 +858,10 @@ pub async fn set_sharing(
         errors.add("fields", "at most 30 field names of up to 80 characters");
     }
     if level.is_some_and(|l| l != SharingLevel::OverlapsWithFields) && !fields.is_empty() {
-        errors.add("fields", "only the level overlaps_with_fields shares fields");
+        errors.add(
+            "fields",
+            "only the level overlaps_with_fields shares fields",
+        );
     }
     errors.into_result()?;
     let (Some(slug), Some(level)) = (slug, level) else {
@@ -995,7 +1008,12 @@ pub fn export_table(mapping: &SharedMapping) -> (Vec<String>, Vec<Vec<String>>) 
             let mut row = vec![
                 shared.ours.name.clone(),
                 shared.ours.domain.clone().unwrap_or_default(),
-                shared.ours.fields.get("crm_id").cloned().unwrap_or_default(),
+                shared
+                    .ours
+                    .fields
+                    .get("crm_id")
+                    .cloned()
+                    .unwrap_or_default(),
                 join(&shared.ours.populations),
                 shared.theirs.name.clone(),
                 shared.theirs.domain.clone().unwrap_or_default(),

@@ -147,7 +147,162 @@ pub async fn load(app: &App) -> Result<Vec<DemoLogin>> {
                 .await?;
         }
     }
+    load_accounts(app, &actor).await?;
     Ok(logins)
+}
+
+const PREFIXES: [&str; 20] = [
+    "Acme",
+    "Globex",
+    "Initech",
+    "Umbrella",
+    "Hooli",
+    "Stark",
+    "Wayne",
+    "Wonka",
+    "Tyrell",
+    "Cyberdyne",
+    "Soylent",
+    "Vandelay",
+    "Pied Piper",
+    "Massive",
+    "Aperture",
+    "Oscorp",
+    "Gringotts",
+    "Monarch",
+    "Virtucon",
+    "Nakatomi",
+];
+const SUFFIXES: [&str; 10] = [
+    "Labs",
+    "Systems",
+    "Foods",
+    "Logistics",
+    "Health",
+    "Retail",
+    "Energy",
+    "Media",
+    "Finance",
+    "Robotics",
+];
+
+/// A CRM export for one demo organization: a Salesforce report for Northwind, HubSpot
+/// exports for the others, drawn from one pool of 200 companies so they overlap.
+fn demo_crm_export(org: usize) -> String {
+    let (header, step, offset, count) = match org {
+        0 => (
+            "Account ID,Account Name,Website,Type,Account Owner,Industry\n",
+            1,
+            0,
+            120,
+        ),
+        1 => (
+            "Record ID,Company name,Company Domain Name,Lifecycle Stage,Company owner,Industry\n",
+            3,
+            7,
+            60,
+        ),
+        _ => (
+            "Record ID,Company name,Company Domain Name,Lifecycle Stage,Company owner,Industry\n",
+            2,
+            11,
+            70,
+        ),
+    };
+    let populations: [[&str; 3]; 3] = [
+        ["Customer - Direct", "Prospect", "Customer - Channel"],
+        ["customer", "opportunity", "salesqualifiedlead"],
+        ["customer", "lead", "opportunity"],
+    ];
+    let owners = ["Ann", "Bob", "Chen", "Dara", "Eli"];
+    let mut csv = header.to_owned();
+    for n in 0..count {
+        let company = (offset + n * step) % 200;
+        let name = format!("{} {}", PREFIXES[company % 20], SUFFIXES[company / 20]);
+        let domain = format!("{}.com", name.to_lowercase().replace(' ', ""));
+        // Each CRM writes websites its own way; matching has to see through it.
+        let website = match (org, n % 3) {
+            (0, 0) => format!("https://www.{domain}/"),
+            (0, _) => domain.clone(),
+            (_, 1) => domain.to_uppercase(),
+            _ => domain.clone(),
+        };
+        csv.push_str(&format!(
+            "{}-{company},{name},{website},{},{},{}\n",
+            ["N", "B", "Z"][org.min(2)],
+            populations[org.min(2)][(company * 7 + org) % 3],
+            owners[(company + org) % 5],
+            SUFFIXES[company / 20]
+        ));
+    }
+    csv
+}
+
+/// Imports demo accounts for Northwind, Brightlane and Bazaar, shares some of them, and
+/// computes the mappings; only on the first load.
+async fn load_accounts(app: &App, actor: &Actor) -> Result<()> {
+    use crate::accounts;
+    let store = &app.store;
+    for (at, (handle, _, _)) in DEMO_ORGS.iter().enumerate().take(3) {
+        let scope = store
+            .admin_scope(handle)
+            .await?
+            .ok_or_else(|| internal("demo organization vanished"))?;
+        if store.org(&scope).account_book().await?.accounts > 0 {
+            continue;
+        }
+        let csv = demo_crm_export(at).into_bytes();
+        let record = accounts::begin_upload(app, &scope, "demo-crm.csv", None, actor).await?;
+        accounts::confirm(app, &scope, record.id, Default::default(), &csv).await?;
+        let size = csv.len() as u64;
+        accounts::import_from(
+            app,
+            &scope,
+            record.id,
+            std::io::Cursor::new(csv),
+            size,
+            actor,
+            |_| {},
+        )
+        .await?
+        .map_err(|e| internal(format!("{e:?}")))?;
+        let (partners, shares): (&[&str], &[(&str, &str, &[&str])]) = match at {
+            0 => (
+                &["brightlane", "bazaar"],
+                &[
+                    ("customer", "overlaps", &[]),
+                    ("opportunity", "counts", &[]),
+                    ("prospect", "counts", &[]),
+                ],
+            ),
+            _ => (
+                &["northwind"],
+                &[
+                    ("customer", "overlaps_with_fields", &["owner", "industry"]),
+                    ("opportunity", "overlaps", &[]),
+                    ("prospect", "counts", &[]),
+                ],
+            ),
+        };
+        for partner in partners {
+            for (population, level, fields) in shares {
+                let fields: Vec<String> = fields.iter().map(|f| (*f).to_owned()).collect();
+                accounts::set_sharing(app, &scope, partner, population, level, &fields, actor)
+                    .await?;
+            }
+        }
+    }
+    // Compute the mappings now, so the demo shows them even before a worker runs.
+    let scope = store
+        .admin_scope("northwind")
+        .await?
+        .ok_or_else(|| internal("demo organization vanished"))?;
+    for connection in store.org(&scope).connections().await? {
+        if connection.status == comark_domain::ConnectionStatus::Accepted {
+            accounts::recompute(app, connection.id).await?;
+        }
+    }
+    Ok(())
 }
 
 fn words(items: &[&str]) -> Vec<String> {

@@ -287,7 +287,9 @@ pub async fn accounts(app: &App, command: AccountsCommand) -> anyhow::Result<Exi
             let scope = scope(app, &org).await?;
             let population = population
                 .as_deref()
-                .map(|p| BasePopulation::parse(p).with_context(|| format!("unknown population `{p}`")))
+                .map(|p| {
+                    BasePopulation::parse(p).with_context(|| format!("unknown population `{p}`"))
+                })
                 .transpose()?;
             let mut after = None;
             let mut rows = Vec::new();
@@ -446,7 +448,10 @@ fn print_errors(errors: &serde_json::Value) {
         }
     }
     if errors.len() > 50 {
-        eprintln!("... and {} more (see the import in the web UI)", errors.len() - 50);
+        eprintln!(
+            "... and {} more (see the import in the web UI)",
+            errors.len() - 50
+        );
     }
 }
 
@@ -666,7 +671,10 @@ async fn recompute_now(app: &App, scope: &OrgScope, partner: &str) -> anyhow::Re
         .map_err(app_error)?;
     eprintln!(
         "Matches recomputed in {:.1} s.",
-        started.elapsed().max(Duration::from_millis(1)).as_secs_f64()
+        started
+            .elapsed()
+            .max(Duration::from_millis(1))
+            .as_secs_f64()
     );
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! `comark`: the one binary. It only wires things together; the work is in the crates.
 
 mod accounts;
+mod bench;
 mod config;
 
 use std::io::{BufRead, IsTerminal};
@@ -48,6 +49,15 @@ enum Command {
     /// The account mapping with a partner: the matrix, sharing, corrections and exports.
     #[command(subcommand)]
     Mapping(accounts::MappingCommand),
+    /// Benchmarks; see BENCHMARKS.md.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum BenchCommand {
+    /// Import throughput: a generated messy CRM export, CSV to stored accounts.
+    Import(bench::BenchImport),
 }
 
 #[derive(Subcommand, Debug)]
@@ -209,6 +219,7 @@ async fn main() -> anyhow::Result<std::process::ExitCode> {
     let config = Config::resolve(&cli.config, &serve_args)?;
     init_logging(&config.log_format);
     let done = match cli.command {
+        Command::Bench(BenchCommand::Import(args)) => bench::import(args).await,
         Command::Accounts(command) => {
             let store = open_store(&config).await?;
             return accounts::accounts(&app_for(store, &config), command).await;

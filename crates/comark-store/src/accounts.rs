@@ -966,7 +966,12 @@ impl OrgStore<'_> {
 
     /// Confirms an uploaded import's settings and, with `with_job`, queues the job that runs
     /// it, in one transaction (the CLI runs its imports itself). `Rule` if it already started.
-    pub async fn queue_import(&self, id: ImportId, settings: &ImportSettings, with_job: bool) -> Result<()> {
+    pub async fn queue_import(
+        &self,
+        id: ImportId,
+        settings: &ImportSettings,
+        with_job: bool,
+    ) -> Result<()> {
         let org = self.org_uuid();
         write_tx!(self.store, tx => {
             let updated = sqlx::query(
@@ -1018,7 +1023,12 @@ impl OrgStore<'_> {
     }
 
     /// Records how far a running import got.
-    pub async fn import_progress(&self, id: ImportId, bytes_done: i64, rows_read: i64) -> Result<()> {
+    pub async fn import_progress(
+        &self,
+        id: ImportId,
+        bytes_done: i64,
+        rows_read: i64,
+    ) -> Result<()> {
         on_pool!(self.store, pool => {
             sqlx::query("UPDATE account_imports SET bytes_done = $3, rows_read = $4 WHERE org_id = $1 AND id = $2")
                 .bind(self.org_uuid())
@@ -1032,7 +1042,12 @@ impl OrgStore<'_> {
     }
 
     /// Records that an import failed; none of its accounts landed.
-    pub async fn fail_import(&self, id: ImportId, failure: &str, tally: &ImportTally) -> Result<()> {
+    pub async fn fail_import(
+        &self,
+        id: ImportId,
+        failure: &str,
+        tally: &ImportTally,
+    ) -> Result<()> {
         on_pool!(self.store, pool => {
             sqlx::query(
                 "UPDATE account_imports SET status = 'failed', failure = $3, rows_read = $4, rows_rejected = $5,
@@ -1086,7 +1101,7 @@ impl OrgStore<'_> {
     }
 
     /// A page of this organization's accounts by name, after `(name, id)`, filtered by a
-    /// search in the name or website and by population.
+    /// search in the name, website or CRM id and by population.
     pub async fn accounts(
         &self,
         search: Option<&str>,
@@ -1107,7 +1122,7 @@ impl OrgStore<'_> {
                 "SELECT id, crm_id, name, website, key_kind, match_key, population, fields, updated_at
                  FROM accounts
                  WHERE org_id = $1
-                   AND ($2 IS NULL OR LOWER(name) LIKE $2 OR LOWER(COALESCE(website, '')) LIKE $2)
+                   AND ($2 IS NULL OR LOWER(name) LIKE $2 OR LOWER(COALESCE(website, '')) LIKE $2 OR LOWER(crm_id) LIKE $2)
                    AND ($3 IS NULL OR population = $3)
                    AND ($4 IS NULL OR name > $4 OR (name = $4 AND id > $5))
                  ORDER BY name, id LIMIT $6",
@@ -1145,7 +1160,11 @@ impl OrgStore<'_> {
     }
 
     /// Defines or redefines a custom population; its accounts follow at once.
-    pub async fn save_population(&self, population: &CustomPopulation, actor: &Actor) -> Result<()> {
+    pub async fn save_population(
+        &self,
+        population: &CustomPopulation,
+        actor: &Actor,
+    ) -> Result<()> {
         let org = self.org_uuid();
         write_tx!(self.store, tx => {
             sqlx::query(
@@ -1329,13 +1348,49 @@ impl OrgStore<'_> {
             let low_at;
             let high_at;
             if low_is_us {
-                low_at = ours.add(row.low_id, row.low_name, row.low_kind, row.low_key, &row.low_population, row.low_fields.0, &our_custom)?;
-                high_at = theirs.add(row.high_id, row.high_name, row.high_kind, row.high_key, &row.high_population, row.high_fields.0, &their_custom)?;
+                low_at = ours.add(
+                    row.low_id,
+                    row.low_name,
+                    row.low_kind,
+                    row.low_key,
+                    &row.low_population,
+                    row.low_fields.0,
+                    &our_custom,
+                )?;
+                high_at = theirs.add(
+                    row.high_id,
+                    row.high_name,
+                    row.high_kind,
+                    row.high_key,
+                    &row.high_population,
+                    row.high_fields.0,
+                    &their_custom,
+                )?;
             } else {
-                low_at = theirs.add(row.low_id, row.low_name, row.low_kind, row.low_key, &row.low_population, row.low_fields.0, &their_custom)?;
-                high_at = ours.add(row.high_id, row.high_name, row.high_kind, row.high_key, &row.high_population, row.high_fields.0, &our_custom)?;
+                low_at = theirs.add(
+                    row.low_id,
+                    row.low_name,
+                    row.low_kind,
+                    row.low_key,
+                    &row.low_population,
+                    row.low_fields.0,
+                    &their_custom,
+                )?;
+                high_at = ours.add(
+                    row.high_id,
+                    row.high_name,
+                    row.high_kind,
+                    row.high_key,
+                    &row.high_population,
+                    row.high_fields.0,
+                    &our_custom,
+                )?;
             }
-            let (our_at, their_at) = if low_is_us { (low_at, high_at) } else { (high_at, low_at) };
+            let (our_at, their_at) = if low_is_us {
+                (low_at, high_at)
+            } else {
+                (high_at, low_at)
+            };
             pairs.push(MatchedPair {
                 key: row.match_key,
                 confidence: confidence_of(&row.confidence),
@@ -1417,7 +1472,12 @@ impl OrgStore<'_> {
     }
 
     /// Withdraws one of this organization's own corrections.
-    pub async fn withdraw_correction(&self, partner: OrgId, id: CorrectionId, actor: &Actor) -> Result<()> {
+    pub async fn withdraw_correction(
+        &self,
+        partner: OrgId,
+        id: CorrectionId,
+        actor: &Actor,
+    ) -> Result<()> {
         let connection = self
             .accepted_connection_with(partner)
             .await?
@@ -1445,7 +1505,13 @@ impl OrgStore<'_> {
     }
 
     /// Records an export in the audit log.
-    pub async fn record_export(&self, partner: OrgId, format: &str, rows: usize, actor: &Actor) -> Result<()> {
+    pub async fn record_export(
+        &self,
+        partner: OrgId,
+        format: &str,
+        rows: usize,
+        actor: &Actor,
+    ) -> Result<()> {
         let org = self.org_uuid();
         write_tx!(self.store, tx => {
             insert_audit!(&mut *tx, org, actor, AuditAction::MappingExported, partner.to_string(),
@@ -1490,7 +1556,10 @@ impl Store {
         let Some((low, high)) = orgs else {
             return Ok(None);
         };
-        let versions = (self.book_version(low).await?, self.book_version(high).await?);
+        let versions = (
+            self.book_version(low).await?,
+            self.book_version(high).await?,
+        );
         let keys = |org: Uuid| async move {
             let rows: Vec<(Uuid, String, String)> = on_pool!(self, pool => {
                 sqlx::query_as(
@@ -1602,14 +1671,22 @@ impl Store {
         Ok(true)
     }
 
-    async fn freshness(&self, connection: ConnectionId, low: Uuid, high: Uuid) -> Result<Freshness> {
+    async fn freshness(
+        &self,
+        connection: ConnectionId,
+        low: Uuid,
+        high: Uuid,
+    ) -> Result<Freshness> {
         let row: Option<(i64, i64, DateTime<Utc>)> = on_pool!(self, pool => {
             sqlx::query_as("SELECT low_version, high_version, computed_at FROM mappings WHERE connection_id = $1")
                 .bind(connection.0)
                 .fetch_optional(pool)
                 .await?
         });
-        let current = (self.book_version(low).await?, self.book_version(high).await?);
+        let current = (
+            self.book_version(low).await?,
+            self.book_version(high).await?,
+        );
         let pending: i64 = on_pool!(self, pool => {
             sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE kind = $1 AND status = 'queued' AND CAST(payload AS TEXT) LIKE $2")
                 .bind(RECOMPUTE_JOB)
@@ -1629,7 +1706,11 @@ impl Store {
         })
     }
 
-    async fn corrections_seen_by(&self, connection: ConnectionId, viewer: Uuid) -> Result<Vec<Correction>> {
+    async fn corrections_seen_by(
+        &self,
+        connection: ConnectionId,
+        viewer: Uuid,
+    ) -> Result<Vec<Correction>> {
         let rows: Vec<CorrectionRow> = on_pool!(self, pool => {
             sqlx::query_as(
                 "SELECT c.id, c.kind, c.match_key, c.org_id, o.name AS by_name,

@@ -9,7 +9,8 @@ N2,Umbrella Inc.,umbrella.com,Prospect,Bob\n\
 N3,,nameless.example,Prospect,Cid\n\
 N4,Hooli,hooli.xyz,Customer - Channel,Dee\n";
 
-const BRIGHTLANE: &str = "Record ID,Company name,Company Domain Name,Lifecycle Stage,Company owner\n\
+const BRIGHTLANE: &str =
+    "Record ID,Company name,Company Domain Name,Lifecycle Stage,Company owner\n\
 B1,INITRODE,initrode.de,customer,Zed\n\
 B2,Hooli,HOOLI.XYZ,opportunity,Yan\n\
 B3,Massive Dynamic,massivedynamic.com,customer,Xi\n";
@@ -36,27 +37,82 @@ fn run_mapping_journey(database_args: &[&str]) {
     // One row has no name: it is listed with its row, the rest lands, and the exit code says so.
     let imported = with_db(&["accounts", "import", "--org", "northwind", &northwind_path]);
     assert_eq!(exit_code(&imported), Some(3), "{imported:#?}");
-    assert!(imported.stderr.contains("row 4, column Account Name"), "{imported:#?}");
-    assert!(imported.stderr.contains("Imported 3 accounts"), "{imported:#?}");
+    assert!(
+        imported.stderr.contains("row 4, column Account Name"),
+        "{imported:#?}"
+    );
+    assert!(
+        imported.stderr.contains("Imported 3 accounts"),
+        "{imported:#?}"
+    );
 
     // Strict mode: nothing lands, exit code 4.
-    let strict = with_db(&["accounts", "import", "--org", "northwind", "--strict", "--replace", &northwind_path]);
+    let strict = with_db(&[
+        "accounts",
+        "import",
+        "--org",
+        "northwind",
+        "--strict",
+        "--replace",
+        &northwind_path,
+    ]);
     assert_eq!(exit_code(&strict), Some(4), "{strict:#?}");
     let listed = with_db(&["accounts", "list", "--org", "northwind", "--format", "csv"]);
     listed.assert_success();
     assert_eq!(listed.stdout.lines().count(), 4, "{listed:#?}");
 
-    let imported = with_db(&["accounts", "import", "--org", "brightlane", "--json", &brightlane_path]);
+    let imported = with_db(&[
+        "accounts",
+        "import",
+        "--org",
+        "brightlane",
+        "--json",
+        &brightlane_path,
+    ]);
     imported.assert_success();
     let result: serde_json::Value = serde_json::from_str(&imported.stdout).expect("json");
     assert_eq!(result["rows_imported"], 3);
 
-    with_db(&["mapping", "share", "--org", "brightlane", "--partner", "northwind", "--population", "customer", "--level", "overlaps_with_fields", "--fields", "owner"]).assert_success();
-    with_db(&["mapping", "recompute", "--org", "northwind", "--partner", "brightlane"]).assert_success();
-    let shown = with_db(&["mapping", "show", "--org", "northwind", "--partner", "brightlane", "--format", "json"]);
+    with_db(&[
+        "mapping",
+        "share",
+        "--org",
+        "brightlane",
+        "--partner",
+        "northwind",
+        "--population",
+        "customer",
+        "--level",
+        "overlaps_with_fields",
+        "--fields",
+        "owner",
+    ])
+    .assert_success();
+    with_db(&[
+        "mapping",
+        "recompute",
+        "--org",
+        "northwind",
+        "--partner",
+        "brightlane",
+    ])
+    .assert_success();
+    let shown = with_db(&[
+        "mapping",
+        "show",
+        "--org",
+        "northwind",
+        "--partner",
+        "brightlane",
+        "--format",
+        "json",
+    ]);
     shown.assert_success();
     let mapping: serde_json::Value = serde_json::from_str(&shown.stdout).expect("json");
-    assert_eq!(mapping["view"]["columns"][0]["slug"], "customer", "{mapping}");
+    assert_eq!(
+        mapping["view"]["columns"][0]["slug"], "customer",
+        "{mapping}"
+    );
     assert_eq!(mapping["view"]["hidden_columns"], 2);
     // Northwind's customers Initrode and Hooli; only Initrode is a Brightlane customer.
     assert_eq!(mapping["view"]["cells"][0][0], 1, "{mapping}");
@@ -69,24 +125,68 @@ fn run_mapping_journey(database_args: &[&str]) {
     let xlsx = dir.join("mapping.xlsx");
     for output in [&csv, &xlsx] {
         let path = output.to_string_lossy().into_owned();
-        with_db(&["mapping", "export", "--org", "northwind", "--partner", "brightlane", "--output", &path]).assert_success();
+        with_db(&[
+            "mapping",
+            "export",
+            "--org",
+            "northwind",
+            "--partner",
+            "brightlane",
+            "--output",
+            &path,
+        ])
+        .assert_success();
     }
     let exported = std::fs::read_to_string(&csv).expect("csv");
-    assert!(exported.contains("INITRODE") && exported.contains("Zed"), "{exported}");
+    assert!(
+        exported.contains("INITRODE") && exported.contains("Zed"),
+        "{exported}"
+    );
     assert!(!exported.contains("Massive"), "{exported}");
     assert!(std::fs::read(&xlsx).expect("xlsx").starts_with(b"PK"));
 
     // A wrong match goes away for both sides.
-    with_db(&["mapping", "wrong", "--org", "brightlane", "--partner", "northwind", "--key", "initrode.de", "--note", "not them"]).assert_success();
-    let shown = with_db(&["mapping", "show", "--org", "northwind", "--partner", "brightlane", "--format", "json"]);
+    with_db(&[
+        "mapping",
+        "wrong",
+        "--org",
+        "brightlane",
+        "--partner",
+        "northwind",
+        "--key",
+        "initrode.de",
+        "--note",
+        "not them",
+    ])
+    .assert_success();
+    let shown = with_db(&[
+        "mapping",
+        "show",
+        "--org",
+        "northwind",
+        "--partner",
+        "brightlane",
+        "--format",
+        "json",
+    ]);
     let mapping: serde_json::Value = serde_json::from_str(&shown.stdout).expect("json");
     assert_eq!(mapping["view"]["cells"][0][0], 0, "{mapping}");
     assert_eq!(mapping["corrections"][0]["key"], "initrode.de");
 
     // Not a partner: a clear message and a failing exit code.
-    let stranger = with_db(&["mapping", "show", "--org", "northwind", "--partner", "meridian"]);
+    let stranger = with_db(&[
+        "mapping",
+        "show",
+        "--org",
+        "northwind",
+        "--partner",
+        "meridian",
+    ]);
     stranger.assert_failure();
-    assert!(stranger.stderr.contains("not a connected partner"), "{stranger:#?}");
+    assert!(
+        stranger.stderr.contains("not a connected partner"),
+        "{stranger:#?}"
+    );
 }
 
 #[test]

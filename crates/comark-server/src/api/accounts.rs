@@ -7,8 +7,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use comark_app::accounts::{
-    self, CorrectionInput, ExportFormat, PopulationInput, StartImport, CHUNK_SIZE,
-    MAX_UPLOAD_BYTES,
+    self, CorrectionInput, ExportFormat, PopulationInput, StartImport, CHUNK_SIZE, MAX_UPLOAD_BYTES,
 };
 use comark_app::import::ColumnMapping;
 use comark_app::AppError;
@@ -314,7 +313,10 @@ pub async fn start_import(
     let mode = match body.mode.as_deref() {
         None => ImportMode::Update,
         Some(mode) => ImportMode::parse(mode).ok_or_else(|| {
-            AppError::Invalid(ValidationErrors::single("mode", "must be update or replace"))
+            AppError::Invalid(ValidationErrors::single(
+                "mode",
+                "must be update or replace",
+            ))
         })?,
     };
     let start = StartImport {
@@ -398,7 +400,12 @@ pub async fn list_accounts(
     let after = match query.cursor.as_deref() {
         None | Some("") => None,
         Some(raw) => {
-            let bad = || AppError::Invalid(ValidationErrors::single("cursor", "is not a cursor we gave"));
+            let bad = || {
+                AppError::Invalid(ValidationErrors::single(
+                    "cursor",
+                    "is not a cursor we gave",
+                ))
+            };
             let cursor = Cursor::decode(raw).map_err(|_| bad())?;
             let found = accounts::account(&state.app, &org.scope, AccountId(cursor.id))
                 .await

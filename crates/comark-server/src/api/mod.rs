@@ -85,7 +85,10 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(accounts::start_import))
         .routes(routes!(accounts::list_accounts))
         .routes(routes!(accounts::list_populations))
-        .routes(routes!(accounts::put_population, accounts::delete_population))
+        .routes(routes!(
+            accounts::put_population,
+            accounts::delete_population
+        ))
         .routes(routes!(accounts::list_column_mappings))
         .routes(routes!(accounts::delete_column_mapping))
         .routes(routes!(accounts::get_mapping))

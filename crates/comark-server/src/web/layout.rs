@@ -28,7 +28,7 @@ pub struct Shell<'a> {
 pub const AREAS: [(&str, &str, bool); 8] = [
     ("", "Overview", true),
     ("partners", "Partners", true),
-    ("accounts", "Accounts", false),
+    ("accounts", "Accounts", true),
     ("partnerships", "Partnerships", false),
     ("plans", "Plans", false),
     ("leads", "Leads", false),

@@ -5,14 +5,17 @@
 //! CSRF check in [`guard`] before any handler runs.
 
 mod account;
+mod accounts;
 mod docs;
 pub mod layout;
 mod org;
 mod profiles;
 mod session;
 
+use std::sync::{Arc, Mutex};
+
 use axum::body::{Body, Bytes};
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Multipart, Request, State};
 use axum::handler::Handler;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, Method, StatusCode};
@@ -62,6 +65,7 @@ fn routes() -> WebRoutes {
     let routes = session::routes(routes);
     let routes = account::routes(routes);
     let routes = profiles::routes(routes);
+    let routes = accounts::routes(routes);
     org::routes(routes)
 }
 
@@ -134,6 +138,21 @@ async fn guard(request: Request, next: Next) -> Response {
     let flash = cookie(&parts, FLASH_COOKIE).map(decode_flash);
     let request = if parts.method == Method::GET || parts.method == Method::HEAD {
         Request::from_parts(parts, body)
+    } else if is_multipart(&parts) {
+        // File uploads are streamed, not buffered: the CSRF field must come first, and the
+        // handler gets the rest of the form (see `CheckedMultipart`).
+        let Some(mut multipart) = multipart_of(&parts, body).await else {
+            return (StatusCode::BAD_REQUEST, "malformed form").into_response();
+        };
+        let sent = csrf_field_of(&mut multipart).await;
+        let valid = matches!((&existing, &sent), (Some(expected), Some(sent)) if comark_app::secrets::constant_time_eq(expected, sent));
+        if !valid {
+            return csrf_failure();
+        }
+        parts
+            .extensions
+            .insert(CheckedMultipart(Arc::new(Mutex::new(Some(multipart)))));
+        Request::from_parts(parts, Body::empty())
     } else {
         let bytes = match axum::body::to_bytes(body, MAX_FORM_BYTES).await {
             Ok(bytes) => bytes,
@@ -189,6 +208,74 @@ async fn guard(request: Request, next: Next) -> Response {
         }
     }
     response
+}
+
+fn is_multipart(parts: &Parts) -> bool {
+    parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/form-data")
+        })
+}
+
+/// Reads `body` as a multipart form, without the app-wide body limit: an upload's handler
+/// counts what it stores.
+async fn multipart_of(parts: &Parts, body: Body) -> Option<Multipart> {
+    use tower::{Layer, ServiceExt};
+    let content_type = parts.headers.get(header::CONTENT_TYPE)?.clone();
+    let request = Request::builder()
+        .header(header::CONTENT_TYPE, content_type)
+        .body(body)
+        .ok()?;
+    let read = DefaultBodyLimit::disable().layer(tower::service_fn(|request: Request| async {
+        Ok::<_, std::convert::Infallible>(Multipart::from_request(request, &()).await.ok())
+    }));
+    read.oneshot(request).await.ok().flatten()
+}
+
+/// The value of the form's first field, if it is `_csrf` and of a sensible size.
+async fn csrf_field_of(multipart: &mut Multipart) -> Option<String> {
+    let mut field = multipart.next_field().await.ok()??;
+    if field.name() != Some("_csrf") {
+        return None;
+    }
+    let mut value = Vec::new();
+    while let Some(chunk) = field.chunk().await.ok()? {
+        value.extend_from_slice(&chunk);
+        if value.len() > 256 {
+            return None;
+        }
+    }
+    String::from_utf8(value).ok()
+}
+
+/// A `multipart/form-data` form whose CSRF field (its first) the guard has checked; the
+/// handler reads the other fields as they stream in.
+#[derive(Clone)]
+pub struct CheckedMultipart(Arc<Mutex<Option<Multipart>>>);
+
+impl CheckedMultipart {
+    /// The rest of the form, once.
+    pub fn take(&self) -> Option<Multipart> {
+        self.0.lock().ok().and_then(|mut form| form.take())
+    }
+}
+
+/// A request that was not a multipart form gets an empty one: the handler answers it like a
+/// form sent without its file.
+impl<S: Send + Sync> FromRequestParts<S> for CheckedMultipart {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts
+            .extensions
+            .get::<CheckedMultipart>()
+            .cloned()
+            .unwrap_or_else(|| CheckedMultipart(Arc::new(Mutex::new(None)))))
+    }
 }
 
 fn csrf_failure() -> Response {

@@ -48,7 +48,6 @@ pub(super) fn routes(routes: WebRoutes) -> WebRoutes {
         .post("/o/{org}/settings", save_settings)
         .get("/o/{org}/audit", audit_page)
         .get("/o/{org}/audit.csv", audit_csv)
-        .get("/o/{org}/accounts", coming_soon)
         .get("/o/{org}/partnerships", coming_soon)
         .get("/o/{org}/plans", coming_soon)
         .get("/o/{org}/leads", coming_soon)

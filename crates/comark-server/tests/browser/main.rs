@@ -56,6 +56,7 @@ macro_rules! browser_journeys {
     )*};
 }
 
+mod accounts;
 mod harness;
 mod journeys;
 mod regressions;

@@ -22,10 +22,17 @@ pub const GLOBEX_SALESFORCE: &str = "Account ID,Account Name,Website,Type,Accoun
 pub async fn import_csv(app: &TestApp, token: &str, org: &str, csv: &str) -> serde_json::Value {
     let api = app.api_as(token);
     let uploaded = api
-        .upload(&format!("/api/v1/orgs/{org}/imports?file_name=crm.csv"), csv.as_bytes().to_vec(), &[])
+        .upload(
+            &format!("/api/v1/orgs/{org}/imports?file_name=crm.csv"),
+            csv.as_bytes().to_vec(),
+            &[],
+        )
         .await;
     assert_eq!(uploaded.status, 201, "{}", uploaded.text);
-    let id = uploaded.json["import"]["id"].as_str().expect("id").to_owned();
+    let id = uploaded.json["import"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
     let started = api
         .post(&format!("/api/v1/orgs/{org}/imports/{id}/start"), json!({}))
         .await;
@@ -38,8 +45,14 @@ pub async fn import_csv(app: &TestApp, token: &str, org: &str, csv: &str) -> ser
 
 fn cell(mapping: &comark_testkit::Reply, row: &str, column: &str) -> Option<u64> {
     let view = &mapping.json["view"];
-    let r = view["rows"].as_array()?.iter().position(|p| p["slug"] == row)?;
-    let c = view["columns"].as_array()?.iter().position(|p| p["slug"] == column)?;
+    let r = view["rows"]
+        .as_array()?
+        .iter()
+        .position(|p| p["slug"] == row)?;
+    let c = view["columns"]
+        .as_array()?
+        .iter()
+        .position(|p| p["slug"] == column)?;
     view["cells"][r][c].as_u64()
 }
 
@@ -258,6 +271,9 @@ trait MappingReply {
 
 impl MappingReply for comark_testkit::Reply {
     fn json_accounts(&self) -> Vec<serde_json::Value> {
-        self.json["view"]["accounts"].as_array().cloned().unwrap_or_default()
+        self.json["view"]["accounts"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
     }
 }

@@ -161,9 +161,7 @@ fn api_expectation(method: &str, path: &str, who: Who) -> Option<Expect> {
         ("put", "/api/v1/orgs/{org}/mappings/{partner}/sharing/{population}") => {
             org_route(who, CONNECTORS)
         }
-        ("post", "/api/v1/orgs/{org}/mappings/{partner}/corrections") => {
-            org_route(who, CONNECTORS)
-        }
+        ("post", "/api/v1/orgs/{org}/mappings/{partner}/corrections") => org_route(who, CONNECTORS),
         ("delete", "/api/v1/orgs/{org}/mappings/{partner}/corrections/{id}") => {
             org_route(who, CONNECTORS)
         }
@@ -238,6 +236,32 @@ fn web_expectation(method: &str, path: &str, who: Who) -> Option<Expect> {
             "/o/{org}/partners/{connection_id}/accept"
             | "/o/{org}/partners/{connection_id}/decline"
             | "/o/{org}/partners/{connection_id}/end",
+        ) => org_route(who, CONNECTORS),
+        (
+            "GET",
+            "/o/{org}/accounts/imports/{import_id}"
+            | "/o/{org}/accounts/imports/{import_id}/progress"
+            | "/o/{org}/accounts/populations"
+            | "/o/{org}/partners/{partner}/mapping"
+            | "/o/{org}/partners/{partner}/mapping.csv"
+            | "/o/{org}/partners/{partner}/mapping.xlsx",
+        ) => org_route(who, MEMBERS),
+        (
+            "POST",
+            "/o/{org}/accounts/imports/{import_id}/start"
+            | "/o/{org}/accounts/populations"
+            | "/o/{org}/accounts/populations/{slug}/delete",
+        ) => org_route(who, CONNECTORS),
+        // A form without a file is refused, after the role check.
+        ("POST", "/o/{org}/accounts/imports") => match org_route(who, CONNECTORS) {
+            Allowed => Refused,
+            other => other,
+        },
+        (
+            "POST",
+            "/o/{org}/partners/{partner}/corrections"
+            | "/o/{org}/partners/{partner}/corrections/{correction_id}/withdraw"
+            | "/o/{org}/partners/{partner}/sharing",
         ) => org_route(who, CONNECTORS),
         _ => return None,
     })
@@ -482,12 +506,20 @@ async fn concrete(
     if path.contains("{token}") {
         path = path.replace("{token}", "not-a-real-token");
     }
-    path = path.replace("{handle}", "globex").replace("{partner}", "globex");
+    path = path
+        .replace("{handle}", "globex")
+        .replace("{partner}", "globex");
     if path.contains("/imports/{id}") {
         path = path.replace("{id}", &fresh_import(app, fx, None).await);
     }
     if path.contains("/corrections/{id}") {
         path = path.replace("{id}", &fresh_correction(app, fx).await);
+    }
+    if path.contains("{correction_id}") {
+        path = path.replace("{correction_id}", &fresh_correction(app, fx).await);
+    }
+    if path.contains("{import_id}") {
+        path = path.replace("{import_id}", &fresh_import(app, fx, None).await);
     }
     if path.contains("{slug}") {
         path = path.replace("{slug}", &fresh_population(app, fx).await);
@@ -526,7 +558,9 @@ async fn concrete(
         "/api/v1/orgs/{org}/populations/{slug}" => {
             json!({ "label": "Big customers", "rule": { "base": "customer", "all": [] } })
         }
-        "/api/v1/orgs/{org}/mappings/{partner}/sharing/{population}" => json!({ "level": "counts" }),
+        "/api/v1/orgs/{org}/mappings/{partner}/sharing/{population}" => {
+            json!({ "level": "counts" })
+        }
         "/api/v1/orgs/{org}/mappings/{partner}/corrections" => {
             json!({ "kind": "wrong", "key": format!("wrong-{n}.example") })
         }
@@ -639,6 +673,9 @@ both_backends! {
                     "/o/{org}/profile" => vec![("offerings", "crm".into()), ("offers", "content".into())],
                     "/o/{org}/partners" => vec![("handle", fresh_org(&app, &fx).await.0)],
                     "/connect/{token}" => vec![("org", "acme".into())],
+                    "/o/{org}/accounts/imports/{import_id}/start" => vec![("col_name", "Company name".into())],
+                    "/o/{org}/accounts/populations" => vec![("slug", format!("web-{}", fx.next())), ("label", "Web".into()), ("base", "customer".into())],
+                    "/o/{org}/partners/{partner}/corrections" => vec![("kind", "wrong".into()), ("key", format!("web-{}.example", fx.next()))],
                     _ => vec![],
                 };
                 let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();

@@ -1,0 +1,176 @@
+//! `comark bench import`: the import throughput benchmark. It writes a realistic, messy CRM
+//! export of N rows to a temporary file, imports it into a fresh database (a temporary SQLite
+//! file, or the PostgreSQL database given) through the same code path as `comark accounts
+//! import`, and reports rows per second and the process's peak memory.
+
+use std::io::Write;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::Args;
+use comark_app::accounts::{self, StartImport};
+use comark_app::{App, Settings};
+use comark_store::{Actor, Store};
+
+/// `comark bench import`.
+#[derive(Args, Debug)]
+pub struct BenchImport {
+    /// How many rows to generate.
+    #[arg(long, default_value_t = 1_000_000)]
+    rows: u64,
+    /// An empty PostgreSQL database to use instead of a temporary SQLite file. Its data is
+    /// not removed afterwards.
+    #[arg(long)]
+    postgres_url: Option<String>,
+}
+
+const LEGAL: [&str; 8] = [
+    "", " Inc.", " LLC", " Ltd", " GmbH", " S.A.", " B.V.", " K.K.",
+];
+const TYPES: [&str; 4] = [
+    "Customer - Direct",
+    "Customer - Channel",
+    "Prospect",
+    "Prospect",
+];
+const TLDS: [&str; 5] = ["com", "io", "co.uk", "de", "com.au"];
+
+/// Writes a Salesforce-style account report of `rows` rows: mixed website forms, legal
+/// suffixes, quoted names with commas, a few blank websites and a few repeated CRM ids.
+fn write_messy_csv(path: &std::path::Path, rows: u64) -> anyhow::Result<()> {
+    let file = std::fs::File::create(path)?;
+    let mut out = csv::Writer::from_writer(std::io::BufWriter::with_capacity(1 << 20, file));
+    out.write_record([
+        "Account ID",
+        "Account Name",
+        "Website",
+        "Type",
+        "Account Owner",
+        "Industry",
+        "Billing Country",
+    ])?;
+    // A fixed linear congruential sequence: the same file on every run.
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        state >> 33
+    };
+    for row in 0..rows {
+        let company = next() % (rows * 2).max(1);
+        let tld = TLDS[(company % 5) as usize];
+        let name = format!(
+            "Company {company}{}{}",
+            if company % 13 == 0 { ", Holdings" } else { "" },
+            LEGAL[(company % 8) as usize]
+        );
+        let website = match next() % 10 {
+            0 => String::new(),
+            1 => format!("https://www.company{company}.{tld}/about?ref=crm"),
+            2 => format!("COMPANY{company}.{}", tld.to_uppercase()),
+            3 => format!("shop.company{company}.{tld}."),
+            _ => format!("company{company}.{tld}"),
+        };
+        // One row in a thousand repeats an earlier CRM id, as exports sometimes do.
+        let crm_id = if row % 1000 == 999 { row - 1 } else { row };
+        out.write_record([
+            format!("001{crm_id:012}"),
+            name,
+            website,
+            TYPES[(next() % 4) as usize].to_owned(),
+            format!("Owner {}", next() % 50),
+            ["Software", "Retail", "Manufacturing", "Health"][(next() % 4) as usize].to_owned(),
+            ["Germany", "United States", "France", "Japan"][(next() % 4) as usize].to_owned(),
+        ])?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn peak_memory_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+/// Runs the benchmark and prints its figures.
+pub async fn import(args: BenchImport) -> anyhow::Result<()> {
+    let dir = std::env::temp_dir().join(format!("comark-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let csv_path = dir.join("accounts.csv");
+    let started = Instant::now();
+    write_messy_csv(&csv_path, args.rows)?;
+    let size = std::fs::metadata(&csv_path)?.len();
+    println!(
+        "generated {} rows ({:.0} MB) in {:.1} s",
+        args.rows,
+        size as f64 / 1e6,
+        started.elapsed().as_secs_f64()
+    );
+    let url = match &args.postgres_url {
+        Some(url) => url.clone(),
+        None => Store::sqlite_url_in(&dir),
+    };
+    let store = Store::connect(&url).await.context("opening the database")?;
+    store.migrate().await?;
+    let app = App::new(store.clone(), Settings::default());
+    comark_app::demo::load(&app)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let scope = store
+        .admin_scope("northwind")
+        .await?
+        .context("the demo organization")?;
+    let actor = Actor::system();
+    let record = accounts::begin_upload(&app, &scope, "bench.csv", None, &actor)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut head = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(
+            std::fs::File::open(&csv_path)?,
+            accounts::PREVIEW_BYTES as u64,
+        ),
+        &mut head,
+    )?;
+    accounts::confirm(&app, &scope, record.id, StartImport::default(), &head)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let file = std::fs::File::open(&csv_path)?;
+    let started = Instant::now();
+    let outcome = accounts::import_from(
+        &app,
+        &scope,
+        record.id,
+        std::io::BufReader::with_capacity(256 * 1024, file),
+        size,
+        &actor,
+        |_| {},
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let elapsed = started.elapsed().as_secs_f64();
+    let done = outcome.map_err(|e| anyhow::anyhow!("the import failed: {e:?}"))?;
+    let backend = if args.postgres_url.is_some() {
+        "postgresql"
+    } else {
+        "sqlite"
+    };
+    println!(
+        "{backend}: imported {} accounts from {} rows in {elapsed:.1} s: {:.0} rows/s; {} rejected, {} merged",
+        done.rows_imported,
+        done.rows_read,
+        done.rows_read as f64 / elapsed,
+        done.rows_rejected,
+        done.rows_merged
+    );
+    if let Some(peak) = peak_memory_mib() {
+        println!("peak memory (VmHWM): {peak:.0} MiB");
+    }
+    std::io::stdout().flush()?;
+    store.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
