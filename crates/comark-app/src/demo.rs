@@ -238,6 +238,9 @@ fn demo_crm_export(org: usize) -> String {
     csv
 }
 
+/// One population shared at one level, with its fields.
+type DemoShare = (&'static str, &'static str, &'static [&'static str]);
+
 /// Imports demo accounts for Northwind, Brightlane and Bazaar, shares some of them, and
 /// computes the mappings; only on the first load.
 async fn load_accounts(app: &App, actor: &Actor) -> Result<()> {
@@ -266,7 +269,7 @@ async fn load_accounts(app: &App, actor: &Actor) -> Result<()> {
         )
         .await?
         .map_err(|e| internal(format!("{e:?}")))?;
-        let (partners, shares): (&[&str], &[(&str, &str, &[&str])]) = match at {
+        let (partners, shares): (&[&str], &[DemoShare]) = match at {
             0 => (
                 &["brightlane", "bazaar"],
                 &[

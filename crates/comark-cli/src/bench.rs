@@ -62,7 +62,11 @@ fn write_messy_csv(path: &std::path::Path, rows: u64) -> anyhow::Result<()> {
         let tld = TLDS[(company % 5) as usize];
         let name = format!(
             "Company {company}{}{}",
-            if company % 13 == 0 { ", Holdings" } else { "" },
+            if company.is_multiple_of(13) {
+                ", Holdings"
+            } else {
+                ""
+            },
             LEGAL[(company % 8) as usize]
         );
         let website = match next() % 10 {
