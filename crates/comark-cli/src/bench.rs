@@ -22,6 +22,10 @@ pub struct BenchImport {
     /// not removed afterwards.
     #[arg(long)]
     postgres_url: Option<String>,
+    /// Also import a second export of the same size for a connected partner and time the
+    /// background recompute of the mapping and the loading of one side's view.
+    #[arg(long)]
+    mapping: bool,
 }
 
 const LEGAL: [&str; 8] = [
@@ -37,7 +41,7 @@ const TLDS: [&str; 5] = ["com", "io", "co.uk", "de", "com.au"];
 
 /// Writes a Salesforce-style account report of `rows` rows: mixed website forms, legal
 /// suffixes, quoted names with commas, a few blank websites and a few repeated CRM ids.
-fn write_messy_csv(path: &std::path::Path, rows: u64) -> anyhow::Result<()> {
+fn write_messy_csv(path: &std::path::Path, rows: u64, seed: u64) -> anyhow::Result<()> {
     let file = std::fs::File::create(path)?;
     let mut out = csv::Writer::from_writer(std::io::BufWriter::with_capacity(1 << 20, file));
     out.write_record([
@@ -50,7 +54,7 @@ fn write_messy_csv(path: &std::path::Path, rows: u64) -> anyhow::Result<()> {
         "Billing Country",
     ])?;
     // A fixed linear congruential sequence: the same file on every run.
-    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d ^ seed;
     let mut next = || {
         state = state
             .wrapping_mul(6_364_136_223_846_793_005)
@@ -99,13 +103,69 @@ fn peak_memory_mib() -> Option<f64> {
     Some(kib / 1024.0)
 }
 
+/// Imports `path` into the demo organization `handle` (replacing its accounts) and prints
+/// the throughput.
+async fn import_into(
+    app: &App,
+    handle: &str,
+    path: &std::path::Path,
+    size: u64,
+    backend: &str,
+) -> anyhow::Result<()> {
+    let store = &app.store;
+    let scope = store
+        .admin_scope(handle)
+        .await?
+        .context("the demo organization")?;
+    let actor = Actor::system();
+    let record = accounts::begin_upload(app, &scope, "bench.csv", None, &actor)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut head = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(std::fs::File::open(path)?, accounts::PREVIEW_BYTES as u64),
+        &mut head,
+    )?;
+    let start = StartImport {
+        mode: comark_store::accounts::ImportMode::Replace,
+        ..StartImport::default()
+    };
+    accounts::confirm(app, &scope, record.id, start, &head)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let file = std::fs::File::open(path)?;
+    let started = Instant::now();
+    let outcome = accounts::import_from(
+        app,
+        &scope,
+        record.id,
+        std::io::BufReader::with_capacity(256 * 1024, file),
+        size,
+        &actor,
+        |_| {},
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let elapsed = started.elapsed().as_secs_f64();
+    let done = outcome.map_err(|e| anyhow::anyhow!("the import failed: {e:?}"))?;
+    println!(
+        "{backend}: imported {} accounts from {} rows in {elapsed:.1} s: {:.0} rows/s; {} rejected, {} merged",
+        done.rows_imported,
+        done.rows_read,
+        done.rows_read as f64 / elapsed,
+        done.rows_rejected,
+        done.rows_merged
+    );
+    Ok(())
+}
+
 /// Runs the benchmark and prints its figures.
 pub async fn import(args: BenchImport) -> anyhow::Result<()> {
     let dir = std::env::temp_dir().join(format!("comark-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let csv_path = dir.join("accounts.csv");
     let started = Instant::now();
-    write_messy_csv(&csv_path, args.rows)?;
+    write_messy_csv(&csv_path, args.rows, 0)?;
     let size = std::fs::metadata(&csv_path)?.len();
     println!(
         "generated {} rows ({:.0} MB) in {:.1} s",
@@ -123,53 +183,44 @@ pub async fn import(args: BenchImport) -> anyhow::Result<()> {
     comark_app::demo::load(&app)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let scope = store
-        .admin_scope("northwind")
-        .await?
-        .context("the demo organization")?;
-    let actor = Actor::system();
-    let record = accounts::begin_upload(&app, &scope, "bench.csv", None, &actor)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut head = Vec::new();
-    std::io::Read::read_to_end(
-        &mut std::io::Read::take(
-            std::fs::File::open(&csv_path)?,
-            accounts::PREVIEW_BYTES as u64,
-        ),
-        &mut head,
-    )?;
-    accounts::confirm(&app, &scope, record.id, StartImport::default(), &head)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let file = std::fs::File::open(&csv_path)?;
-    let started = Instant::now();
-    let outcome = accounts::import_from(
-        &app,
-        &scope,
-        record.id,
-        std::io::BufReader::with_capacity(256 * 1024, file),
-        size,
-        &actor,
-        |_| {},
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let elapsed = started.elapsed().as_secs_f64();
-    let done = outcome.map_err(|e| anyhow::anyhow!("the import failed: {e:?}"))?;
     let backend = if args.postgres_url.is_some() {
         "postgresql"
     } else {
         "sqlite"
     };
-    println!(
-        "{backend}: imported {} accounts from {} rows in {elapsed:.1} s: {:.0} rows/s; {} rejected, {} merged",
-        done.rows_imported,
-        done.rows_read,
-        done.rows_read as f64 / elapsed,
-        done.rows_rejected,
-        done.rows_merged
-    );
+    import_into(&app, "northwind", &csv_path, size, backend).await?;
+    if args.mapping {
+        let partner_path = dir.join("partner.csv");
+        write_messy_csv(&partner_path, args.rows, 0x9e37_79b9_7f4a_7c15)?;
+        let partner_size = std::fs::metadata(&partner_path)?.len();
+        import_into(&app, "brightlane", &partner_path, partner_size, backend).await?;
+        let scope = store
+            .admin_scope("northwind")
+            .await?
+            .context("the demo organization")?;
+        let mapping = accounts::mapping(&app, &scope, "brightlane")
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let started = Instant::now();
+        accounts::recompute(&app, mapping.connection_id)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let recompute = started.elapsed().as_secs_f64();
+        let started = Instant::now();
+        let mapping = accounts::mapping(&app, &scope, "brightlane")
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        println!(
+            "{backend}: recomputed the mapping of {} × {} accounts in {recompute:.1} s \
+             (read keys, match, store {} matches); loaded one side's view with {} shared \
+             accounts in {:.1} s",
+            args.rows,
+            args.rows,
+            mapping.view.shared_keys,
+            mapping.view.accounts.len(),
+            started.elapsed().as_secs_f64()
+        );
+    }
     if let Some(peak) = peak_memory_mib() {
         println!("peak memory (VmHWM): {peak:.0} MiB");
     }
