@@ -334,6 +334,9 @@ fn demo_profiles() -> Vec<crate::profiles::ProfileInput> {
         offers: words(offers),
         looking_for: words(looking_for),
         seeks_kinds: words(seeks),
+        newsletter_subscribers: Some(12_000 * (offers.len() as u64 + 1)),
+        social_followers: Some(5_000 * (offerings.len() as u64 + 2)),
+        events_per_year: Some(4 * offers.len() as u64),
         listed: true,
     };
     vec![

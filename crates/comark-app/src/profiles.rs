@@ -43,9 +43,18 @@ pub struct ProfileInput {
     pub looking_for: Vec<String>,
     /// Kinds of partner it looks for.
     pub seeks_kinds: Vec<String>,
+    /// Newsletter subscribers.
+    pub newsletter_subscribers: Option<u64>,
+    /// Followers across its social accounts.
+    pub social_followers: Option<u64>,
+    /// Events (including webinars) a year.
+    pub events_per_year: Option<u64>,
     /// Whether to list it in the directory.
     pub listed: bool,
 }
+
+/// The largest reach a profile may claim: more than anyone's audience, less than overflow.
+pub const MAX_REACH: u64 = 10_000_000_000;
 
 fn parse_kind(raw: &str) -> Option<PartnerKind> {
     serde_json::from_value(serde_json::Value::String(
@@ -183,7 +192,21 @@ impl ProfileInput {
                 &mut errors,
                 KINDS,
             ),
+            reach: fit::Reach {
+                newsletter_subscribers: self.newsletter_subscribers,
+                social_followers: self.social_followers,
+                events_per_year: self.events_per_year,
+            },
         };
+        for (field, value) in [
+            ("newsletter_subscribers", self.newsletter_subscribers),
+            ("social_followers", self.social_followers),
+            ("events_per_year", self.events_per_year),
+        ] {
+            if value.is_some_and(|v| v > MAX_REACH) {
+                errors.add(field, "is larger than any audience");
+            }
+        }
         errors.into_result().map(|()| profile)
     }
 }
@@ -239,18 +262,15 @@ pub async fn directory(
 ) -> Result<Vec<Candidate>> {
     require(scope, Action::View)?;
     let ours = own_profile(app, scope).await?.profile;
-    let mut candidates: Vec<Candidate> = app
-        .store
-        .org(scope)
-        .visible_profiles()
-        .await?
-        .into_iter()
-        .filter(|(_, stored)| filter.admits(&stored.profile))
-        .map(|(org, profile)| {
-            let fit = fit::fit(&ours, &profile.profile, None, weights);
-            Candidate { org, profile, fit }
-        })
-        .collect();
+    let mut candidates: Vec<Candidate> = Vec::new();
+    for (org, profile) in app.store.org(scope).visible_profiles().await? {
+        if !filter.admits(&profile.profile) {
+            continue;
+        }
+        let shared = account_overlap(app, scope, &org).await?;
+        let fit = fit::fit(&ours, &profile.profile, shared, weights);
+        candidates.push(Candidate { org, profile, fit });
+    }
     candidates.sort_by(|a, b| {
         b.fit
             .score
@@ -329,8 +349,24 @@ pub async fn candidate(
         .await?
         .ok_or(AppError::NotFound)?;
     let ours = own_profile(app, scope).await?.profile;
-    let fit = fit::fit(&ours, &profile.profile, None, weights);
+    let shared = account_overlap(app, scope, &org).await?;
+    let fit = fit::fit(&ours, &profile.profile, shared, weights);
     Ok(Candidate { org, profile, fit })
+}
+
+/// The mapped account overlap with a connected partner, as far as it shares counts; the
+/// fit's accounts factor is left out otherwise.
+async fn account_overlap(
+    app: &App,
+    scope: &OrgScope,
+    other: &Organization,
+) -> Result<Option<fit::AccountOverlap>> {
+    let summary = app.store.org(scope).overlap_summary(other.id).await?;
+    Ok(summary.map(|(ours, theirs, shared)| fit::AccountOverlap {
+        ours,
+        theirs,
+        shared,
+    }))
 }
 
 /// Weights from optional numbers (a form or a query string), 0 to 100 each.

@@ -102,6 +102,51 @@ pub struct Profile {
     pub looking_for: BTreeSet<Capability>,
     /// The kinds of partner it looks for.
     pub seeks_kinds: BTreeSet<PartnerKind>,
+    /// How many people its channels reach.
+    #[serde(default)]
+    pub reach: Reach,
+}
+
+/// How many people an organization's own channels reach: what a co-promotion is worth.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reach {
+    /// Newsletter subscribers.
+    pub newsletter_subscribers: Option<u64>,
+    /// Followers across its social accounts.
+    pub social_followers: Option<u64>,
+    /// Events (including webinars) it runs a year.
+    pub events_per_year: Option<u64>,
+}
+
+impl Reach {
+    /// The reach behind one capability, in words, when the profile gives it.
+    pub fn of(&self, capability: Capability) -> Option<String> {
+        match capability {
+            Capability::Newsletter => self
+                .newsletter_subscribers
+                .map(|n| format!("a newsletter to {} subscribers", thousands(n))),
+            Capability::Social => self
+                .social_followers
+                .map(|n| format!("{} social followers", thousands(n))),
+            Capability::Events | Capability::Webinars => self
+                .events_per_year
+                .map(|n| format!("{} events a year", thousands(n))),
+            _ => None,
+        }
+    }
+}
+
+/// 40000 → "40,000".
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (at, digit) in digits.chars().enumerate() {
+        if at > 0 && (digits.len() - at).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
 }
 
 /// One factor of the fit score.
@@ -341,8 +386,20 @@ fn capabilities(ours: &Profile, theirs: &Profile) -> (f64, Vec<String>) {
                 labels(&seeker.looking_for)
             ));
         } else {
+            let mut reach: Vec<String> = Vec::new();
+            for figure in met.iter().filter_map(|c| giver.reach.of(**c)) {
+                // Events and webinars share one figure; say it once.
+                if !reach.contains(&figure) {
+                    reach.push(figure);
+                }
+            }
+            let reach = if reach.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", reach.join(", "))
+            };
             evidence.push(format!(
-                "{who_seeks} {}; {who_gives} {}",
+                "{who_seeks} {}; {who_gives} {}{reach}",
                 labels(&seeker.looking_for),
                 labels(met)
             ));
@@ -442,6 +499,7 @@ mod tests {
             offers: [Capability::Integration, Capability::Webinars].into(),
             looking_for: [Capability::Content, Capability::Events].into(),
             seeks_kinds: [PartnerKind::Agency, PartnerKind::Services].into(),
+            reach: Reach::default(),
         }
     }
 
@@ -462,6 +520,38 @@ mod tests {
             seeks_kinds: [PartnerKind::Technology].into(),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn the_reach_behind_a_capability_is_part_of_the_evidence() {
+        let mut partner = agency();
+        partner.reach = Reach {
+            newsletter_subscribers: Some(40_000),
+            social_followers: None,
+            events_per_year: Some(12),
+        };
+        let result = fit(&vendor(), &partner, None, &Weights::default());
+        let capabilities = result
+            .factors
+            .iter()
+            .find(|f| f.factor == Factor::Capabilities)
+            .expect("capabilities");
+        assert!(
+            capabilities.evidence.contains(
+                &"you look for content, events; they bring content, events (12 events a year)"
+                    .to_owned()
+            ),
+            "{capabilities:#?}"
+        );
+        assert_eq!(
+            Reach {
+                newsletter_subscribers: Some(1_234_567),
+                ..Reach::default()
+            }
+            .of(Capability::Newsletter),
+            Some("a newsletter to 1,234,567 subscribers".to_owned())
+        );
+        assert_eq!(Reach::default().of(Capability::Newsletter), None);
     }
 
     #[test]

@@ -1434,6 +1434,61 @@ impl OrgStore<'_> {
         }))
     }
 
+    /// The account overlap with `partner` for fit scoring: (our accounts, their accounts in
+    /// populations they share at least as counts, distinct matches there). `None` when the
+    /// two are not connected or the partner shares no counts. Only built-in populations
+    /// count here, so the figure never reveals more than the matrix does.
+    pub async fn overlap_summary(&self, partner: OrgId) -> Result<Option<(u64, u64, u64)>> {
+        let Some(connection) = self.accepted_connection_with(partner).await? else {
+            return Ok(None);
+        };
+        let policy = sharing_policy(self.store, partner.0, self.org_uuid()).await?;
+        let shared: Vec<&'static str> = BasePopulation::ALL
+            .iter()
+            .filter(|base| {
+                policy.share(&PopulationSlug::builtin(**base)).level >= SharingLevel::Counts
+            })
+            .map(|base| base.as_str())
+            .collect();
+        if shared.is_empty() {
+            return Ok(None);
+        }
+        let ours = self.account_book().await?.accounts;
+        let us = self.org_uuid();
+        let (theirs, matched): (i64, i64) = on_pool!(self.store, pool => {
+            let theirs: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM accounts WHERE org_id = $1 AND population IN ($2, $3, $4)",
+            )
+            .bind(partner.0)
+            .bind(shared.first().copied())
+            .bind(shared.get(1).copied())
+            .bind(shared.get(2).copied())
+            .fetch_one(pool)
+            .await?;
+            let matched: i64 = sqlx::query_scalar(
+                "SELECT COUNT(DISTINCT m.match_key) FROM account_matches m
+                 JOIN connections c ON c.id = m.connection_id
+                 JOIN accounts b ON b.org_id = $2
+                  AND b.id = CASE WHEN c.low_org_id = $3 THEN m.high_account_id ELSE m.low_account_id END
+                 WHERE m.connection_id = $1 AND b.population IN ($4, $5, $6)",
+            )
+            .bind(connection.id.0)
+            .bind(partner.0)
+            .bind(us)
+            .bind(shared.first().copied())
+            .bind(shared.get(1).copied())
+            .bind(shared.get(2).copied())
+            .fetch_one(pool)
+            .await?;
+            (theirs, matched)
+        });
+        Ok(Some((
+            ours.max(0) as u64,
+            theirs.max(0) as u64,
+            matched.max(0) as u64,
+        )))
+    }
+
     /// Records a correction of the mapping with `partner`, seen by both sides, and queues
     /// the recompute that applies it. A manual match names one of our accounts.
     pub async fn correct_match(

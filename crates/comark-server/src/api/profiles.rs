@@ -40,6 +40,12 @@ pub struct ProfileBody {
     pub looking_for: Vec<String>,
     /// Kinds of partner it looks for (same words as `kind`).
     pub seeks_kinds: Vec<String>,
+    /// Newsletter subscribers.
+    pub newsletter_subscribers: Option<u64>,
+    /// Followers across its social accounts.
+    pub social_followers: Option<u64>,
+    /// Events (including webinars) it runs a year.
+    pub events_per_year: Option<u64>,
     /// Whether any organization on this instance may find it in the directory.
     pub listed: bool,
 }
@@ -69,6 +75,9 @@ impl ProfileBody {
             offers: words(&profile.offers),
             looking_for: words(&profile.looking_for),
             seeks_kinds: words(&profile.seeks_kinds),
+            newsletter_subscribers: profile.reach.newsletter_subscribers,
+            social_followers: profile.reach.social_followers,
+            events_per_year: profile.reach.events_per_year,
             listed,
         }
     }
@@ -87,6 +96,9 @@ impl ProfileBody {
             offers: self.offers,
             looking_for: self.looking_for,
             seeks_kinds: self.seeks_kinds,
+            newsletter_subscribers: self.newsletter_subscribers,
+            social_followers: self.social_followers,
+            events_per_year: self.events_per_year,
             listed: self.listed,
         }
     }

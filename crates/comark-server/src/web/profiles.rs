@@ -128,6 +128,11 @@ fn profile_form(
                 h2 { "Marketing together" }
                 (boxes("offers", "What you can bring", &profile.offers))
                 (boxes("looking_for", "What you look for in a partner", &profile.looking_for))
+                h3 { "Your reach" }
+                p.muted { "Numbers partners weigh a co-promotion by. Leave blank what you would rather not say." }
+                (number_field("Newsletter subscribers", "newsletter_subscribers", profile.reach.newsletter_subscribers, error_for(error, "newsletter_subscribers")))
+                (number_field("Social followers, all accounts together", "social_followers", profile.reach.social_followers, error_for(error, "social_followers")))
+                (number_field("Events and webinars a year", "events_per_year", profile.reach.events_per_year, error_for(error, "events_per_year")))
                 fieldset {
                     legend { "Kinds of partner you look for" }
                     @for kind in KINDS {
@@ -194,9 +199,36 @@ async fn save_profile(
         offers: all("offers"),
         looking_for: all("looking_for"),
         seeks_kinds: all("seeks_kinds"),
+        newsletter_subscribers: None,
+        social_followers: None,
+        events_per_year: None,
         listed: !all("listed").is_empty(),
     };
-    match profiles::save_profile(&state.app, &org.scope, &input, &org.actor()).await {
+    let mut input = input;
+    let mut reach_errors = comark_domain::ValidationErrors::default();
+    for (field, slot) in [
+        ("newsletter_subscribers", &mut input.newsletter_subscribers),
+        ("social_followers", &mut input.social_followers),
+        ("events_per_year", &mut input.events_per_year),
+    ] {
+        let raw = all(field).into_iter().next().unwrap_or_default();
+        let digits: String = raw
+            .chars()
+            .filter(|c| !matches!(c, ',' | ' ' | '_' | '.'))
+            .collect();
+        if digits.is_empty() {
+            continue;
+        }
+        match digits.parse::<u64>() {
+            Ok(n) => *slot = Some(n),
+            Err(_) => reach_errors.add(field, "must be a whole number, like 40000"),
+        }
+    }
+    let saved = match reach_errors.into_result() {
+        Ok(()) => profiles::save_profile(&state.app, &org.scope, &input, &org.actor()).await,
+        Err(errors) => Err(AppError::Invalid(errors)),
+    };
+    match saved {
         Ok(_) => redirect_with_flash(
             &format!("/o/{}/profile", org.scope.org().handle),
             "Your profile is saved.",
@@ -354,8 +386,24 @@ async fn candidate_page(
                 (row("Values", &p.values))
                 @if !p.offers.is_empty() { dt { "Brings" } dd { (p.offers.iter().map(|c| c.label()).collect::<Vec<_>>().join(", ")) } }
                 @if !p.looking_for.is_empty() { dt { "Looks for" } dd { (p.looking_for.iter().map(|c| c.label()).collect::<Vec<_>>().join(", ")) } }
+                @for capability in [comark_domain::fit::Capability::Newsletter, comark_domain::fit::Capability::Social, comark_domain::fit::Capability::Events] {
+                    @if let Some(reach) = p.reach.of(capability) { dt { "Reach" } dd { (reach) } }
+                }
             }
         },
     )
     .into_response()
+}
+
+/// A number input for a reach figure.
+fn number_field(label: &str, name: &str, value: Option<u64>, error: Option<&str>) -> Markup {
+    let id = format!("f-{name}");
+    html! {
+        div.field {
+            label for=(id) { (label) }
+            input id=(id) name=(name) type="text" inputmode="numeric" value=[value.map(|v| v.to_string())]
+                aria-invalid=[error.map(|_| "true")];
+            @if let Some(message) = error { p.error { (message) } }
+        }
+    }
 }

@@ -277,3 +277,33 @@ impl MappingReply for comark_testkit::Reply {
             .unwrap_or_default()
     }
 }
+
+both_backends! {
+    async fn fit_counts_mapped_accounts_once_the_partner_shares_counts(app) {
+        let acme = app.owner_of("acme").await;
+        let globex = app.owner_of("globex").await;
+        app.connect(&acme, "acme", &globex, "globex").await;
+        for (token, org) in [(&acme, "acme"), (&globex, "globex")] {
+            let saved = app
+                .api_as(token)
+                .put(&format!("/api/v1/orgs/{org}/profile"), json!({ "offerings": ["analytics"], "industries": ["saas"] }))
+                .await;
+            assert_eq!(saved.status, 200, "{}", saved.text);
+        }
+        import_csv(&app, &acme, "acme", ACME_HUBSPOT).await;
+        import_csv(&app, &globex, "globex", GLOBEX_SALESFORCE).await;
+        let factors = |reply: &comark_testkit::Reply| -> Vec<String> {
+            reply.json["fit"]["factors"].as_array().expect("factors").iter().map(|f| f["factor"].as_str().expect("factor").to_owned()).collect()
+        };
+        let before = app.api_as(&acme).get("/api/v1/orgs/acme/directory/globex").await;
+        assert_eq!(before.status, 200, "{}", before.text);
+        assert!(!factors(&before).contains(&"accounts".to_owned()), "nothing shared yet: {}", before.text);
+
+        app.api_as(&globex).put("/api/v1/orgs/globex/mappings/acme/sharing/customer", json!({ "level": "counts" })).await;
+        let after = app.api_as(&acme).get("/api/v1/orgs/acme/directory/globex").await;
+        let accounts = after.json["fit"]["factors"].as_array().expect("factors").iter()
+            .find(|f| f["factor"] == "accounts").cloned().expect("an accounts factor");
+        // Globex's customers: Initrode, Hooli and Massive Dynamic; two of them are acme's.
+        assert!(accounts["evidence"][0].as_str().expect("evidence").starts_with("2 shared accounts"), "{accounts}");
+    }
+}

@@ -127,4 +127,29 @@ both_backends! {
         assert_eq!(bad.status, 422);
         assert!(bad.text.contains("must be one of"));
     }
+
+    async fn reach_figures_are_saved_shown_and_checked(app) {
+        let owner = app.owner_of("acme").await;
+        let api = app.api_as(&owner);
+        let saved = api.put("/api/v1/orgs/acme/profile", json!({ "offers": ["newsletter"], "newsletter_subscribers": 40000, "listed": true })).await;
+        assert_eq!(saved.status, 200, "{}", saved.text);
+        assert_eq!(saved.json["newsletter_subscribers"], 40000);
+        let too_big = api.put("/api/v1/orgs/acme/profile", json!({ "newsletter_subscribers": 99_000_000_000u64 })).await;
+        assert_eq!(too_big.status, 422, "{}", too_big.text);
+        assert_eq!(too_big.json["errors"][0]["field"], "newsletter_subscribers");
+        let browser = app.browser();
+        browser.sign_in("owner@acme.example", PASSWORD).await;
+        let bad = browser.submit("/o/acme/profile", &[("social_followers", "lots")]).await;
+        assert_eq!(bad.status, 422);
+        assert!(bad.text.contains("must be a whole number"), "{}", bad.text);
+        let good = browser.submit("/o/acme/profile", &[("offers", "social"), ("social_followers", "12,500"), ("listed", "yes")]).await;
+        assert_eq!(good.status, 303, "{}", good.text);
+        let stored = api.get("/api/v1/orgs/acme/profile").await;
+        assert_eq!(stored.json["social_followers"], 12500);
+        // A partner looking for social reach sees the figure in the fit's evidence.
+        let partner = app.owner_of("globex").await;
+        app.api_as(&partner).put("/api/v1/orgs/globex/profile", json!({ "looking_for": ["social"] })).await;
+        let candidate = app.api_as(&partner).get("/api/v1/orgs/globex/directory/acme").await;
+        assert!(candidate.text.contains("12,500 social followers"), "{}", candidate.text);
+    }
 }
