@@ -210,7 +210,7 @@ fn demo_crm_export(org: usize) -> String {
         ),
     };
     let populations: [[&str; 3]; 3] = [
-        ["Customer - Direct", "Prospect", "Customer - Channel"],
+        ["Customer - Direct", "Prospect", "Opportunity"],
         ["customer", "opportunity", "salesqualifiedlead"],
         ["customer", "lead", "opportunity"],
     ];

@@ -34,8 +34,16 @@ fn run_mapping_journey(database_args: &[&str]) {
     let northwind_path = northwind.to_string_lossy().into_owned();
     let brightlane_path = brightlane.to_string_lossy().into_owned();
 
-    // One row has no name: it is listed with its row, the rest lands, and the exit code says so.
-    let imported = with_db(&["accounts", "import", "--org", "northwind", &northwind_path]);
+    // One row has no name: it is listed with its row, the rest lands, and the exit code says
+    // so. Replacing sets the demo's accounts aside.
+    let imported = with_db(&[
+        "accounts",
+        "import",
+        "--org",
+        "northwind",
+        "--replace",
+        &northwind_path,
+    ]);
     assert_eq!(exit_code(&imported), Some(3), "{imported:#?}");
     assert!(
         imported.stderr.contains("row 4, column Account Name"),
@@ -88,6 +96,21 @@ fn run_mapping_journey(database_args: &[&str]) {
         "owner",
     ])
     .assert_success();
+    for population in ["opportunity", "prospect"] {
+        let args = [
+            "mapping",
+            "share",
+            "--org",
+            "brightlane",
+            "--partner",
+            "northwind",
+            "--population",
+            population,
+            "--level",
+            "hidden",
+        ];
+        with_db(&args).assert_success();
+    }
     with_db(&[
         "mapping",
         "recompute",
