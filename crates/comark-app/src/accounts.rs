@@ -247,20 +247,71 @@ async fn saved_mapping(app: &App, scope: &OrgScope, name: &str) -> Result<Column
     })
 }
 
-/// One import of the organization.
+/// One import of the organization, with its live progress when it runs in this process.
 pub async fn get_import(app: &App, scope: &OrgScope, id: ImportId) -> Result<AccountImport> {
     require(scope, Action::View)?;
-    app.store
+    let import = app
+        .store
         .org(scope)
         .import(id)
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(AppError::NotFound)?;
+    Ok(app.imports_running.overlay(import))
 }
 
 /// The latest imports.
 pub async fn list_imports(app: &App, scope: &OrgScope) -> Result<Vec<AccountImport>> {
     require(scope, Action::View)?;
-    Ok(app.store.org(scope).imports(50).await?)
+    let imports = app.store.org(scope).imports(50).await?;
+    Ok(imports
+        .into_iter()
+        .map(|import| app.imports_running.overlay(import))
+        .collect())
+}
+
+/// The progress of the imports this process runs. On SQLite a running import holds the
+/// only write lock until it lands, so its progress cannot go to the database; the page
+/// that polls is served by the same process, which reads it from here.
+#[derive(Clone, Debug, Default)]
+pub struct RunningImports(
+    std::sync::Arc<std::sync::Mutex<std::collections::HashMap<ImportId, Progress>>>,
+);
+
+impl RunningImports {
+    fn set(&self, id: ImportId, progress: Progress) {
+        if let Ok(mut running) = self.0.lock() {
+            running.insert(id, progress);
+        }
+    }
+
+    fn clear(&self, id: ImportId) {
+        if let Ok(mut running) = self.0.lock() {
+            running.remove(&id);
+        }
+    }
+
+    /// The import with the progress known here, when it is further than the stored one.
+    pub fn overlay(&self, mut import: AccountImport) -> AccountImport {
+        if import.status != ImportStatus::Running {
+            return import;
+        }
+        let known = self.0.lock().ok().and_then(|r| r.get(&import.id).copied());
+        if let Some(progress) = known {
+            import.bytes_done = import.bytes_done.max(progress.bytes_done as i64);
+            import.rows_read = import.rows_read.max(progress.rows_read as i64);
+            import.rows_rejected = import.rows_rejected.max(progress.rows_rejected as i64);
+        }
+        import
+    }
+}
+
+/// Clears an import's live progress however `import_from` ends.
+struct ClearOnDrop<'a>(&'a RunningImports, ImportId);
+
+impl Drop for ClearOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.clear(self.1);
+    }
 }
 
 /// How far a running import got, for progress bars.
@@ -453,6 +504,7 @@ pub async fn import_from<R: Read + Send + 'static>(
         sender,
     );
     let mut writer = store.account_writer(import).await?;
+    let _clear = ClearOnDrop(&app.imports_running, import);
     let mut last_report = Instant::now();
     let report_progress = app.store.backend() == Backend::Postgres;
     let parsed = loop {
@@ -461,9 +513,10 @@ pub async fn import_from<R: Read + Send + 'static>(
                 for account in accounts {
                     writer.push(account).await?;
                 }
-                if last_report.elapsed() >= Duration::from_secs(1) {
+                if last_report.elapsed() >= Duration::from_millis(500) {
                     last_report = Instant::now();
                     on_progress(progress);
+                    app.imports_running.set(import, progress);
                     // SQLite holds one writer at a time, and the import is it; the
                     // process that runs it reports progress to its own caller instead.
                     if report_progress {
@@ -1098,4 +1151,67 @@ fn xlsx(headers: &[String], rows: &[Vec<String>]) -> Result<Vec<u8>> {
     }
     sheet.set_freeze_panes(1, 0).map_err(internal)?;
     workbook.save_to_buffer().map_err(internal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn import(status: ImportStatus, bytes_done: i64) -> AccountImport {
+        AccountImport {
+            id: ImportId(uuid::Uuid::nil()),
+            file_name: "crm.csv".into(),
+            status,
+            mode: ImportMode::Update,
+            strict: false,
+            encoding: None,
+            mapping: None,
+            bytes_total: 1000,
+            bytes_done,
+            rows_read: 0,
+            rows_imported: 0,
+            rows_rejected: 0,
+            rows_merged: 0,
+            errors: serde_json::json!([]),
+            failure: None,
+            created_at: chrono::Utc::now(),
+            started_at: None,
+            finished_at: None,
+        }
+    }
+
+    #[test]
+    fn live_progress_shows_on_running_imports_only_and_never_goes_back() {
+        let running = RunningImports::default();
+        let id = ImportId(uuid::Uuid::nil());
+        let progress = Progress {
+            bytes_done: 400,
+            bytes_total: 1000,
+            rows_read: 20,
+            rows_rejected: 1,
+        };
+        running.set(id, progress);
+        let shown = running.overlay(import(ImportStatus::Running, 0));
+        assert_eq!(
+            (shown.bytes_done, shown.rows_read, shown.rows_rejected),
+            (400, 20, 1)
+        );
+        // The stored figure wins when it is further (another instance wrote it).
+        assert_eq!(
+            running
+                .overlay(import(ImportStatus::Running, 900))
+                .bytes_done,
+            900
+        );
+        // A finished import shows its result, not the last progress seen.
+        assert_eq!(
+            running.overlay(import(ImportStatus::Done, 1000)).rows_read,
+            0
+        );
+        running.clear(id);
+        assert_eq!(
+            running.overlay(import(ImportStatus::Running, 0)).bytes_done,
+            0
+        );
+    }
 }

@@ -54,6 +54,8 @@ pub struct App {
     pub store: Store,
     /// Instance settings.
     pub settings: Arc<Settings>,
+    /// How far the imports running in this process got (see `accounts::Progress`).
+    pub imports_running: accounts::RunningImports,
 }
 
 impl App {
@@ -62,6 +64,7 @@ impl App {
         App {
             store,
             settings: Arc::new(settings),
+            imports_running: Default::default(),
         }
     }
 

@@ -691,7 +691,7 @@ fn import_state(org: &WebOrg, import: &AccountImport) -> Markup {
                 ImportStatus::Queued | ImportStatus::Running => {
                     h2 #import-status {
                         @if import.status == ImportStatus::Queued { "Waiting to start…" }
-                        @else if import.bytes_done == 0 { "Importing… (progress is shown on PostgreSQL deployments)" }
+                        @else if import.bytes_done == 0 { "Starting…" }
                         @else { "Importing…" }
                     }
                     @if import.bytes_done > 0 && import.bytes_total > 0 {
