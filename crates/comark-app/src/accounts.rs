@@ -569,6 +569,46 @@ pub async fn import_from<R: Read + Send + 'static>(
     Ok(Ok(store.import(import).await?.ok_or(AppError::NotFound)?))
 }
 
+/// Imports a local file (the CLI and the benchmark): records the import, confirms `start`
+/// against the file's first bytes and reads it whole. Returns the import's id, the file's
+/// first look and the outcome.
+pub async fn import_file(
+    app: &App,
+    scope: &OrgScope,
+    path: &std::path::Path,
+    start: StartImport,
+    actor: &Actor,
+    on_progress: impl FnMut(Progress) + Send,
+) -> Result<(
+    ImportId,
+    Sniffed,
+    std::result::Result<AccountImport, ImportFailure>,
+)> {
+    let unreadable = |e: std::io::Error| {
+        AppError::Invalid(ValidationErrors::single(
+            "file",
+            format!("{}: {e}", path.display()),
+        ))
+    };
+    let size = std::fs::metadata(path).map_err(unreadable)?.len();
+    let mut head = Vec::with_capacity(PREVIEW_BYTES);
+    std::fs::File::open(path)
+        .map_err(unreadable)?
+        .take(PREVIEW_BYTES as u64)
+        .read_to_end(&mut head)
+        .map_err(unreadable)?;
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let record = begin_upload(app, scope, &file_name, None, actor).await?;
+    let (_, sniffed) = confirm(app, scope, record.id, start, &head).await?;
+    let file = std::fs::File::open(path).map_err(unreadable)?;
+    let reader = std::io::BufReader::with_capacity(256 * 1024, file);
+    let outcome = import_from(app, scope, record.id, reader, size, actor, on_progress).await?;
+    Ok((record.id, sniffed, outcome))
+}
+
 /// Reads an upload back from the database, piece by piece, as a blocking reader.
 struct StoredUpload {
     receiver: std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
@@ -789,6 +829,32 @@ pub async fn account(app: &App, scope: &OrgScope, id: AccountId) -> Result<Accou
         .account(id)
         .await?
         .ok_or(AppError::NotFound)
+}
+
+/// One of the organization's accounts by its CRM id or its exact name; errors name the
+/// field `crm_id`.
+pub async fn find_account(app: &App, scope: &OrgScope, typed: &str) -> Result<Account> {
+    require(scope, Action::View)?;
+    let typed = typed.trim();
+    if typed.is_empty() {
+        return Err(
+            ValidationErrors::single("crm_id", "give your account's CRM id or exact name").into(),
+        );
+    }
+    let mut found = app.store.org(scope).accounts_named(typed).await?;
+    match found.len() {
+        1 => Ok(found.remove(0)),
+        0 => Err(ValidationErrors::single(
+            "crm_id",
+            "none of your accounts has this CRM id or name",
+        )
+        .into()),
+        _ => Err(ValidationErrors::single(
+            "crm_id",
+            "several of your accounts have this name; give the CRM id",
+        )
+        .into()),
+    }
 }
 
 /// The organization's account count and version.

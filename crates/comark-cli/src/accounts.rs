@@ -343,19 +343,6 @@ fn read_head(file: &PathBuf) -> anyhow::Result<Vec<u8>> {
 
 async fn import(app: &App, args: ImportArgs) -> anyhow::Result<ExitCode> {
     let scope = scope(app, &args.org).await?;
-    let actor = actor();
-    let file_name = args
-        .file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "accounts.csv".into());
-    let size = std::fs::metadata(&args.file)
-        .with_context(|| format!("reading {}", args.file.display()))?
-        .len();
-    let head = read_head(&args.file)?;
-    let record = accounts::begin_upload(app, &scope, &file_name, None, &actor)
-        .await
-        .map_err(app_error)?;
     let start = StartImport {
         mapping: parse_mapping(&args)?,
         saved_mapping: args.mapping.clone(),
@@ -368,12 +355,31 @@ async fn import(app: &App, args: ImportArgs) -> anyhow::Result<ExitCode> {
         },
         strict: args.strict,
     };
-    let (_, sniffed) = accounts::confirm(app, &scope, record.id, start, &head)
+    let size = std::fs::metadata(&args.file)
+        .with_context(|| format!("reading {}", args.file.display()))?
+        .len();
+    let bar = progress_bar(size);
+    let started = Instant::now();
+    let (id, sniffed, outcome) =
+        accounts::import_file(app, &scope, &args.file, start, &actor(), |progress| {
+            bar.set_position(progress.bytes_done);
+            bar.set_message(format!(
+                "{} rows, {} rejected",
+                progress.rows_read, progress.rows_rejected
+            ));
+        })
         .await
         .map_err(app_error)?;
-    if !args.json {
+    bar.finish_and_clear();
+    let elapsed = started.elapsed();
+    let result = accounts::get_import(app, &scope, id)
+        .await
+        .map_err(app_error)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&result)?);
+    } else {
         eprintln!(
-            "Reading {} ({}, {} format, delimiter {:?})",
+            "Read {} ({}, {} format, delimiter {:?})",
             args.file.display(),
             sniffed.encoding,
             serde_json::to_value(sniffed.format)?
@@ -381,36 +387,6 @@ async fn import(app: &App, args: ImportArgs) -> anyhow::Result<ExitCode> {
                 .unwrap_or("other"),
             char::from(sniffed.delimiter)
         );
-    }
-    let file = std::fs::File::open(&args.file)
-        .with_context(|| format!("opening {}", args.file.display()))?;
-    let bar = progress_bar(size);
-    let started = Instant::now();
-    let outcome = accounts::import_from(
-        app,
-        &scope,
-        record.id,
-        std::io::BufReader::with_capacity(256 * 1024, file),
-        size,
-        &actor,
-        |progress| {
-            bar.set_position(progress.bytes_done);
-            bar.set_message(format!(
-                "{} rows, {} rejected",
-                progress.rows_read, progress.rows_rejected
-            ));
-        },
-    )
-    .await
-    .map_err(app_error)?;
-    bar.finish_and_clear();
-    let elapsed = started.elapsed();
-    let result = accounts::get_import(app, &scope, record.id)
-        .await
-        .map_err(app_error)?;
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&result)?);
-    } else {
         print_errors(&result.errors);
         match &outcome {
             Ok(done) => eprintln!(
@@ -589,11 +565,7 @@ pub async fn mapping(app: &App, command: MappingCommand) -> anyhow::Result<ExitC
                 partner_account: None,
                 note,
             };
-            accounts::correct(app, &scope, &partner, input, &actor)
-                .await
-                .map_err(|e| not_connected(e, &partner))?;
-            recompute_now(app, &scope, &partner).await?;
-            Ok(ExitCode::SUCCESS)
+            correct_now(app, &scope, &partner, input).await
         }
         MappingCommand::Match {
             org,
@@ -603,20 +575,9 @@ pub async fn mapping(app: &App, command: MappingCommand) -> anyhow::Result<ExitC
             note,
         } => {
             let scope = scope(app, &org).await?;
-            let account = accounts::list_accounts(app, &scope, Some(&crm_id), None, None, 1000)
+            let account = accounts::find_account(app, &scope, &crm_id)
                 .await
-                .map_err(app_error)?
-                .into_iter()
-                .find(|a| a.crm_id == crm_id);
-            let account = match account {
-                Some(account) => account,
-                None => {
-                    // The search looks in names and websites; fall back to a full scan.
-                    find_by_crm_id(app, &scope, &crm_id)
-                        .await?
-                        .with_context(|| format!("no account has the CRM id `{crm_id}`"))?
-                }
-            };
+                .map_err(app_error)?;
             let input = CorrectionInput {
                 kind: CorrectionKind::Manual,
                 key: None,
@@ -624,11 +585,7 @@ pub async fn mapping(app: &App, command: MappingCommand) -> anyhow::Result<ExitC
                 partner_account: Some(partner_account),
                 note,
             };
-            accounts::correct(app, &scope, &partner, input, &actor)
-                .await
-                .map_err(|e| not_connected(e, &partner))?;
-            recompute_now(app, &scope, &partner).await?;
-            Ok(ExitCode::SUCCESS)
+            correct_now(app, &scope, &partner, input).await
         }
         MappingCommand::Recompute { org, partner } => {
             let scope = scope(app, &org).await?;
@@ -641,24 +598,18 @@ pub async fn mapping(app: &App, command: MappingCommand) -> anyhow::Result<ExitC
     }
 }
 
-async fn find_by_crm_id(
+/// Records a correction and recomputes the mapping at once, so the next command sees it.
+async fn correct_now(
     app: &App,
     scope: &OrgScope,
-    crm_id: &str,
-) -> anyhow::Result<Option<comark_store::accounts::Account>> {
-    let mut after = None;
-    loop {
-        let page = accounts::list_accounts(app, scope, None, None, after, 1000)
-            .await
-            .map_err(app_error)?;
-        if let Some(found) = page.iter().find(|a| a.crm_id == crm_id) {
-            return Ok(Some(found.clone()));
-        }
-        if page.len() < 1000 {
-            return Ok(None);
-        }
-        after = page.last().map(|a| (a.name.clone(), a.id));
-    }
+    partner: &str,
+    input: CorrectionInput,
+) -> anyhow::Result<ExitCode> {
+    accounts::correct(app, scope, partner, input, &actor())
+        .await
+        .map_err(|e| not_connected(e, partner))?;
+    recompute_now(app, scope, partner).await?;
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn recompute_now(app: &App, scope: &OrgScope, partner: &str) -> anyhow::Result<()> {

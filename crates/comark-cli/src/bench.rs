@@ -109,7 +109,6 @@ async fn import_into(
     app: &App,
     handle: &str,
     path: &std::path::Path,
-    size: u64,
     backend: &str,
 ) -> anyhow::Result<()> {
     let store = &app.store;
@@ -117,35 +116,14 @@ async fn import_into(
         .admin_scope(handle)
         .await?
         .context("the demo organization")?;
-    let actor = Actor::system();
-    let record = accounts::begin_upload(app, &scope, "bench.csv", None, &actor)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut head = Vec::new();
-    std::io::Read::read_to_end(
-        &mut std::io::Read::take(std::fs::File::open(path)?, accounts::PREVIEW_BYTES as u64),
-        &mut head,
-    )?;
     let start = StartImport {
         mode: comark_store::accounts::ImportMode::Replace,
         ..StartImport::default()
     };
-    accounts::confirm(app, &scope, record.id, start, &head)
+    let started = Instant::now();
+    let (_, _, outcome) = accounts::import_file(app, &scope, path, start, &Actor::system(), |_| {})
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let file = std::fs::File::open(path)?;
-    let started = Instant::now();
-    let outcome = accounts::import_from(
-        app,
-        &scope,
-        record.id,
-        std::io::BufReader::with_capacity(256 * 1024, file),
-        size,
-        &actor,
-        |_| {},
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
     let elapsed = started.elapsed().as_secs_f64();
     let done = outcome.map_err(|e| anyhow::anyhow!("the import failed: {e:?}"))?;
     println!(
@@ -188,12 +166,11 @@ pub async fn import(args: BenchImport) -> anyhow::Result<()> {
     } else {
         "sqlite"
     };
-    import_into(&app, "northwind", &csv_path, size, backend).await?;
+    import_into(&app, "northwind", &csv_path, backend).await?;
     if args.mapping {
         let partner_path = dir.join("partner.csv");
         write_messy_csv(&partner_path, args.rows, 0x9e37_79b9_7f4a_7c15)?;
-        let partner_size = std::fs::metadata(&partner_path)?.len();
-        import_into(&app, "brightlane", &partner_path, partner_size, backend).await?;
+        import_into(&app, "brightlane", &partner_path, backend).await?;
         let scope = store
             .admin_scope("northwind")
             .await?

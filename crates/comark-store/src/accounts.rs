@@ -1165,6 +1165,35 @@ impl OrgStore<'_> {
         row.map(Account::try_from).transpose()
     }
 
+    /// The account with this CRM id, or else up to three accounts with exactly this name
+    /// (any case): how a person names one of their accounts in a form or on the command line.
+    pub async fn accounts_named(&self, typed: &str) -> Result<Vec<Account>> {
+        let rows: Vec<AccountRow> = on_pool!(self.store, pool => {
+            sqlx::query_as(
+                "SELECT id, crm_id, name, website, key_kind, match_key, population, fields, updated_at
+                 FROM accounts WHERE org_id = $1 AND crm_id = $2",
+            )
+            .bind(self.org_uuid())
+            .bind(typed)
+            .fetch_all(pool)
+            .await?
+        });
+        if !rows.is_empty() {
+            return rows.into_iter().map(Account::try_from).collect();
+        }
+        let rows: Vec<AccountRow> = on_pool!(self.store, pool => {
+            sqlx::query_as(
+                "SELECT id, crm_id, name, website, key_kind, match_key, population, fields, updated_at
+                 FROM accounts WHERE org_id = $1 AND LOWER(name) = LOWER($2) ORDER BY id LIMIT 3",
+            )
+            .bind(self.org_uuid())
+            .bind(typed)
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter().map(Account::try_from).collect()
+    }
+
     /// This organization's custom populations, by name.
     pub async fn populations(&self) -> Result<Vec<CustomPopulation>> {
         populations_of_org(self.store, self.org_uuid()).await

@@ -56,6 +56,17 @@ pub const KNOWN_FIELDS: &[&str] = &[
     "annual_revenue",
 ];
 
+/// The fields that identify an account and are always read: never offered as shared fields.
+const IDENTITY_FIELDS: [&str; 4] = ["crm_id", "name", "website", "population"];
+
+/// The known fields an owner may show partners at "overlapping accounts with fields".
+pub fn shareable_fields() -> impl Iterator<Item = &'static str> {
+    KNOWN_FIELDS
+        .iter()
+        .copied()
+        .filter(|field| !IDENTITY_FIELDS.contains(field))
+}
+
 /// The longest account name, in characters after trimming.
 pub const MAX_NAME_CHARS: usize = 300;
 /// The longest value of any other cell comark keeps, in characters after trimming.

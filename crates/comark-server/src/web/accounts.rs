@@ -27,7 +27,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::layout::{csrf_field, error_page, field, not_found_page, page};
-use super::org::shell;
+use super::org::{base, plural, secure, shell};
 use super::session::{alert, error_for, form_response, general_error};
 use super::{redirect_with_flash, CheckedMultipart, Csrf, Flash, WebRoutes};
 use crate::auth::{url_encode, WebOrg};
@@ -80,17 +80,6 @@ const ENCODINGS: [(&str, &str); 8] = [
     ("GBK", "Simplified Chinese (GBK)"),
 ];
 
-/// The fields a partner may be shown at "overlapping accounts with fields".
-const SHAREABLE_FIELDS: [&str; 7] = [
-    "owner",
-    "stage",
-    "industry",
-    "country",
-    "region",
-    "employees",
-    "annual_revenue",
-];
-
 /// How a custom population's condition compares, with its words.
 const OPS: [(ConditionOp, &str, &str); 6] = [
     (ConditionOp::Equals, "equals", "is"),
@@ -107,22 +96,6 @@ const OPS: [(ConditionOp, &str, &str); 6] = [
 
 /// How many condition rows the population form offers.
 const CONDITION_ROWS: usize = 3;
-
-fn base(org: &WebOrg) -> String {
-    format!("/o/{}", org.scope.org().handle)
-}
-
-fn secure(state: &AppState) -> bool {
-    state.settings.secure_cookies
-}
-
-fn plural<'a>(n: impl TryInto<u64>, one: &'a str, many: &'a str) -> &'a str {
-    if n.try_into().ok() == Some(1) {
-        one
-    } else {
-        many
-    }
-}
 
 fn forbidden() -> Response {
     error_page(AppError::Forbidden)
@@ -1361,6 +1334,38 @@ struct MappingForms {
     manual: Option<(String, String, String)>,
 }
 
+/// Answers a mapping form that was refused: the page again with the error beside its form,
+/// or the not-found and forbidden pages.
+async fn refused(
+    state: &AppState,
+    org: &WebOrg,
+    csrf: &str,
+    partner: &str,
+    error: AppError,
+    manual: Option<(String, String, String)>,
+) -> Response {
+    match error {
+        AppError::NotFound => not_found_page(),
+        AppError::Forbidden => forbidden(),
+        error => {
+            let forms = MappingForms {
+                error: Some(error),
+                manual,
+            };
+            render_mapping(
+                state,
+                org,
+                csrf,
+                None,
+                partner,
+                &MappingQuery::default(),
+                forms,
+            )
+            .await
+        }
+    }
+}
+
 async fn mapping_page(
     State(state): State<AppState>,
     org: WebOrg,
@@ -1657,7 +1662,7 @@ fn mapping_markup(
                                             }
                                         }
                                         td {
-                                            @for f in SHAREABLE_FIELDS {
+                                            @for f in comark_app::import::shareable_fields() {
                                                 @let box_id = format!("share-{}-{f}", p.slug);
                                                 label.check for=(box_id) {
                                                     input id=(box_id) type="checkbox" name={ "fields_" (p.slug) } value=(f) checked[share.fields.iter().any(|s| s == f)];
@@ -1744,38 +1749,6 @@ async fn export_xlsx(
     export(state, org, partner, ExportFormat::Xlsx).await
 }
 
-/// Finds one of our accounts by its CRM id or its exact name.
-async fn our_account(state: &AppState, org: &WebOrg, typed: &str) -> Result<AccountId, AppError> {
-    let typed = typed.trim();
-    if typed.is_empty() {
-        return Err(invalid(
-            "crm_id",
-            "give your account's CRM id or exact name",
-        ));
-    }
-    let found =
-        accounts::list_accounts(&state.app, &org.scope, Some(typed), None, None, 200).await?;
-    if let Some(account) = found.iter().find(|a| a.crm_id == typed) {
-        return Ok(account.id);
-    }
-    let folded = typed.to_lowercase();
-    let named: Vec<_> = found
-        .iter()
-        .filter(|a| a.name.trim().to_lowercase() == folded)
-        .collect();
-    match named.as_slice() {
-        [one] => Ok(one.id),
-        [] => Err(invalid(
-            "crm_id",
-            "none of your accounts has this CRM id or name",
-        )),
-        _ => Err(invalid(
-            "crm_id",
-            "several of your accounts have this name; give the CRM id",
-        )),
-    }
-}
-
 async fn correct(
     State(state): State<AppState>,
     org: WebOrg,
@@ -1799,12 +1772,12 @@ async fn correct(
             partner_account: None,
             note: text("note"),
         }),
-        "manual" => our_account(&state, &org, &text("crm_id"))
+        "manual" => accounts::find_account(&state.app, &org.scope, &text("crm_id"))
             .await
             .map(|account| CorrectionInput {
                 kind: CorrectionKind::Manual,
                 key: None,
-                account_id: Some(account),
+                account_id: Some(account.id),
                 partner_account: Some(text("partner_account")),
                 note: text("note"),
             }),
@@ -1825,24 +1798,7 @@ async fn correct(
             };
             redirect_with_flash(&mapping_url(&org, &partner), message, secure(&state))
         }
-        Err(AppError::NotFound) => not_found_page(),
-        Err(AppError::Forbidden) => forbidden(),
-        Err(error) => {
-            let forms = MappingForms {
-                error: Some(error),
-                manual,
-            };
-            render_mapping(
-                &state,
-                &org,
-                &csrf,
-                None,
-                &partner,
-                &MappingQuery::default(),
-                forms,
-            )
-            .await
-        }
+        Err(error) => refused(&state, &org, &csrf, &partner, error, manual).await,
     }
 }
 
@@ -1864,24 +1820,7 @@ async fn withdraw_correction(
             "Correction withdrawn; the matches are recomputed in a moment.",
             secure(&state),
         ),
-        Err(AppError::NotFound) => not_found_page(),
-        Err(AppError::Forbidden) => forbidden(),
-        Err(error) => {
-            let forms = MappingForms {
-                error: Some(error),
-                manual: None,
-            };
-            render_mapping(
-                &state,
-                &org,
-                &csrf,
-                None,
-                &partner,
-                &MappingQuery::default(),
-                forms,
-            )
-            .await
-        }
+        Err(error) => refused(&state, &org, &csrf, &partner, error, None).await,
     }
 }
 
@@ -1936,26 +1875,7 @@ async fn save_sharing(
         )
         .await
         {
-            return match error {
-                AppError::NotFound => not_found_page(),
-                AppError::Forbidden => forbidden(),
-                error => {
-                    let forms = MappingForms {
-                        error: Some(error),
-                        manual: None,
-                    };
-                    render_mapping(
-                        &state,
-                        &org,
-                        &csrf,
-                        None,
-                        &partner,
-                        &MappingQuery::default(),
-                        forms,
-                    )
-                    .await
-                }
-            };
+            return refused(&state, &org, &csrf, &partner, error, None).await;
         }
         changed += 1;
     }

@@ -73,19 +73,22 @@ pub(super) fn shell<'a>(
     }
 }
 
-fn base(org: &WebOrg) -> String {
+/// The organization's pages' path prefix, `/o/{handle}`.
+pub(super) fn base(org: &WebOrg) -> String {
     format!("/o/{}", org.scope.org().handle)
 }
 
-fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
-    if n == 1 {
+/// `one` for 1, else `many`.
+pub(super) fn plural<'a>(n: impl TryInto<u64>, one: &'a str, many: &'a str) -> &'a str {
+    if n.try_into().ok() == Some(1) {
         one
     } else {
         many
     }
 }
 
-fn secure(state: &AppState) -> bool {
+/// Whether cookies are set `Secure`.
+pub(super) fn secure(state: &AppState) -> bool {
     state.settings.secure_cookies
 }
 
