@@ -13,6 +13,7 @@ pub mod import;
 pub mod jobs;
 pub mod mail;
 pub mod orgs;
+pub mod partnerships;
 pub mod profiles;
 pub mod secrets;
 pub mod tokens;

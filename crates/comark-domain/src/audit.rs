@@ -53,6 +53,10 @@ pub enum AuditAction {
     MatchCorrected,
     /// Mapped accounts were exported.
     MappingExported,
+    /// A partnership was started.
+    PartnershipCreated,
+    /// A partnership moved to its next stage.
+    PartnershipAdvanced,
 }
 
 impl AuditAction {
@@ -85,6 +89,8 @@ impl AuditAction {
             SharingChanged => "sharing.changed",
             MatchCorrected => "match.corrected",
             MappingExported => "mapping.exported",
+            PartnershipCreated => "partnership.created",
+            PartnershipAdvanced => "partnership.advanced",
         }
     }
 }

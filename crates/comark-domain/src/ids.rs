@@ -65,4 +65,8 @@ id_type!(
     ImportId,
     /// A correction of a mapping (a wrong match or a manual one).
     CorrectionId,
+    /// A partnership between two or more organizations.
+    PartnershipId,
+    /// One piece of evidence of a stage gate.
+    GateItemId,
 );

@@ -39,6 +39,8 @@ pub enum Action {
     ManageAccounts,
     /// Decide what each partner may see of each population, and correct matches.
     ManageSharing,
+    /// Start partnerships, keep their gates and move them through the lifecycle.
+    ManagePartnerships,
 }
 
 impl Role {
@@ -60,7 +62,7 @@ impl Role {
             View => true,
             ManageSettings | ManageMembers | ViewAudit => matches!(self, Owner | Admin),
             // Account data and what leaves the organization are the partnership team's call.
-            ManageConnections | ManageAccounts | ManageSharing => {
+            ManageConnections | ManageAccounts | ManageSharing | ManagePartnerships => {
                 matches!(self, Owner | Admin | PartnerManager)
             }
             EditProfile => matches!(self, Owner | Admin | PartnerManager | Marketer),

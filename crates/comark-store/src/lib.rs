@@ -13,6 +13,7 @@ mod connections;
 mod invitations;
 mod jobs;
 mod orgs;
+pub mod partnerships;
 mod profiles;
 pub mod records;
 pub mod scope;

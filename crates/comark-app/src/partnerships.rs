@@ -1,0 +1,172 @@
+//! Partnerships through the ISO 44001 lifecycle: start one with connected partners, keep
+//! each stage's gate, and move on when the gate is met and, for joint stages, every member
+//! agrees.
+
+use std::collections::BTreeSet;
+
+use comark_domain::partnership::{Advance, Stage};
+use comark_domain::{Action, GateItemId, OrgHandle, PartnershipId, ValidationErrors};
+use comark_store::partnerships::{Partnership, PartnershipDetail};
+use comark_store::{Actor, OrgScope};
+use serde::Deserialize;
+
+use crate::orgs::require;
+use crate::{App, AppError, Result};
+
+/// The partnerships the organization takes part in and may see.
+pub async fn list(app: &App, scope: &OrgScope) -> Result<Vec<Partnership>> {
+    require(scope, Action::View)?;
+    Ok(app.store.org(scope).partnerships().await?)
+}
+
+/// One partnership, with its gates, approvals and history.
+pub async fn get(app: &App, scope: &OrgScope, id: PartnershipId) -> Result<PartnershipDetail> {
+    require(scope, Action::View)?;
+    Ok(app.store.org(scope).partnership(id).await?)
+}
+
+/// A new partnership as a form or an API body gives it.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct NewPartnership {
+    /// Its name.
+    pub name: String,
+    /// What it is for.
+    pub purpose: String,
+    /// The handles of the partners, each a connected partner.
+    pub partners: Vec<String>,
+}
+
+/// Starts a partnership at the awareness stage, with the default gates.
+pub async fn create(
+    app: &App,
+    scope: &OrgScope,
+    input: NewPartnership,
+    actor: &Actor,
+) -> Result<PartnershipDetail> {
+    require(scope, Action::ManagePartnerships)?;
+    let mut errors = ValidationErrors::default();
+    let name = input.name.trim();
+    if name.is_empty() || name.chars().count() > 120 {
+        errors.add("name", "must be between 1 and 120 characters");
+    }
+    let purpose = input.purpose.trim();
+    if purpose.chars().count() > 2000 {
+        errors.add("purpose", "must be at most 2000 characters");
+    }
+    let handles: BTreeSet<String> = input
+        .partners
+        .iter()
+        .flat_map(|h| h.split(','))
+        .map(|h| h.trim().trim_start_matches('@').to_lowercase())
+        .filter(|h| !h.is_empty())
+        .collect();
+    if handles.is_empty() {
+        errors.add("partners", "name at least one connected partner");
+    }
+    let mut partners = Vec::new();
+    for handle in &handles {
+        let org = match OrgHandle::parse(handle) {
+            Ok(parsed) => app.store.org_by_handle(parsed.as_str()).await?,
+            Err(_) => None,
+        };
+        let connected = match &org {
+            Some(org) if org.id != scope.org_id() => app
+                .store
+                .org(scope)
+                .accepted_connection_with(org.id)
+                .await?
+                .is_some(),
+            _ => false,
+        };
+        match org {
+            Some(org) if connected => partners.push(org.id),
+            _ => errors.add("partners", format!("`{handle}` is not a connected partner")),
+        }
+    }
+    errors.into_result()?;
+    let id = app
+        .store
+        .org(scope)
+        .create_partnership(name, purpose, &partners, actor)
+        .await?;
+    Ok(app.store.org(scope).partnership(id).await?)
+}
+
+/// Marks one piece of evidence met (or not).
+pub async fn set_evidence(
+    app: &App,
+    scope: &OrgScope,
+    id: PartnershipId,
+    item: GateItemId,
+    met: bool,
+    actor: &Actor,
+) -> Result<PartnershipDetail> {
+    require(scope, Action::ManagePartnerships)?;
+    let store = app.store.org(scope);
+    store.set_evidence(id, item, met, actor).await?;
+    Ok(store.partnership(id).await?)
+}
+
+/// Adds a piece of evidence to a stage's gate.
+pub async fn add_evidence(
+    app: &App,
+    scope: &OrgScope,
+    id: PartnershipId,
+    stage: &str,
+    text: &str,
+    actor: &Actor,
+) -> Result<PartnershipDetail> {
+    require(scope, Action::ManagePartnerships)?;
+    let mut errors = ValidationErrors::default();
+    let stage = Stage::parse(stage);
+    if stage.is_none() {
+        errors.add("stage", "is not a lifecycle stage");
+    }
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > 300 {
+        errors.add("text", "must be between 1 and 300 characters");
+    }
+    errors.into_result()?;
+    let stage = stage.ok_or_else(|| AppError::Internal("checked above".into()))?;
+    let store = app.store.org(scope);
+    let current = store.partnership(id).await?.partnership.stage;
+    if stage < current {
+        return Err(ValidationErrors::single("stage", "this gate is already passed").into());
+    }
+    store.add_evidence(id, stage, text, actor).await?;
+    Ok(store.partnership(id).await?)
+}
+
+/// Removes a piece of evidence from a gate not yet passed.
+pub async fn remove_evidence(
+    app: &App,
+    scope: &OrgScope,
+    id: PartnershipId,
+    item: GateItemId,
+    actor: &Actor,
+) -> Result<PartnershipDetail> {
+    require(scope, Action::ManagePartnerships)?;
+    let store = app.store.org(scope);
+    store.remove_evidence(id, item, actor).await?;
+    Ok(store.partnership(id).await?)
+}
+
+/// Asks to leave the current stage. Moves on when the gate is met and, for a joint stage,
+/// every member has asked; otherwise records this organization's approval.
+pub async fn advance(
+    app: &App,
+    scope: &OrgScope,
+    id: PartnershipId,
+    reason: &str,
+    actor: &Actor,
+) -> Result<(Advance, PartnershipDetail)> {
+    require(scope, Action::ManagePartnerships)?;
+    let reason = reason.trim();
+    if reason.chars().count() > 500 {
+        return Err(ValidationErrors::single("reason", "must be at most 500 characters").into());
+    }
+    let store = app.store.org(scope);
+    let outcome = store.advance_partnership(id, reason, actor).await?;
+    Ok((outcome, store.partnership(id).await?))
+}

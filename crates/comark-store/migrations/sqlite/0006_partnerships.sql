@@ -1,0 +1,59 @@
+-- Partnerships: two or more organizations moving together through the ISO 44001 lifecycle,
+-- with the evidence each stage's gate asks for, the members' approvals of joint moves, and
+-- the history of who did what.
+
+CREATE TABLE partnerships (
+    id BLOB PRIMARY KEY,
+    -- The organization that started it; it sees the partnership as long as it exists, the
+    -- others while they are connected to it.
+    org_id BLOB NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    purpose TEXT NOT NULL,
+    stage TEXT NOT NULL CHECK (stage IN ('awareness','knowledge','internal_assessment','partner_selection',
+        'working_together','value_creation','staying_together','exit')),
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX partnerships_by_org ON partnerships (org_id);
+
+CREATE TABLE partnership_members (
+    partnership_id BLOB NOT NULL REFERENCES partnerships(id) ON DELETE CASCADE,
+    org_id BLOB NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    joined_at TEXT NOT NULL,
+    PRIMARY KEY (partnership_id, org_id)
+);
+CREATE INDEX partnership_members_by_org ON partnership_members (org_id);
+
+CREATE TABLE gate_items (
+    partnership_id BLOB NOT NULL REFERENCES partnerships(id) ON DELETE CASCADE,
+    id BLOB NOT NULL,
+    stage TEXT NOT NULL,
+    text TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    met_by_org BLOB REFERENCES organizations(id) ON DELETE SET NULL,
+    met_by TEXT,
+    met_at TEXT,
+    PRIMARY KEY (partnership_id, id)
+);
+CREATE INDEX gate_items_by_stage ON gate_items (partnership_id, stage, position);
+
+CREATE TABLE stage_approvals (
+    partnership_id BLOB NOT NULL REFERENCES partnerships(id) ON DELETE CASCADE,
+    stage TEXT NOT NULL,
+    org_id BLOB NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    approved_by TEXT NOT NULL,
+    approved_at TEXT NOT NULL,
+    PRIMARY KEY (partnership_id, stage, org_id)
+);
+
+CREATE TABLE partnership_events (
+    partnership_id BLOB NOT NULL REFERENCES partnerships(id) ON DELETE CASCADE,
+    id BLOB NOT NULL,
+    occurred_at TEXT NOT NULL,
+    org_id BLOB NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    actor TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    PRIMARY KEY (partnership_id, id)
+);

@@ -1,0 +1,540 @@
+//! Partnerships: members, the stage, each stage's gate, approvals and history.
+//!
+//! A member organization reads a partnership while it is the one that started it, or while
+//! it has an accepted connection with that organization. Every query here states that rule
+//! (`VISIBLE`), so ending the connection ends the access with the next request.
+
+use chrono::{DateTime, Utc};
+use comark_domain::partnership::{self, Advance, GateItem, Stage};
+use comark_domain::{AuditAction, GateItemId, OrgId, PartnershipId};
+use serde::Serialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::audit::insert_audit;
+use crate::{now, on_pool, write_tx, Actor, OrgStore, Result, StoreError};
+
+/// The condition, on `p` (partnerships) and the viewer `$1`, for reading a partnership.
+const VISIBLE: &str =
+    "EXISTS (SELECT 1 FROM partnership_members m WHERE m.partnership_id = p.id AND m.org_id = $1)
+    AND (p.org_id = $1 OR EXISTS (
+        SELECT 1 FROM connections c WHERE c.status = 'accepted'
+          AND ((c.requester_org_id = $1 AND c.invitee_org_id = p.org_id)
+            OR (c.requester_org_id = p.org_id AND c.invitee_org_id = $1))))";
+
+/// A member organization, as the partnership shows it.
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct Member {
+    /// Its id.
+    #[sqlx(try_from = "Uuid")]
+    pub id: OrgId,
+    /// Its handle.
+    pub handle: String,
+    /// Its name.
+    pub name: String,
+}
+
+/// A partnership in a list.
+#[derive(Clone, Debug, Serialize)]
+pub struct Partnership {
+    /// Its id.
+    pub id: PartnershipId,
+    /// Its name.
+    pub name: String,
+    /// What it is for.
+    pub purpose: String,
+    /// Where it stands.
+    pub stage: Stage,
+    /// Who started it.
+    pub started_by: OrgId,
+    /// Every member, the starter included.
+    pub members: Vec<Member>,
+    /// When it started.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One piece of evidence of a gate.
+#[derive(Clone, Debug, Serialize)]
+pub struct GateEvidence {
+    /// Its id.
+    pub id: GateItemId,
+    /// The stage whose gate it belongs to.
+    pub stage: Stage,
+    /// What must be true.
+    pub text: String,
+    /// Who marked it met, and when.
+    pub met: Option<(String, DateTime<Utc>)>,
+}
+
+/// A member's approval of leaving a stage.
+#[derive(Clone, Debug, Serialize)]
+pub struct Approval {
+    /// The stage left.
+    pub stage: Stage,
+    /// The approving organization.
+    pub org: OrgId,
+    /// Who approved.
+    pub by: String,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// One entry of a partnership's history.
+#[derive(Clone, Debug, Serialize)]
+pub struct PartnershipEvent {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// The organization that acted.
+    pub org: String,
+    /// The person or process that acted.
+    pub actor: String,
+    /// created, evidence_met, evidence_reopened, evidence_added, evidence_removed, approved, advanced.
+    pub kind: String,
+    /// The stage it concerned.
+    pub stage: Stage,
+    /// Details in words (the evidence, the reason).
+    pub detail: String,
+}
+
+/// A partnership with its gates, approvals and history.
+#[derive(Clone, Debug, Serialize)]
+pub struct PartnershipDetail {
+    /// The partnership.
+    pub partnership: Partnership,
+    /// The evidence of every stage's gate, in stage order.
+    pub gates: Vec<GateEvidence>,
+    /// The approvals of leaving the current stage.
+    pub approvals: Vec<Approval>,
+    /// Newest first.
+    pub history: Vec<PartnershipEvent>,
+}
+
+#[derive(sqlx::FromRow)]
+struct PartnershipRow {
+    id: Uuid,
+    org_id: Uuid,
+    name: String,
+    purpose: String,
+    stage: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+fn stage_of(raw: &str) -> Result<Stage> {
+    Stage::parse(raw).ok_or_else(|| StoreError::Corrupt {
+        column: "partnerships.stage",
+        detail: raw.to_owned(),
+    })
+}
+
+/// Records one history entry (inside the caller's transaction).
+macro_rules! insert_event {
+    ($conn:expr, $partnership:expr, $org:expr, $actor:expr, $kind:expr, $stage:expr, $detail:expr) => {
+        sqlx::query(
+            "INSERT INTO partnership_events (partnership_id, id, occurred_at, org_id, actor, kind, stage, detail)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind($partnership)
+        .bind(Uuid::now_v7())
+        .bind(now())
+        .bind($org)
+        .bind($actor.label.as_str())
+        .bind($kind)
+        .bind($stage.as_str())
+        .bind($detail)
+        .execute($conn)
+        .await?
+    };
+}
+
+/// Withdraws every approval of leaving `$stage` (inside the caller's transaction).
+macro_rules! withdraw_approvals {
+    ($conn:expr, $partnership:expr, $stage:expr) => {
+        sqlx::query("DELETE FROM stage_approvals WHERE partnership_id = $1 AND stage = $2")
+            .bind($partnership)
+            .bind($stage.as_str())
+            .execute($conn)
+            .await?
+    };
+}
+
+/// Marks a partnership changed (inside the caller's transaction).
+macro_rules! touch {
+    ($conn:expr, $partnership:expr) => {
+        sqlx::query("UPDATE partnerships SET updated_at = $2 WHERE id = $1")
+            .bind($partnership)
+            .bind(now())
+            .execute($conn)
+            .await?
+    };
+}
+
+impl OrgStore<'_> {
+    /// Starts a partnership with connected partners, its gates proposed from the defaults.
+    /// `NotFound` if one of them is not a connected partner.
+    pub async fn create_partnership(
+        &self,
+        name: &str,
+        purpose: &str,
+        partners: &[OrgId],
+        actor: &Actor,
+    ) -> Result<PartnershipId> {
+        for partner in partners {
+            if self.accepted_connection_with(*partner).await?.is_none() {
+                return Err(StoreError::NotFound);
+            }
+        }
+        let us = self.org_uuid();
+        let id = PartnershipId::new();
+        let at = now();
+        write_tx!(self.store, tx => {
+            sqlx::query(
+                "INSERT INTO partnerships (id, org_id, name, purpose, stage, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $6)",
+            )
+            .bind(id.0)
+            .bind(us)
+            .bind(name)
+            .bind(purpose)
+            .bind(Stage::Awareness.as_str())
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+            for member in std::iter::once(us).chain(partners.iter().map(|p| p.0)) {
+                sqlx::query("INSERT INTO partnership_members (partnership_id, org_id, joined_at) VALUES ($1, $2, $3)")
+                    .bind(id.0)
+                    .bind(member)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await?;
+                insert_audit!(&mut *tx, member, actor, AuditAction::PartnershipCreated, id.to_string(),
+                    json!({ "name": name, "by": self.scope.org().handle }));
+            }
+            for stage in Stage::ALL {
+                for (position, text) in stage.default_gate().iter().enumerate() {
+                    sqlx::query(
+                        "INSERT INTO gate_items (partnership_id, id, stage, text, position) VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(id.0)
+                    .bind(Uuid::now_v7())
+                    .bind(stage.as_str())
+                    .bind(*text)
+                    .bind(position as i64)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+            insert_event!(&mut *tx, id.0, us, actor, "created", Stage::Awareness, name);
+        });
+        Ok(id)
+    }
+
+    /// The partnerships this organization may see, most recently changed first.
+    pub async fn partnerships(&self) -> Result<Vec<Partnership>> {
+        let rows: Vec<PartnershipRow> = on_pool!(self.store, pool => {
+            sqlx::query_as(&format!(
+                "SELECT p.id, p.org_id, p.name, p.purpose, p.stage, p.created_at, p.updated_at
+                 FROM partnerships p WHERE {VISIBLE} ORDER BY p.updated_at DESC, p.id DESC"
+            ))
+            .bind(self.org_uuid())
+            .fetch_all(pool)
+            .await?
+        });
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            out.push(self.with_members(row).await?);
+        }
+        Ok(out)
+    }
+
+    async fn with_members(&self, row: PartnershipRow) -> Result<Partnership> {
+        let members: Vec<Member> = on_pool!(self.store, pool => {
+            sqlx::query_as(
+                "SELECT o.id, o.handle, o.name FROM partnership_members m JOIN organizations o ON o.id = m.org_id
+                 WHERE m.partnership_id = $1 ORDER BY m.joined_at, o.name",
+            )
+            .bind(row.id)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(Partnership {
+            id: PartnershipId(row.id),
+            name: row.name,
+            purpose: row.purpose,
+            stage: stage_of(&row.stage)?,
+            started_by: OrgId(row.org_id),
+            members,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+
+    /// One partnership this organization may see, with its gates, approvals and history.
+    pub async fn partnership(&self, id: PartnershipId) -> Result<PartnershipDetail> {
+        let row: Option<PartnershipRow> = on_pool!(self.store, pool => {
+            sqlx::query_as(&format!(
+                "SELECT p.id, p.org_id, p.name, p.purpose, p.stage, p.created_at, p.updated_at
+                 FROM partnerships p WHERE {VISIBLE} AND p.id = $2"
+            ))
+            .bind(self.org_uuid())
+            .bind(id.0)
+            .fetch_optional(pool)
+            .await?
+        });
+        let partnership = self.with_members(row.ok_or(StoreError::NotFound)?).await?;
+        let items: Vec<(Uuid, String, String, Option<String>, Option<DateTime<Utc>>)> = on_pool!(self.store, pool => {
+            sqlx::query_as(
+                "SELECT id, stage, text, met_by, met_at FROM gate_items WHERE partnership_id = $1 ORDER BY position, id",
+            )
+            .bind(id.0)
+            .fetch_all(pool)
+            .await?
+        });
+        let mut gates = Vec::with_capacity(items.len());
+        for (item, stage, text, met_by, met_at) in items {
+            gates.push(GateEvidence {
+                id: GateItemId(item),
+                stage: stage_of(&stage)?,
+                text,
+                met: met_by.zip(met_at),
+            });
+        }
+        gates.sort_by_key(|g| g.stage);
+        let approvals: Vec<(Uuid, String, DateTime<Utc>)> = on_pool!(self.store, pool => {
+            sqlx::query_as(
+                "SELECT org_id, approved_by, approved_at FROM stage_approvals
+                 WHERE partnership_id = $1 AND stage = $2 ORDER BY approved_at",
+            )
+            .bind(id.0)
+            .bind(partnership.stage.as_str())
+            .fetch_all(pool)
+            .await?
+        });
+        let events: Vec<(DateTime<Utc>, String, String, String, String, String)> = on_pool!(self.store, pool => {
+            sqlx::query_as(
+                "SELECT e.occurred_at, o.name, e.actor, e.kind, e.stage, e.detail
+                 FROM partnership_events e JOIN organizations o ON o.id = e.org_id
+                 WHERE e.partnership_id = $1 ORDER BY e.occurred_at DESC, e.id DESC",
+            )
+            .bind(id.0)
+            .fetch_all(pool)
+            .await?
+        });
+        let mut history = Vec::with_capacity(events.len());
+        for (at, org, actor, kind, stage, detail) in events {
+            history.push(PartnershipEvent {
+                at,
+                org,
+                actor,
+                kind,
+                stage: stage_of(&stage)?,
+                detail,
+            });
+        }
+        Ok(PartnershipDetail {
+            approvals: approvals
+                .into_iter()
+                .map(|(org, by, at)| Approval {
+                    stage: partnership.stage,
+                    org: OrgId(org),
+                    by,
+                    at,
+                })
+                .collect(),
+            partnership,
+            gates,
+            history,
+        })
+    }
+
+    /// Marks one piece of evidence met or not met. Changing the current stage's evidence
+    /// withdraws the approvals given on it: they approved what was there then.
+    pub async fn set_evidence(
+        &self,
+        id: PartnershipId,
+        item: GateItemId,
+        met: bool,
+        actor: &Actor,
+    ) -> Result<()> {
+        let detail = self.partnership(id).await?;
+        let evidence = detail
+            .gates
+            .iter()
+            .find(|g| g.id == item)
+            .ok_or(StoreError::NotFound)?;
+        if evidence.met.is_some() == met {
+            return Ok(());
+        }
+        let us = self.org_uuid();
+        let who = format!("{} ({})", actor.label, self.scope.org().name);
+        write_tx!(self.store, tx => {
+            sqlx::query(
+                "UPDATE gate_items SET met_by_org = $3, met_by = $4, met_at = $5 WHERE partnership_id = $1 AND id = $2",
+            )
+            .bind(id.0)
+            .bind(item.0)
+            .bind(met.then_some(us))
+            .bind(met.then_some(who.as_str()))
+            .bind(met.then(now))
+            .execute(&mut *tx)
+            .await?;
+            if evidence.stage == detail.partnership.stage {
+                withdraw_approvals!(&mut *tx, id.0, evidence.stage);
+            }
+            touch!(&mut *tx, id.0);
+            let kind = if met { "evidence_met" } else { "evidence_reopened" };
+            insert_event!(&mut *tx, id.0, us, actor, kind, evidence.stage, evidence.text.as_str());
+        });
+        Ok(())
+    }
+
+    /// Adds a piece of evidence to a stage's gate.
+    pub async fn add_evidence(
+        &self,
+        id: PartnershipId,
+        stage: Stage,
+        text: &str,
+        actor: &Actor,
+    ) -> Result<GateItemId> {
+        let detail = self.partnership(id).await?;
+        let item = GateItemId::new();
+        let us = self.org_uuid();
+        let position = detail.gates.iter().filter(|g| g.stage == stage).count() as i64;
+        write_tx!(self.store, tx => {
+            sqlx::query("INSERT INTO gate_items (partnership_id, id, stage, text, position) VALUES ($1, $2, $3, $4, $5)")
+                .bind(id.0)
+                .bind(item.0)
+                .bind(stage.as_str())
+                .bind(text)
+                .bind(position)
+                .execute(&mut *tx)
+                .await?;
+            if stage == detail.partnership.stage {
+                withdraw_approvals!(&mut *tx, id.0, stage);
+            }
+            touch!(&mut *tx, id.0);
+            insert_event!(&mut *tx, id.0, us, actor, "evidence_added", stage, text);
+        });
+        Ok(item)
+    }
+
+    /// Removes a piece of evidence from a gate not yet passed.
+    pub async fn remove_evidence(
+        &self,
+        id: PartnershipId,
+        item: GateItemId,
+        actor: &Actor,
+    ) -> Result<()> {
+        let detail = self.partnership(id).await?;
+        let evidence = detail
+            .gates
+            .iter()
+            .find(|g| g.id == item)
+            .ok_or(StoreError::NotFound)?;
+        if evidence.stage < detail.partnership.stage {
+            return Err(StoreError::Rule(
+                "this gate is passed; its evidence stays on record".into(),
+            ));
+        }
+        let us = self.org_uuid();
+        write_tx!(self.store, tx => {
+            sqlx::query("DELETE FROM gate_items WHERE partnership_id = $1 AND id = $2")
+                .bind(id.0)
+                .bind(item.0)
+                .execute(&mut *tx)
+                .await?;
+            touch!(&mut *tx, id.0);
+            insert_event!(&mut *tx, id.0, us, actor, "evidence_removed", evidence.stage, evidence.text.as_str());
+        });
+        Ok(())
+    }
+
+    /// This organization asks to leave the current stage: the gate must be met, and a joint
+    /// stage moves on once every member has asked. `Rule` with the open evidence otherwise.
+    pub async fn advance_partnership(
+        &self,
+        id: PartnershipId,
+        reason: &str,
+        actor: &Actor,
+    ) -> Result<Advance> {
+        let us = self.org_uuid();
+        let by = format!("{} ({})", actor.label, self.scope.org().name);
+        let outcome = write_tx!(self.store, tx => {
+            // Read inside the transaction, so two members approving at once see each other.
+            let visible: Option<(String, i64)> = sqlx::query_as(&format!(
+                "SELECT p.stage, (SELECT COUNT(*) FROM partnership_members m WHERE m.partnership_id = p.id)
+                 FROM partnerships p WHERE {VISIBLE} AND p.id = $2"
+            ))
+            .bind(us)
+            .bind(id.0)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let (stage, members) = visible.ok_or(StoreError::NotFound)?;
+            let stage = stage_of(&stage)?;
+            let items: Vec<(String, Option<DateTime<Utc>>)> = sqlx::query_as(
+                "SELECT text, met_at FROM gate_items WHERE partnership_id = $1 AND stage = $2 ORDER BY position, id",
+            )
+            .bind(id.0)
+            .bind(stage.as_str())
+            .fetch_all(&mut *tx)
+            .await?;
+            let gate: Vec<GateItem> = items
+                .into_iter()
+                .map(|(text, met_at)| GateItem { text, met: met_at.is_some() })
+                .collect();
+            // An open gate is refused before any approval is recorded.
+            if let Err(refusal) = partnership::advance(stage, &gate, members as usize, members as usize) {
+                return Err(StoreError::Rule(refusal.to_string()));
+            }
+            sqlx::query(
+                "INSERT INTO stage_approvals (partnership_id, stage, org_id, approved_by, approved_at)
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (partnership_id, stage, org_id) DO NOTHING",
+            )
+            .bind(id.0)
+            .bind(stage.as_str())
+            .bind(us)
+            .bind(by.as_str())
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
+            let approvals: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM stage_approvals WHERE partnership_id = $1 AND stage = $2",
+            )
+            .bind(id.0)
+            .bind(stage.as_str())
+            .fetch_one(&mut *tx)
+            .await?;
+            let outcome = partnership::advance(stage, &gate, approvals as usize, members as usize)
+                .map_err(|refusal| StoreError::Rule(refusal.to_string()))?;
+            match outcome {
+                Advance::To(next) => {
+                    sqlx::query("UPDATE partnerships SET stage = $2, updated_at = $3 WHERE id = $1")
+                        .bind(id.0)
+                        .bind(next.as_str())
+                        .bind(now())
+                        .execute(&mut *tx)
+                        .await?;
+                    let detail = format!("{} → {}: {reason}", stage.label(), next.label());
+                    insert_event!(&mut *tx, id.0, us, actor, "advanced", next, detail.as_str());
+                    let members: Vec<Uuid> = sqlx::query_scalar("SELECT org_id FROM partnership_members WHERE partnership_id = $1")
+                        .bind(id.0)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                    for member in members {
+                        insert_audit!(&mut *tx, member, actor, AuditAction::PartnershipAdvanced, id.to_string(),
+                            json!({ "from": stage.as_str(), "to": next.as_str(), "by": self.scope.org().handle }));
+                    }
+                }
+                Advance::Waiting { approved, of } => {
+                    touch!(&mut *tx, id.0);
+                    let detail = format!("approved leaving {} ({approved} of {of}): {reason}", stage.label());
+                    insert_event!(&mut *tx, id.0, us, actor, "approved", stage, detail.as_str());
+                }
+            }
+            outcome
+        });
+        Ok(outcome)
+    }
+}
