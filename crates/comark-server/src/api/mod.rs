@@ -5,6 +5,7 @@ pub(crate) mod accounts;
 pub mod dto;
 pub mod extract;
 mod handlers;
+mod partnerships;
 mod profiles;
 
 use axum::routing::get;
@@ -96,6 +97,17 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(accounts::create_correction))
         .routes(routes!(accounts::delete_correction))
         .routes(routes!(accounts::export_mapping))
+        .routes(routes!(
+            partnerships::list_partnerships,
+            partnerships::create_partnership
+        ))
+        .routes(routes!(partnerships::get_partnership))
+        .routes(routes!(partnerships::add_evidence))
+        .routes(routes!(
+            partnerships::set_evidence,
+            partnerships::remove_evidence
+        ))
+        .routes(routes!(partnerships::advance_partnership))
         .split_for_parts();
     openapi.openapi = utoipa::openapi::OpenApiVersion::Version31;
     let document = openapi.clone();

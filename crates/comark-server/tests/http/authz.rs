@@ -165,6 +165,23 @@ fn api_expectation(method: &str, path: &str, who: Who) -> Option<Expect> {
         ("delete", "/api/v1/orgs/{org}/mappings/{partner}/corrections/{id}") => {
             org_route(who, CONNECTORS)
         }
+        ("get", "/api/v1/orgs/{org}/partnerships" | "/api/v1/orgs/{org}/partnerships/{id}") => {
+            org_route(who, MEMBERS)
+        }
+        (
+            "post",
+            "/api/v1/orgs/{org}/partnerships" | "/api/v1/orgs/{org}/partnerships/{id}/evidence",
+        ) => org_route(who, CONNECTORS),
+        ("put" | "delete", "/api/v1/orgs/{org}/partnerships/{id}/evidence/{item_id}") => {
+            org_route(who, CONNECTORS)
+        }
+        // A fresh partnership's first gate is open: allowed to ask, refused by the gate.
+        ("post", "/api/v1/orgs/{org}/partnerships/{id}/advance") => {
+            match org_route(who, CONNECTORS) {
+                Allowed => Conflict,
+                other => other,
+            }
+        }
         _ => return None,
     })
 }
@@ -415,6 +432,27 @@ async fn fresh_import(app: &TestApp, fx: &Fixture, save_as: Option<&str>) -> Str
     id
 }
 
+/// A fresh partnership of acme with globex, and one of its awareness evidence items.
+async fn fresh_partnership(app: &TestApp, fx: &Fixture) -> (String, String) {
+    let reply = app
+        .api_as(&fx.tokens[&Who::Owner])
+        .post(
+            "/api/v1/orgs/acme/partnerships",
+            json!({ "name": format!("Fresh {}", fx.next()), "partners": ["globex"] }),
+        )
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    let id = reply.json["partnership"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let item = reply.json["gates"][0]["id"]
+        .as_str()
+        .expect("item")
+        .to_owned();
+    (id, item)
+}
+
 /// A fresh correction by acme of its mapping with globex.
 async fn fresh_correction(app: &TestApp, fx: &Fixture) -> String {
     let reply = app
@@ -509,6 +547,12 @@ async fn concrete(
     path = path
         .replace("{handle}", "globex")
         .replace("{partner}", "globex");
+    if path.contains("/partnerships/{id}") {
+        let (partnership, item) = fresh_partnership(app, fx).await;
+        path = path
+            .replace("{id}", &partnership)
+            .replace("{item_id}", &item);
+    }
     if path.contains("/imports/{id}") {
         path = path.replace("{id}", &fresh_import(app, fx, None).await);
     }
@@ -561,6 +605,13 @@ async fn concrete(
         "/api/v1/orgs/{org}/mappings/{partner}/sharing/{population}" => {
             json!({ "level": "counts" })
         }
+        "/api/v1/orgs/{org}/partnerships" => {
+            json!({ "name": format!("P{n}"), "partners": ["globex"] })
+        }
+        "/api/v1/orgs/{org}/partnerships/{id}/evidence" => {
+            json!({ "stage": "knowledge", "text": "More evidence" })
+        }
+        "/api/v1/orgs/{org}/partnerships/{id}/evidence/{item_id}" => json!({ "met": true }),
         "/api/v1/orgs/{org}/mappings/{partner}/corrections" => {
             json!({ "kind": "wrong", "key": format!("wrong-{n}.example") })
         }

@@ -7,6 +7,7 @@ mod authz;
 mod connections;
 mod ops;
 mod orgs;
+mod partnerships;
 mod profiles;
 mod web;
 

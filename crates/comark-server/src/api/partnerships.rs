@@ -1,0 +1,318 @@
+//! Partnerships: the lifecycle, its gates, approvals and history.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use comark_app::partnerships::{self, NewPartnership};
+use comark_app::AppError;
+use comark_domain::partnership::Advance;
+use comark_domain::{GateItemId, PartnershipId};
+use comark_store::partnerships::{Partnership, PartnershipDetail};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::extract::{ApiJson, ApiPath};
+use crate::auth::ApiOrg;
+use crate::error::{ApiError, Problem};
+use crate::AppState;
+
+type ApiResult<T> = Result<T, ApiError>;
+
+/// A member organization.
+#[derive(Serialize, ToSchema)]
+pub struct MemberOut {
+    /// Its handle.
+    pub handle: String,
+    /// Its name.
+    pub name: String,
+}
+
+/// A partnership.
+#[derive(Serialize, ToSchema)]
+pub struct PartnershipOut {
+    /// Its id.
+    pub id: uuid::Uuid,
+    /// Its name.
+    pub name: String,
+    /// What it is for.
+    pub purpose: String,
+    /// awareness, knowledge, internal_assessment, partner_selection, working_together,
+    /// value_creation, staying_together or exit.
+    pub stage: String,
+    /// The handle of the organization that started it.
+    pub started_by: String,
+    /// Every member, the starter first.
+    pub members: Vec<MemberOut>,
+    /// When it started.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// When it last changed.
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<Partnership> for PartnershipOut {
+    fn from(p: Partnership) -> Self {
+        let started_by = p
+            .members
+            .iter()
+            .find(|m| m.id == p.started_by)
+            .map(|m| m.handle.clone())
+            .unwrap_or_default();
+        PartnershipOut {
+            id: p.id.0,
+            name: p.name,
+            purpose: p.purpose,
+            stage: p.stage.as_str().to_owned(),
+            started_by,
+            members: p
+                .members
+                .into_iter()
+                .map(|m| MemberOut {
+                    handle: m.handle,
+                    name: m.name,
+                })
+                .collect(),
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+        }
+    }
+}
+
+/// A partnership with its gates, approvals and history.
+#[derive(Serialize, ToSchema)]
+pub struct PartnershipDetailOut {
+    /// The partnership.
+    pub partnership: PartnershipOut,
+    /// Every stage's evidence, in stage order: `id`, `stage`, `text`, `met` ([who, when] or null).
+    #[schema(value_type = Vec<Object>)]
+    pub gates: serde_json::Value,
+    /// The approvals of leaving the current stage: `stage`, `org`, `by`, `at`.
+    #[schema(value_type = Vec<Object>)]
+    pub approvals: serde_json::Value,
+    /// Newest first: `at`, `org`, `actor`, `kind`, `stage`, `detail`.
+    #[schema(value_type = Vec<Object>)]
+    pub history: serde_json::Value,
+}
+
+impl From<PartnershipDetail> for PartnershipDetailOut {
+    fn from(d: PartnershipDetail) -> Self {
+        PartnershipDetailOut {
+            gates: serde_json::to_value(&d.gates).unwrap_or_default(),
+            approvals: serde_json::to_value(&d.approvals).unwrap_or_default(),
+            history: serde_json::to_value(&d.history).unwrap_or_default(),
+            partnership: d.partnership.into(),
+        }
+    }
+}
+
+/// A new partnership.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPartnershipBody {
+    /// Its name.
+    pub name: String,
+    /// What it is for.
+    #[serde(default)]
+    pub purpose: String,
+    /// The handles of the partners; each must be a connected partner.
+    pub partners: Vec<String>,
+}
+
+fn partnership_id(raw: &str) -> Result<PartnershipId, ApiError> {
+    raw.parse().map_err(|_| AppError::NotFound.into())
+}
+
+fn item_id(raw: &str) -> Result<GateItemId, ApiError> {
+    raw.parse().map_err(|_| AppError::NotFound.into())
+}
+
+/// The partnerships you take part in.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/partnerships", tag = "partnerships", params(("org" = String, Path)),
+    responses((status = 200, body = Vec<PartnershipOut>), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn list_partnerships(
+    State(state): State<AppState>,
+    org: ApiOrg,
+) -> ApiResult<Json<Vec<PartnershipOut>>> {
+    let list = partnerships::list(&state.app, &org.scope).await?;
+    Ok(Json(list.into_iter().map(Into::into).collect()))
+}
+
+/// Starts a partnership with connected partners, at the awareness stage (owners, admins,
+/// partner managers).
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/partnerships", tag = "partnerships", params(("org" = String, Path)),
+    request_body = NewPartnershipBody,
+    responses((status = 201, body = PartnershipDetailOut), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn create_partnership(
+    State(state): State<AppState>,
+    org: ApiOrg,
+    ApiJson(body): ApiJson<NewPartnershipBody>,
+) -> ApiResult<Response> {
+    let input = NewPartnership {
+        name: body.name,
+        purpose: body.purpose,
+        partners: body.partners,
+    };
+    let detail = partnerships::create(&state.app, &org.scope, input, &org.actor()).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(PartnershipDetailOut::from(detail)),
+    )
+        .into_response())
+}
+
+/// One partnership with its gates, approvals and history.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/partnerships/{id}", tag = "partnerships",
+    params(("org" = String, Path), ("id" = String, Path)),
+    responses((status = 200, body = PartnershipDetailOut), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn get_partnership(
+    State(state): State<AppState>,
+    org: ApiOrg,
+    ApiPath(path): ApiPath<(String, String)>,
+) -> ApiResult<Json<PartnershipDetailOut>> {
+    let detail = partnerships::get(&state.app, &org.scope, partnership_id(&path.1)?).await?;
+    Ok(Json(detail.into()))
+}
+
+/// Evidence to add to a stage's gate.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceBody {
+    /// The stage whose gate it belongs to (the current one or a later one).
+    pub stage: String,
+    /// What must be true.
+    pub text: String,
+}
+
+/// Adds evidence to a gate; added to the current stage, it withdraws the approvals given.
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/partnerships/{id}/evidence", tag = "partnerships",
+    params(("org" = String, Path), ("id" = String, Path)), request_body = EvidenceBody,
+    responses((status = 201, body = PartnershipDetailOut), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn add_evidence(
+    State(state): State<AppState>,
+    org: ApiOrg,
+    ApiPath(path): ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<EvidenceBody>,
+) -> ApiResult<Response> {
+    let detail = partnerships::add_evidence(
+        &state.app,
+        &org.scope,
+        partnership_id(&path.1)?,
+        &body.stage,
+        &body.text,
+        &org.actor(),
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(PartnershipDetailOut::from(detail)),
+    )
+        .into_response())
+}
+
+/// Whether a piece of evidence is met.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceStateBody {
+    /// True when it is met.
+    pub met: bool,
+}
+
+/// Marks a piece of evidence met or not met.
+#[utoipa::path(put, path = "/api/v1/orgs/{org}/partnerships/{id}/evidence/{item_id}", tag = "partnerships",
+    params(("org" = String, Path), ("id" = String, Path), ("item_id" = String, Path)), request_body = EvidenceStateBody,
+    responses((status = 200, body = PartnershipDetailOut), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn set_evidence(
+    State(state): State<AppState>,
+    org: ApiOrg,
+    ApiPath(path): ApiPath<(String, String, String)>,
+    ApiJson(body): ApiJson<EvidenceStateBody>,
+) -> ApiResult<Json<PartnershipDetailOut>> {
+    let detail = partnerships::set_evidence(
+        &state.app,
+        &org.scope,
+        partnership_id(&path.1)?,
+        item_id(&path.2)?,
+        body.met,
+        &org.actor(),
+    )
+    .await?;
+    Ok(Json(detail.into()))
+}
+
+/// Removes a piece of evidence from a gate not yet passed.
+#[utoipa::path(delete, path = "/api/v1/orgs/{org}/partnerships/{id}/evidence/{item_id}", tag = "partnerships",
+    params(("org" = String, Path), ("id" = String, Path), ("item_id" = String, Path)),
+    responses((status = 204), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json")))]
+pub async fn remove_evidence(
+    State(state): State<AppState>,
+    org: ApiOrg,
+    ApiPath(path): ApiPath<(String, String, String)>,
+) -> ApiResult<StatusCode> {
+    partnerships::remove_evidence(
+        &state.app,
+        &org.scope,
+        partnership_id(&path.1)?,
+        item_id(&path.2)?,
+        &org.actor(),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Why the partnership should move on.
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct AdvanceBody {
+    /// Recorded in the history.
+    pub reason: String,
+}
+
+/// What a request to move on did.
+#[derive(Serialize, ToSchema)]
+pub struct AdvanceOut {
+    /// advanced (the partnership moved) or waiting (your approval is recorded).
+    pub outcome: String,
+    /// How many members have approved leaving the stage, when waiting.
+    pub approved: Option<usize>,
+    /// How many must, when waiting.
+    pub of: Option<usize>,
+    /// The partnership now.
+    pub partnership: PartnershipDetailOut,
+}
+
+/// Asks to leave the current stage: it moves on when its gate is met and, from partner
+/// selection on, once every member has asked. An open gate answers 409 with the missing evidence.
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/partnerships/{id}/advance", tag = "partnerships",
+    params(("org" = String, Path), ("id" = String, Path)), request_body = AdvanceBody,
+    responses((status = 200, body = AdvanceOut), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn advance_partnership(
+    State(state): State<AppState>,
+    org: ApiOrg,
+    ApiPath(path): ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<AdvanceBody>,
+) -> ApiResult<Json<AdvanceOut>> {
+    let (outcome, detail) = partnerships::advance(
+        &state.app,
+        &org.scope,
+        partnership_id(&path.1)?,
+        &body.reason,
+        &org.actor(),
+    )
+    .await?;
+    let (outcome, approved, of) = match outcome {
+        Advance::To(_) => ("advanced", None, None),
+        Advance::Waiting { approved, of } => ("waiting", Some(approved), Some(of)),
+    };
+    Ok(Json(AdvanceOut {
+        outcome: outcome.to_owned(),
+        approved,
+        of,
+        partnership: detail.into(),
+    }))
+}

@@ -1,0 +1,126 @@
+//! Partnerships through the API: gates, joint approvals, history, and who sees what.
+
+use super::*;
+
+/// Meets every piece of evidence of `stage` as `org`.
+async fn meet_gate(app: &TestApp, token: &str, org: &str, id: &str, stage: &str) {
+    let api = app.api_as(token);
+    let detail = api
+        .get(&format!("/api/v1/orgs/{org}/partnerships/{id}"))
+        .await;
+    for item in detail.json["gates"].as_array().expect("gates") {
+        if item["stage"] == stage {
+            let item_id = item["id"].as_str().expect("id");
+            let met = api
+                .put(
+                    &format!("/api/v1/orgs/{org}/partnerships/{id}/evidence/{item_id}"),
+                    json!({ "met": true }),
+                )
+                .await;
+            assert_eq!(met.status, 200, "{}", met.text);
+        }
+    }
+}
+
+fn stage(reply: &comark_testkit::Reply) -> String {
+    let partnership = if reply
+        .json
+        .get("partnership")
+        .is_some_and(|p| p.get("partnership").is_some())
+    {
+        &reply.json["partnership"]["partnership"]
+    } else {
+        &reply.json["partnership"]
+    };
+    partnership["stage"].as_str().expect("stage").to_owned()
+}
+
+both_backends! {
+    async fn partners_move_through_the_lifecycle_together(app) {
+        let acme = app.owner_of("acme").await;
+        let globex = app.owner_of("globex").await;
+        let initech = app.owner_of("initech").await;
+        app.connect(&acme, "acme", &globex, "globex").await;
+        let a = app.api_as(&acme);
+        let g = app.api_as(&globex);
+
+        let refused = a
+            .post("/api/v1/orgs/acme/partnerships", json!({ "name": "Joint webinars", "partners": ["initech"] }))
+            .await;
+        assert_eq!(refused.status, 422, "{}", refused.text);
+        assert!(refused.text.contains("`initech` is not a connected partner"), "{}", refused.text);
+
+        let created = a
+            .post("/api/v1/orgs/acme/partnerships", json!({ "name": "Joint webinars", "purpose": "Two webinars a quarter", "partners": ["globex"] }))
+            .await;
+        assert_eq!(created.status, 201, "{}", created.text);
+        assert_eq!(stage(&created), "awareness");
+        let id = created.json["partnership"]["id"].as_str().expect("id").to_owned();
+        let members: Vec<&str> = created.json["partnership"]["members"].as_array().expect("members").iter().map(|m| m["handle"].as_str().expect("handle")).collect();
+        assert_eq!(members, ["acme", "globex"]);
+        assert!(created.text.contains("Joint objectives are signed off by both sides"));
+
+        // An open gate names what is missing, and nothing moves.
+        let open = a.post(&format!("/api/v1/orgs/acme/partnerships/{id}/advance"), json!({})).await;
+        assert_eq!(open.status, 409, "{}", open.text);
+        assert!(open.text.contains("An executive sponsor is named"), "{}", open.text);
+
+        // The groundwork stages are each side's own: one member moves them on.
+        for (from, to) in [("awareness", "knowledge"), ("knowledge", "internal_assessment"), ("internal_assessment", "partner_selection")] {
+            meet_gate(&app, &acme, "acme", &id, from).await;
+            let moved = a.post(&format!("/api/v1/orgs/acme/partnerships/{id}/advance"), json!({ "reason": "groundwork done" })).await;
+            assert_eq!(moved.status, 200, "{}", moved.text);
+            assert_eq!(moved.json["outcome"], "advanced");
+            assert_eq!(stage(&moved), to);
+        }
+
+        // Partner selection is joint: acme's request waits for globex.
+        meet_gate(&app, &acme, "acme", &id, "partner_selection").await;
+        let waiting = a.post(&format!("/api/v1/orgs/acme/partnerships/{id}/advance"), json!({})).await;
+        assert_eq!(waiting.json["outcome"], "waiting", "{}", waiting.text);
+        assert_eq!((waiting.json["approved"].as_u64(), waiting.json["of"].as_u64()), (Some(1), Some(2)));
+        let seen = g.get(&format!("/api/v1/orgs/globex/partnerships/{id}")).await;
+        assert_eq!(seen.status, 200, "{}", seen.text);
+        assert_eq!(seen.json["approvals"].as_array().expect("approvals").len(), 1);
+
+        // Globex reopens a piece of evidence: the approval given on it is withdrawn.
+        let item = seen.json["gates"].as_array().expect("gates").iter()
+            .find(|g| g["stage"] == "partner_selection").expect("an item")["id"].as_str().expect("id").to_owned();
+        let reopened = g.put(&format!("/api/v1/orgs/globex/partnerships/{id}/evidence/{item}"), json!({ "met": false })).await;
+        assert_eq!(reopened.json["approvals"].as_array().expect("approvals").len(), 0, "{}", reopened.text);
+        g.put(&format!("/api/v1/orgs/globex/partnerships/{id}/evidence/{item}"), json!({ "met": true })).await;
+        let first = g.post(&format!("/api/v1/orgs/globex/partnerships/{id}/advance"), json!({ "reason": "objectives signed" })).await;
+        assert_eq!(first.json["outcome"], "waiting", "{}", first.text);
+        let second = a.post(&format!("/api/v1/orgs/acme/partnerships/{id}/advance"), json!({})).await;
+        assert_eq!(second.json["outcome"], "advanced", "{}", second.text);
+        assert_eq!(stage(&second), "working_together");
+
+        // Both sides see the same state and the same history.
+        let theirs = g.get(&format!("/api/v1/orgs/globex/partnerships/{id}")).await;
+        assert_eq!(stage(&theirs), "working_together");
+        let kinds: Vec<&str> = theirs.json["history"].as_array().expect("history").iter().map(|e| e["kind"].as_str().expect("kind")).collect();
+        assert_eq!(kinds.iter().filter(|k| **k == "advanced").count(), 4, "{kinds:?}");
+        assert_eq!(kinds.last(), Some(&"created"));
+        let listed = g.get("/api/v1/orgs/globex/partnerships").await;
+        assert_eq!(listed.json[0]["started_by"], "acme");
+
+        // Evidence can be added ahead; a passed gate's evidence stays on record.
+        let added = a.post(&format!("/api/v1/orgs/acme/partnerships/{id}/evidence"), json!({ "stage": "value_creation", "text": "Pipeline reviewed in the QBR" })).await;
+        assert_eq!(added.status, 201, "{}", added.text);
+        let too_late = a.post(&format!("/api/v1/orgs/acme/partnerships/{id}/evidence"), json!({ "stage": "awareness", "text": "Late" })).await;
+        assert_eq!(too_late.status, 422, "{}", too_late.text);
+        let passed = theirs.json["gates"].as_array().expect("gates").iter()
+            .find(|g| g["stage"] == "awareness").expect("an item")["id"].as_str().expect("id").to_owned();
+        let kept = a.delete(&format!("/api/v1/orgs/acme/partnerships/{id}/evidence/{passed}")).await;
+        assert_eq!(kept.status, 409, "{}", kept.text);
+
+        // A stranger sees nothing; ending the connection ends the partner's access.
+        assert_eq!(app.api_as(&initech).get(&format!("/api/v1/orgs/initech/partnerships/{id}")).await.status, 404);
+        let connections = a.get("/api/v1/orgs/acme/connections").await;
+        let connection = connections.json["items"][0]["id"].as_str().expect("id").to_owned();
+        a.post(&format!("/api/v1/orgs/acme/connections/{connection}/end"), json!({})).await;
+        assert_eq!(g.get(&format!("/api/v1/orgs/globex/partnerships/{id}")).await.status, 404);
+        assert!(g.get("/api/v1/orgs/globex/partnerships").await.json.as_array().expect("list").is_empty());
+        assert_eq!(a.get(&format!("/api/v1/orgs/acme/partnerships/{id}")).await.status, 200);
+    }
+}
