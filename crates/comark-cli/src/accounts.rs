@@ -40,7 +40,7 @@ pub enum OutputFormat {
 pub struct OrgArg {
     /// The organization's handle.
     #[arg(long)]
-    org: String,
+    pub org: String,
 }
 
 /// Account commands.
@@ -195,14 +195,14 @@ pub enum MappingCommand {
     },
 }
 
-async fn scope(app: &App, org: &OrgArg) -> anyhow::Result<OrgScope> {
+pub(crate) async fn scope(app: &App, org: &OrgArg) -> anyhow::Result<OrgScope> {
     app.store
         .admin_scope(&org.org.to_lowercase())
         .await?
         .with_context(|| format!("no organization has the handle `{}`", org.org))
 }
 
-fn actor() -> Actor {
+pub(crate) fn actor() -> Actor {
     Actor {
         user_id: None,
         label: "command line".into(),
@@ -210,7 +210,7 @@ fn actor() -> Actor {
     }
 }
 
-fn app_error(error: comark_app::AppError) -> anyhow::Error {
+pub(crate) fn app_error(error: comark_app::AppError) -> anyhow::Error {
     match error {
         comark_app::AppError::Invalid(errors) => anyhow::anyhow!(
             "{}",

@@ -3,6 +3,7 @@
 mod accounts;
 mod bench;
 mod config;
+mod partnerships;
 
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
@@ -49,6 +50,9 @@ enum Command {
     /// The account mapping with a partner: the matrix, sharing, corrections and exports.
     #[command(subcommand)]
     Mapping(accounts::MappingCommand),
+    /// Partnerships through the ISO 44001 lifecycle.
+    #[command(subcommand)]
+    Partnership(partnerships::PartnershipCommand),
     /// Benchmarks; see BENCHMARKS.md.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -223,6 +227,10 @@ async fn main() -> anyhow::Result<std::process::ExitCode> {
         Command::Accounts(command) => {
             let store = open_store(&config).await?;
             return accounts::accounts(&app_for(store, &config), command).await;
+        }
+        Command::Partnership(command) => {
+            let store = open_store(&config).await?;
+            return partnerships::partnership(&app_for(store, &config), command).await;
         }
         Command::Mapping(command) => {
             let store = open_store(&config).await?;

@@ -4,6 +4,7 @@
 mod accounts;
 mod admin;
 mod commands;
+mod partnerships;
 mod serve;
 
 use std::io::{Read, Write};

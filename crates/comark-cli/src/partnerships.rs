@@ -1,0 +1,211 @@
+//! `comark partnership ...`: partnerships through the lifecycle from the command line, as
+//! the instance administrator acting for one organization.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Subcommand;
+use comark_app::partnerships::{self, NewPartnership};
+use comark_app::App;
+use comark_domain::partnership::Advance;
+use comark_domain::{GateItemId, PartnershipId};
+use comark_store::partnerships::PartnershipDetail;
+
+use crate::accounts::{actor, app_error, scope, OrgArg, OutputFormat};
+
+/// Partnership commands.
+#[derive(Subcommand, Debug)]
+pub enum PartnershipCommand {
+    /// Lists the organization's partnerships.
+    List {
+        #[command(flatten)]
+        org: OrgArg,
+        /// How to print.
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
+    },
+    /// Starts a partnership with connected partners.
+    Create {
+        #[command(flatten)]
+        org: OrgArg,
+        /// Its name.
+        #[arg(long)]
+        name: String,
+        /// What it is for.
+        #[arg(long, default_value = "")]
+        purpose: String,
+        /// A partner's handle; repeatable.
+        #[arg(long = "partner", required = true)]
+        partners: Vec<String>,
+    },
+    /// Shows a partnership: its stage, the current gate, approvals and history.
+    Show {
+        #[command(flatten)]
+        org: OrgArg,
+        /// The partnership's id.
+        id: String,
+        /// How to print (table or json).
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
+    },
+    /// Marks a piece of evidence met (or, with --unmet, not met).
+    Evidence {
+        #[command(flatten)]
+        org: OrgArg,
+        /// The partnership's id.
+        id: String,
+        /// The evidence's id, as `show` prints it.
+        item: String,
+        /// Mark it not met.
+        #[arg(long)]
+        unmet: bool,
+    },
+    /// Asks to leave the current stage. Exit code 3 while other members still must approve,
+    /// 1 when the gate is not met.
+    Advance {
+        #[command(flatten)]
+        org: OrgArg,
+        /// The partnership's id.
+        id: String,
+        /// Why, for the history.
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+}
+
+/// Exit code: the request counts as an approval; other members must approve too.
+pub const EXIT_WAITING: u8 = 3;
+
+fn partnership_id(raw: &str) -> anyhow::Result<PartnershipId> {
+    raw.parse()
+        .with_context(|| format!("`{raw}` is not a partnership id"))
+}
+
+fn print_detail(detail: &PartnershipDetail, format: OutputFormat) -> anyhow::Result<()> {
+    if let OutputFormat::Json = format {
+        println!("{}", serde_json::to_string_pretty(detail)?);
+        return Ok(());
+    }
+    let p = &detail.partnership;
+    let members: Vec<&str> = p.members.iter().map(|m| m.handle.as_str()).collect();
+    println!("{} ({})", p.name, p.id);
+    println!("members: {}", members.join(", "));
+    println!("stage:   {}", p.stage.label());
+    println!();
+    println!("Gate of {}:", p.stage.label());
+    for item in detail.gates.iter().filter(|g| g.stage == p.stage) {
+        match &item.met {
+            Some((who, at)) => println!(
+                "  [x] {}  {} (met by {who}, {})",
+                item.id,
+                item.text,
+                at.format("%Y-%m-%d")
+            ),
+            None => println!("  [ ] {}  {}", item.id, item.text),
+        }
+    }
+    for approval in &detail.approvals {
+        println!(
+            "  approved by {} at {}",
+            approval.by,
+            approval.at.format("%Y-%m-%d %H:%M")
+        );
+    }
+    println!();
+    println!("History:");
+    for event in &detail.history {
+        println!(
+            "  {}  {}  {} ({}): {}",
+            event.at.format("%Y-%m-%d %H:%M"),
+            event.kind,
+            event.actor,
+            event.org,
+            event.detail
+        );
+    }
+    Ok(())
+}
+
+/// Runs a partnership command and returns the exit code.
+pub async fn partnership(app: &App, command: PartnershipCommand) -> anyhow::Result<ExitCode> {
+    let actor = actor();
+    match command {
+        PartnershipCommand::List { org, format } => {
+            let scope = scope(app, &org).await?;
+            let list = partnerships::list(app, &scope).await.map_err(app_error)?;
+            if let OutputFormat::Json = format {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+                return Ok(ExitCode::SUCCESS);
+            }
+            for p in list {
+                let members: Vec<&str> = p.members.iter().map(|m| m.handle.as_str()).collect();
+                println!(
+                    "{}  {}  {}  [{}]",
+                    p.id,
+                    p.stage.as_str(),
+                    p.name,
+                    members.join(", ")
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        PartnershipCommand::Create {
+            org,
+            name,
+            purpose,
+            partners,
+        } => {
+            let scope = scope(app, &org).await?;
+            let input = NewPartnership {
+                name,
+                purpose,
+                partners,
+            };
+            let detail = partnerships::create(app, &scope, input, &actor)
+                .await
+                .map_err(app_error)?;
+            println!("{}", detail.partnership.id);
+            Ok(ExitCode::SUCCESS)
+        }
+        PartnershipCommand::Show { org, id, format } => {
+            let scope = scope(app, &org).await?;
+            let detail = partnerships::get(app, &scope, partnership_id(&id)?)
+                .await
+                .map_err(app_error)?;
+            print_detail(&detail, format)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        PartnershipCommand::Evidence {
+            org,
+            id,
+            item,
+            unmet,
+        } => {
+            let scope = scope(app, &org).await?;
+            let item: GateItemId = item
+                .parse()
+                .with_context(|| format!("`{item}` is not an evidence id"))?;
+            partnerships::set_evidence(app, &scope, partnership_id(&id)?, item, !unmet, &actor)
+                .await
+                .map_err(app_error)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        PartnershipCommand::Advance { org, id, reason } => {
+            let scope = scope(app, &org).await?;
+            let (outcome, _) =
+                partnerships::advance(app, &scope, partnership_id(&id)?, &reason, &actor)
+                    .await
+                    .map_err(app_error)?;
+            Ok(match outcome {
+                Advance::To(stage) => {
+                    eprintln!("Moved to {}.", stage.label());
+                    ExitCode::SUCCESS
+                }
+                Advance::Waiting { approved, of } => {
+                    eprintln!("Your approval is recorded: {approved} of {of}.");
+                    ExitCode::from(EXIT_WAITING)
+                }
+            })
+        }
+    }
+}

@@ -1,0 +1,105 @@
+//! `comark partnership ...`: a partnership through its first joint gate, with exit codes.
+
+use super::*;
+
+fn run_partnership_journey(database_args: &[&str]) {
+    let with_db = |args: &[&str]| {
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend_from_slice(database_args);
+        comark_with(&all)
+    };
+    with_db(&["demo"]).assert_success();
+    let created = with_db(&[
+        "partnership",
+        "create",
+        "--org",
+        "northwind",
+        "--name",
+        "Co-hosted webinars",
+        "--partner",
+        "brightlane",
+    ]);
+    created.assert_success();
+    let id = created.stdout.trim().to_owned();
+
+    let refused = with_db(&[
+        "partnership",
+        "create",
+        "--org",
+        "northwind",
+        "--name",
+        "X",
+        "--partner",
+        "meridian",
+    ]);
+    refused.assert_failure();
+    assert!(
+        refused
+            .stderr
+            .contains("`meridian` is not a connected partner"),
+        "{refused:#?}"
+    );
+
+    // An open gate: refused with the missing evidence named.
+    let open = with_db(&["partnership", "advance", "--org", "northwind", &id]);
+    assert_eq!(open.status.code(), Some(1), "{open:#?}");
+    assert!(
+        open.stderr.contains("An executive sponsor is named"),
+        "{open:#?}"
+    );
+
+    let meet_and_advance = |org: &str, expected: i32| {
+        let shown = with_db(&["partnership", "show", "--org", org, &id, "--format", "json"]);
+        shown.assert_success();
+        let detail: serde_json::Value = serde_json::from_str(&shown.stdout).expect("json");
+        let stage = detail["partnership"]["stage"]
+            .as_str()
+            .expect("stage")
+            .to_owned();
+        for item in detail["gates"].as_array().expect("gates") {
+            if item["stage"] == stage.as_str() && item["met"].is_null() {
+                let item = item["id"].as_str().expect("id");
+                with_db(&["partnership", "evidence", "--org", org, &id, item]).assert_success();
+            }
+        }
+        let advanced = with_db(&[
+            "partnership",
+            "advance",
+            "--org",
+            org,
+            &id,
+            "--reason",
+            "done",
+        ]);
+        assert_eq!(advanced.status.code(), Some(expected), "{advanced:#?}");
+    };
+    for _ in 0..3 {
+        meet_and_advance("northwind", 0);
+    }
+    // Partner selection is joint: northwind waits (exit 3), brightlane's approval moves it.
+    meet_and_advance("northwind", 3);
+    let advanced = with_db(&["partnership", "advance", "--org", "brightlane", &id]);
+    assert_eq!(advanced.status.code(), Some(0), "{advanced:#?}");
+    assert!(
+        advanced.stderr.contains("Moved to Working together"),
+        "{advanced:#?}"
+    );
+    let listed = with_db(&["partnership", "list", "--org", "brightlane"]);
+    assert!(listed.stdout.contains("working_together"), "{listed:#?}");
+}
+
+#[test]
+fn a_partnership_moves_through_its_first_joint_gate_on_sqlite() {
+    let dir = TempDir::create();
+    let data_dir = dir.join("data").to_string_lossy().into_owned();
+    run_partnership_journey(&["--data-dir", &data_dir]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partnership_moves_through_its_first_joint_gate_on_postgresql() {
+    let database = TestDatabase::create(Backend::Postgres).await;
+    let url = database.url().to_owned();
+    tokio::task::spawn_blocking(move || run_partnership_journey(&["--database-url", &url]))
+        .await
+        .expect("journey");
+}
