@@ -90,7 +90,45 @@ pub async fn create(
         .org(scope)
         .create_partnership(name, purpose, &partners, actor)
         .await?;
-    Ok(app.store.org(scope).partnership(id).await?)
+    let detail = app.store.org(scope).partnership(id).await?;
+    let us = &scope.org().name;
+    notify(app, scope, &detail, |_| {
+        (
+            format!("{us} started the partnership \"{name}\" with you"),
+            format!(
+                "{} ({us}) started the partnership \"{name}\" on comark with your organization.\n\n\
+                 Purpose: {}\n\nIt starts at the awareness stage; each stage's gate lists the \
+                 evidence to agree before moving on.",
+                actor.label,
+                if purpose.is_empty() { "not given yet" } else { purpose }
+            ),
+        )
+    })
+    .await?;
+    Ok(detail)
+}
+
+/// E-mails the managers of the other member organizations about a decision, each with a
+/// link to the partnership in their own organization.
+async fn notify(
+    app: &App,
+    scope: &OrgScope,
+    detail: &PartnershipDetail,
+    message: impl Fn(&str) -> (String, String),
+) -> Result<()> {
+    let id = detail.partnership.id;
+    for (email, handle, org_name) in app.store.org(scope).partnership_contacts(id).await? {
+        let (subject, body) = message(&org_name);
+        let link = app.link(&format!("/o/{handle}/partnerships/{id}"));
+        crate::mail::Email {
+            to: email,
+            subject,
+            body: format!("{body}\n\n{link}\n"),
+        }
+        .queue(app)
+        .await?;
+    }
+    Ok(())
 }
 
 /// Marks one piece of evidence met (or not).
@@ -167,6 +205,46 @@ pub async fn advance(
         return Err(ValidationErrors::single("reason", "must be at most 500 characters").into());
     }
     let store = app.store.org(scope);
+    let before = store.partnership(id).await?.partnership.stage;
     let outcome = store.advance_partnership(id, reason, actor).await?;
-    Ok((outcome, store.partnership(id).await?))
+    let detail = store.partnership(id).await?;
+    let us = &scope.org().name;
+    let name = &detail.partnership.name;
+    let why = if reason.is_empty() {
+        String::new()
+    } else {
+        format!("\n\nTheir reason: {reason}")
+    };
+    match outcome {
+        Advance::To(next) => {
+            notify(app, scope, &detail, |_| {
+                (
+                    format!("\"{name}\" moved to {}", next.label()),
+                    format!(
+                        "{} ({us}) moved the partnership \"{name}\" from {} to {}.{why}",
+                        actor.label,
+                        before.label(),
+                        next.label()
+                    ),
+                )
+            })
+            .await?;
+        }
+        Advance::Waiting { approved, of } => {
+            let next = before.next().map(Stage::label).unwrap_or("the next stage");
+            notify(app, scope, &detail, |_| {
+                (
+                    format!("Your approval is needed: \"{name}\" to {next}"),
+                    format!(
+                        "{} ({us}) approved moving the partnership \"{name}\" from {} to {next} \
+                         ({approved} of {of} members). It moves on once every member approves.{why}",
+                        actor.label,
+                        before.label()
+                    ),
+                )
+            })
+            .await?;
+        }
+    }
+    Ok((outcome, detail))
 }

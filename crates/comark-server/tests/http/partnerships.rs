@@ -124,3 +124,27 @@ both_backends! {
         assert_eq!(a.get(&format!("/api/v1/orgs/acme/partnerships/{id}")).await.status, 200);
     }
 }
+
+comark_testkit::both_backends_with! { comark_testkit::Options { mail: true };
+    async fn partners_are_told_by_email_when_their_approval_is_needed(app) {
+        let acme = app.owner_of("acme").await;
+        let globex = app.owner_of("globex").await;
+        app.connect(&acme, "acme", &globex, "globex").await;
+        let a = app.api_as(&acme);
+        let created = a.post("/api/v1/orgs/acme/partnerships", json!({ "name": "Joint webinars", "partners": ["globex"] })).await;
+        let id = created.json["partnership"]["id"].as_str().expect("id").to_owned();
+        for from in ["awareness", "knowledge", "internal_assessment", "partner_selection"] {
+            meet_gate(&app, &acme, "acme", &id, from).await;
+            a.post(&format!("/api/v1/orgs/acme/partnerships/{id}/advance"), json!({ "reason": "ready" })).await;
+        }
+        app.run_jobs().await;
+        let mailbox = app.mailbox.clone().expect("mailbox");
+        let mails = mailbox.messages_to("owner@globex.example");
+        assert!(mails.iter().any(|m| m.raw.contains("started the partnership")), "{mails:#?}");
+        let ask = mails.iter().find(|m| m.raw.contains("Your approval is needed")).expect("an approval request");
+        let link = ask.first_link().expect("a link");
+        assert!(link.ends_with(&format!("/o/globex/partnerships/{id}")), "{link}");
+        // Nobody at acme is mailed about acme's own moves.
+        assert!(mailbox.messages_to("owner@acme.example").iter().all(|m| !m.raw.contains("Joint webinars")));
+    }
+}
