@@ -148,7 +148,67 @@ pub async fn load(app: &App) -> Result<Vec<DemoLogin>> {
         }
     }
     load_accounts(app, &actor).await?;
+    load_partnerships(app, &actor).await?;
     Ok(logins)
+}
+
+/// Two demo partnerships of Northwind's: with Brightlane, working together after both
+/// approved partner selection; with Bazaar, still at the knowledge stage. Only on the first load.
+async fn load_partnerships(app: &App, actor: &Actor) -> Result<()> {
+    use crate::partnerships::{self, NewPartnership};
+    let scope_of = |handle: &'static str| async move {
+        app.store
+            .admin_scope(handle)
+            .await?
+            .ok_or_else(|| internal("demo organization vanished"))
+    };
+    let northwind = scope_of("northwind").await?;
+    if !partnerships::list(app, &northwind).await?.is_empty() {
+        return Ok(());
+    }
+    let plans = [
+        (
+            "brightlane",
+            "Co-hosted webinar series",
+            "Four joint webinars a year for revenue leaders in SaaS and healthcare.",
+            comark_domain::partnership::Stage::WorkingTogether,
+        ),
+        (
+            "bazaar",
+            "Marketplace launch",
+            "List Northwind on the Bazaar marketplace with a co-branded launch campaign.",
+            comark_domain::partnership::Stage::Knowledge,
+        ),
+    ];
+    for (partner, name, purpose, target) in plans {
+        let input = NewPartnership {
+            name: name.into(),
+            purpose: purpose.into(),
+            partners: vec![partner.into()],
+        };
+        let created = partnerships::create(app, &northwind, input, actor).await?;
+        let id = created.partnership.id;
+        let partner_scope = scope_of(partner).await?;
+        loop {
+            let detail = partnerships::get(app, &northwind, id).await?;
+            let stage = detail.partnership.stage;
+            if stage >= target {
+                break;
+            }
+            for item in detail
+                .gates
+                .iter()
+                .filter(|g| g.stage == stage && g.met.is_none())
+            {
+                partnerships::set_evidence(app, &northwind, id, item.id, true, actor).await?;
+            }
+            partnerships::advance(app, &northwind, id, "demo", actor).await?;
+            if stage.joint() {
+                partnerships::advance(app, &partner_scope, id, "demo", actor).await?;
+            }
+        }
+    }
+    Ok(())
 }
 
 const PREFIXES: [&str; 20] = [
