@@ -4,9 +4,9 @@
 
 use std::collections::BTreeSet;
 
-use comark_domain::partnership::{Advance, Stage};
-use comark_domain::{Action, GateItemId, OrgHandle, PartnershipId, ValidationErrors};
-use comark_store::partnerships::{Partnership, PartnershipDetail};
+use comark_domain::partnership::{Advance, RiskLevel, Stage, COMMON_RISKS};
+use comark_domain::{Action, GateItemId, OrgHandle, PartnershipId, RiskId, ValidationErrors};
+use comark_store::partnerships::{Partnership, PartnershipDetail, RiskInput};
 use comark_store::{Actor, OrgScope};
 use serde::Deserialize;
 
@@ -247,4 +247,115 @@ pub async fn advance(
         }
     }
     Ok((outcome, detail))
+}
+
+/// A risk as a form or an API body gives it.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RiskForm {
+    /// What could go wrong.
+    pub title: String,
+    /// low, medium or high.
+    pub likelihood: String,
+    /// low, medium or high.
+    pub impact: String,
+    /// The handle of the member organization that watches it (default: ours).
+    pub owner_org: Option<String>,
+    /// The person there.
+    pub owner: String,
+    /// What is done about it.
+    pub mitigation: String,
+    /// When to look at it again (YYYY-MM-DD).
+    pub review_on: Option<String>,
+    /// Whether it is closed.
+    pub closed: bool,
+}
+
+/// Adds a risk to a partnership's register, or (with `existing`) changes one.
+pub async fn save_risk(
+    app: &App,
+    scope: &OrgScope,
+    id: PartnershipId,
+    existing: Option<RiskId>,
+    form: RiskForm,
+    actor: &Actor,
+) -> Result<PartnershipDetail> {
+    require(scope, Action::ManagePartnerships)?;
+    let store = app.store.org(scope);
+    let detail = store.partnership(id).await?;
+    let mut errors = ValidationErrors::default();
+    let title = form.title.trim();
+    if title.is_empty() || title.chars().count() > 200 {
+        errors.add("title", "must be between 1 and 200 characters");
+    }
+    let likelihood = RiskLevel::parse(&form.likelihood);
+    if likelihood.is_none() {
+        errors.add("likelihood", "must be low, medium or high");
+    }
+    let impact = RiskLevel::parse(&form.impact);
+    if impact.is_none() {
+        errors.add("impact", "must be low, medium or high");
+    }
+    let owner_handle = form
+        .owner_org
+        .as_deref()
+        .map(|h| h.trim().trim_start_matches('@').to_lowercase())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| scope.org().handle.clone());
+    let owner_org = detail
+        .partnership
+        .members
+        .iter()
+        .find(|m| m.handle == owner_handle)
+        .map(|m| m.id);
+    if owner_org.is_none() {
+        errors.add("owner_org", "must be a member of the partnership");
+    }
+    let owner = form.owner.trim();
+    if owner.chars().count() > 120 {
+        errors.add("owner", "must be at most 120 characters");
+    }
+    let mitigation = form.mitigation.trim();
+    if mitigation.chars().count() > 2000 {
+        errors.add("mitigation", "must be at most 2000 characters");
+    }
+    let review_on = match form.review_on.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(raw) => match chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+            Ok(date) => Some(date),
+            Err(_) => {
+                errors.add("review_on", "must be a date like 2027-01-31");
+                None
+            }
+        },
+    };
+    errors.into_result()?;
+    let (Some(likelihood), Some(impact), Some(owner_org)) = (likelihood, impact, owner_org) else {
+        return Err(AppError::Internal("checked above".into()));
+    };
+    let input = RiskInput {
+        title: title.to_owned(),
+        likelihood,
+        impact,
+        owner_org,
+        owner: owner.to_owned(),
+        mitigation: mitigation.to_owned(),
+        review_on,
+        closed: form.closed,
+    };
+    store.save_risk(id, existing, &input, actor).await?;
+    Ok(store.partnership(id).await?)
+}
+
+/// The common co-marketing risks not yet in the register: (title, a first mitigation).
+pub fn suggested_risks(detail: &PartnershipDetail) -> Vec<(&'static str, &'static str)> {
+    COMMON_RISKS
+        .into_iter()
+        .filter(|(title, _)| {
+            !detail
+                .risks
+                .iter()
+                .any(|r| r.title.eq_ignore_ascii_case(title))
+        })
+        .collect()
 }

@@ -69,4 +69,6 @@ id_type!(
     PartnershipId,
     /// One piece of evidence of a stage gate.
     GateItemId,
+    /// A risk in a partnership's register.
+    RiskId,
 );

@@ -183,6 +183,81 @@ pub fn advance(
     Ok(Advance::To(next))
 }
 
+/// How likely a risk is, or how much it would hurt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RiskLevel {
+    /// Unlikely, or a nuisance.
+    Low,
+    /// Possible, or a setback.
+    Medium,
+    /// Likely, or serious.
+    High,
+}
+
+impl RiskLevel {
+    /// Every level, lowest first.
+    pub const ALL: [RiskLevel; 3] = [RiskLevel::Low, RiskLevel::Medium, RiskLevel::High];
+
+    /// The stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RiskLevel::Low => "low",
+            RiskLevel::Medium => "medium",
+            RiskLevel::High => "high",
+        }
+    }
+
+    /// Reads a stable name.
+    pub fn parse(raw: &str) -> Option<RiskLevel> {
+        RiskLevel::ALL
+            .into_iter()
+            .find(|l| l.as_str() == raw.trim().to_lowercase())
+    }
+
+    fn weight(self) -> u8 {
+        match self {
+            RiskLevel::Low => 1,
+            RiskLevel::Medium => 2,
+            RiskLevel::High => 3,
+        }
+    }
+}
+
+/// A risk's severity: likelihood times impact, from 1 to 9, so a register sorts worst first.
+pub fn risk_score(likelihood: RiskLevel, impact: RiskLevel) -> u8 {
+    likelihood.weight() * impact.weight()
+}
+
+/// The risks most co-marketing partnerships share, with a first mitigation to adapt: the
+/// starting list a register is offered.
+pub const COMMON_RISKS: [(&str, &str); 6] = [
+    (
+        "Brand misalignment",
+        "Agree brand usage rules and approve every co-branded asset on both sides",
+    ),
+    (
+        "Partner not contributing",
+        "Record commitments per side and review contribution against them monthly",
+    ),
+    (
+        "Data-sharing exposure",
+        "Share accounts at counts or overlaps only, and review sharing levels each quarter",
+    ),
+    (
+        "Conflicting offers",
+        "List each side's offers to shared accounts and agree who leads where",
+    ),
+    (
+        "Over-contacting shared prospects",
+        "Agree who may contact shared accounts and a joint contact limit",
+    ),
+    (
+        "Key person leaving",
+        "Name a deputy on each side and keep decisions in the partnership's history",
+    ),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -242,6 +317,18 @@ mod tests {
             Ok(Advance::To(Stage::WorkingTogether))
         );
         assert_eq!(advance(Stage::Exit, &[], 2, 2), Err(GateRefusal::LastStage));
+    }
+
+    #[test]
+    fn the_worst_risks_score_highest() {
+        assert_eq!(risk_score(RiskLevel::High, RiskLevel::High), 9);
+        assert_eq!(risk_score(RiskLevel::Low, RiskLevel::High), 3);
+        assert!(
+            risk_score(RiskLevel::Medium, RiskLevel::Medium)
+                > risk_score(RiskLevel::Low, RiskLevel::High)
+        );
+        assert_eq!(RiskLevel::parse(" High "), Some(RiskLevel::High));
+        assert_eq!(RiskLevel::parse("severe"), None);
     }
 
     #[test]

@@ -5,8 +5,8 @@
 //! (`VISIBLE`), so ending the connection ends the access with the next request.
 
 use chrono::{DateTime, Utc};
-use comark_domain::partnership::{self, Advance, GateItem, Stage};
-use comark_domain::{AuditAction, GateItemId, OrgId, PartnershipId};
+use comark_domain::partnership::{self, risk_score, Advance, GateItem, RiskLevel, Stage};
+use comark_domain::{AuditAction, GateItemId, OrgId, PartnershipId, RiskId};
 use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -98,6 +98,52 @@ pub struct PartnershipEvent {
     pub detail: String,
 }
 
+/// A risk in a partnership's register.
+#[derive(Clone, Debug, Serialize)]
+pub struct Risk {
+    /// Its id.
+    pub id: RiskId,
+    /// What could go wrong.
+    pub title: String,
+    /// How likely it is.
+    pub likelihood: RiskLevel,
+    /// How much it would hurt.
+    pub impact: RiskLevel,
+    /// Likelihood times impact, 1 to 9.
+    pub score: u8,
+    /// The member organization that watches it.
+    pub owner_org: OrgId,
+    /// The person there.
+    pub owner: String,
+    /// What is done about it.
+    pub mitigation: String,
+    /// When to look at it again.
+    pub review_on: Option<chrono::NaiveDate>,
+    /// When it was closed, if it was.
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+/// A risk as entered.
+#[derive(Clone, Debug)]
+pub struct RiskInput {
+    /// What could go wrong.
+    pub title: String,
+    /// How likely it is.
+    pub likelihood: RiskLevel,
+    /// How much it would hurt.
+    pub impact: RiskLevel,
+    /// The member organization that watches it.
+    pub owner_org: OrgId,
+    /// The person there.
+    pub owner: String,
+    /// What is done about it.
+    pub mitigation: String,
+    /// When to look at it again.
+    pub review_on: Option<chrono::NaiveDate>,
+    /// Whether it is closed.
+    pub closed: bool,
+}
+
 /// A partnership with its gates, approvals and history.
 #[derive(Clone, Debug, Serialize)]
 pub struct PartnershipDetail {
@@ -109,6 +155,28 @@ pub struct PartnershipDetail {
     pub approvals: Vec<Approval>,
     /// Newest first.
     pub history: Vec<PartnershipEvent>,
+    /// The risk register: open risks first, worst first.
+    pub risks: Vec<Risk>,
+}
+
+#[derive(sqlx::FromRow)]
+struct RiskRow {
+    id: Uuid,
+    title: String,
+    likelihood: String,
+    impact: String,
+    owner_org: Uuid,
+    owner: String,
+    mitigation: String,
+    review_on: Option<chrono::NaiveDate>,
+    closed_at: Option<DateTime<Utc>>,
+}
+
+fn level_of(raw: &str) -> Result<RiskLevel> {
+    RiskLevel::parse(raw).ok_or_else(|| StoreError::Corrupt {
+        column: "partnership_risks.level",
+        detail: raw.to_owned(),
+    })
 }
 
 #[derive(sqlx::FromRow)]
@@ -358,7 +426,35 @@ impl OrgStore<'_> {
                 detail,
             });
         }
+        let rows: Vec<RiskRow> = on_pool!(self.store, pool => {
+            sqlx::query_as(
+                "SELECT id, title, likelihood, impact, owner_org, owner, mitigation, review_on, closed_at
+                 FROM partnership_risks WHERE partnership_id = $1 ORDER BY created_at, id",
+            )
+            .bind(id.0)
+            .fetch_all(pool)
+            .await?
+        });
+        let mut risks = Vec::with_capacity(rows.len());
+        for row in rows {
+            let likelihood = level_of(&row.likelihood)?;
+            let impact = level_of(&row.impact)?;
+            risks.push(Risk {
+                id: RiskId(row.id),
+                title: row.title,
+                likelihood,
+                impact,
+                score: risk_score(likelihood, impact),
+                owner_org: OrgId(row.owner_org),
+                owner: row.owner,
+                mitigation: row.mitigation,
+                review_on: row.review_on,
+                closed_at: row.closed_at,
+            });
+        }
+        risks.sort_by_key(|r| (r.closed_at.is_some(), std::cmp::Reverse(r.score)));
         Ok(PartnershipDetail {
+            risks,
             approvals: approvals
                 .into_iter()
                 .map(|(org, by, at)| Approval {
@@ -474,6 +570,85 @@ impl OrgStore<'_> {
             insert_event!(&mut *tx, id.0, us, actor, "evidence_removed", evidence.stage, evidence.text.as_str());
         });
         Ok(())
+    }
+
+    /// Adds a risk to the register, or (with `existing`) changes one. The owner must be a
+    /// member organization.
+    pub async fn save_risk(
+        &self,
+        id: PartnershipId,
+        existing: Option<RiskId>,
+        risk: &RiskInput,
+        actor: &Actor,
+    ) -> Result<RiskId> {
+        let detail = self.partnership(id).await?;
+        if !detail
+            .partnership
+            .members
+            .iter()
+            .any(|m| m.id == risk.owner_org)
+        {
+            return Err(StoreError::Rule(
+                "the risk's owner must be a member organization".into(),
+            ));
+        }
+        let before = match existing {
+            Some(risk_id) => Some(
+                detail
+                    .risks
+                    .iter()
+                    .find(|r| r.id == risk_id)
+                    .ok_or(StoreError::NotFound)?,
+            ),
+            None => None,
+        };
+        let risk_id = existing.unwrap_or_else(RiskId::new);
+        let stage = detail.partnership.stage;
+        let us = self.org_uuid();
+        let at = now();
+        let closed_at = match before {
+            Some(before) if risk.closed => before.closed_at.or(Some(at)),
+            _ if risk.closed => Some(at),
+            _ => None,
+        };
+        write_tx!(self.store, tx => {
+            sqlx::query(
+                "INSERT INTO partnership_risks (partnership_id, id, title, likelihood, impact, owner_org, owner,
+                    mitigation, review_on, closed_at, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)
+                 ON CONFLICT (partnership_id, id) DO UPDATE SET title = excluded.title,
+                    likelihood = excluded.likelihood, impact = excluded.impact, owner_org = excluded.owner_org,
+                    owner = excluded.owner, mitigation = excluded.mitigation, review_on = excluded.review_on,
+                    closed_at = excluded.closed_at, updated_at = excluded.updated_at",
+            )
+            .bind(id.0)
+            .bind(risk_id.0)
+            .bind(&risk.title)
+            .bind(risk.likelihood.as_str())
+            .bind(risk.impact.as_str())
+            .bind(risk.owner_org.0)
+            .bind(&risk.owner)
+            .bind(&risk.mitigation)
+            .bind(risk.review_on)
+            .bind(closed_at)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+            touch!(&mut *tx, id.0);
+            let kind = match (before, risk.closed) {
+                (None, _) => "risk_added",
+                (Some(b), true) if b.closed_at.is_none() => "risk_closed",
+                _ => "risk_updated",
+            };
+            let said = format!(
+                "{} (likelihood {}, impact {})",
+                risk.title,
+                risk.likelihood.as_str(),
+                risk.impact.as_str()
+            );
+            insert_event!(&mut *tx, id.0, us, actor, kind, stage, said.as_str());
+        });
+        Ok(risk_id)
     }
 
     /// This organization asks to leave the current stage: the gate must be met, and a joint

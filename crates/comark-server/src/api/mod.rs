@@ -108,6 +108,8 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             partnerships::remove_evidence
         ))
         .routes(routes!(partnerships::advance_partnership))
+        .routes(routes!(partnerships::add_risk))
+        .routes(routes!(partnerships::update_risk))
         .split_for_parts();
     openapi.openapi = utoipa::openapi::OpenApiVersion::Version31;
     let document = openapi.clone();

@@ -4,10 +4,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use comark_app::partnerships::{self, NewPartnership};
+use comark_app::partnerships::{self, NewPartnership, RiskForm};
 use comark_app::AppError;
 use comark_domain::partnership::Advance;
-use comark_domain::{GateItemId, PartnershipId};
+use comark_domain::{GateItemId, PartnershipId, RiskId};
 use comark_store::partnerships::{Partnership, PartnershipDetail};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -92,11 +92,24 @@ pub struct PartnershipDetailOut {
     /// Newest first: `at`, `org`, `actor`, `kind`, `stage`, `detail`.
     #[schema(value_type = Vec<Object>)]
     pub history: serde_json::Value,
+    /// The risk register, open and worst first: `id`, `title`, `likelihood`, `impact`,
+    /// `score` (1 to 9), `owner_org`, `owner`, `mitigation`, `review_on`, `closed_at`.
+    #[schema(value_type = Vec<Object>)]
+    pub risks: serde_json::Value,
+    /// Common co-marketing risks not yet in the register: `title`, `mitigation`.
+    #[schema(value_type = Vec<Object>)]
+    pub suggested_risks: serde_json::Value,
 }
 
 impl From<PartnershipDetail> for PartnershipDetailOut {
     fn from(d: PartnershipDetail) -> Self {
+        let suggested: Vec<serde_json::Value> = partnerships::suggested_risks(&d)
+            .into_iter()
+            .map(|(title, mitigation)| serde_json::json!({ "title": title, "mitigation": mitigation }))
+            .collect();
         PartnershipDetailOut {
+            risks: serde_json::to_value(&d.risks).unwrap_or_default(),
+            suggested_risks: serde_json::Value::Array(suggested),
             gates: serde_json::to_value(&d.gates).unwrap_or_default(),
             approvals: serde_json::to_value(&d.approvals).unwrap_or_default(),
             history: serde_json::to_value(&d.history).unwrap_or_default(),
@@ -315,4 +328,100 @@ pub async fn advance_partnership(
         of,
         partnership: detail.into(),
     }))
+}
+
+/// A risk of a partnership.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RiskBody {
+    /// What could go wrong.
+    pub title: String,
+    /// low, medium or high.
+    pub likelihood: String,
+    /// low, medium or high.
+    pub impact: String,
+    /// The handle of the member organization that watches it (default: yours).
+    #[serde(default)]
+    pub owner_org: Option<String>,
+    /// The person there.
+    #[serde(default)]
+    pub owner: String,
+    /// What is done about it.
+    #[serde(default)]
+    pub mitigation: String,
+    /// When to look at it again (YYYY-MM-DD).
+    #[serde(default)]
+    pub review_on: Option<String>,
+    /// Whether it is closed.
+    #[serde(default)]
+    pub closed: bool,
+}
+
+impl From<RiskBody> for RiskForm {
+    fn from(b: RiskBody) -> Self {
+        RiskForm {
+            title: b.title,
+            likelihood: b.likelihood,
+            impact: b.impact,
+            owner_org: b.owner_org,
+            owner: b.owner,
+            mitigation: b.mitigation,
+            review_on: b.review_on,
+            closed: b.closed,
+        }
+    }
+}
+
+/// Adds a risk to the partnership's register (owners, admins, partner managers).
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/partnerships/{id}/risks", tag = "partnerships",
+    params(("org" = String, Path), ("id" = String, Path)), request_body = RiskBody,
+    responses((status = 201, body = PartnershipDetailOut), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn add_risk(
+    State(state): State<AppState>,
+    org: ApiOrg,
+    ApiPath(path): ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<RiskBody>,
+) -> ApiResult<Response> {
+    let detail = partnerships::save_risk(
+        &state.app,
+        &org.scope,
+        partnership_id(&path.1)?,
+        None,
+        body.into(),
+        &org.actor(),
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(PartnershipDetailOut::from(detail)),
+    )
+        .into_response())
+}
+
+/// Changes a risk, or closes it with `closed: true`.
+#[utoipa::path(put, path = "/api/v1/orgs/{org}/partnerships/{id}/risks/{risk_id}", tag = "partnerships",
+    params(("org" = String, Path), ("id" = String, Path), ("risk_id" = String, Path)), request_body = RiskBody,
+    responses((status = 200, body = PartnershipDetailOut), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn update_risk(
+    State(state): State<AppState>,
+    org: ApiOrg,
+    ApiPath(path): ApiPath<(String, String, String)>,
+    ApiJson(body): ApiJson<RiskBody>,
+) -> ApiResult<Json<PartnershipDetailOut>> {
+    let risk: RiskId = path
+        .2
+        .parse()
+        .map_err(|_| ApiError::from(AppError::NotFound))?;
+    let detail = partnerships::save_risk(
+        &state.app,
+        &org.scope,
+        partnership_id(&path.1)?,
+        Some(risk),
+        body.into(),
+        &org.actor(),
+    )
+    .await?;
+    Ok(Json(detail.into()))
 }

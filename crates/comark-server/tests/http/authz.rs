@@ -175,6 +175,10 @@ fn api_expectation(method: &str, path: &str, who: Who) -> Option<Expect> {
         ("put" | "delete", "/api/v1/orgs/{org}/partnerships/{id}/evidence/{item_id}") => {
             org_route(who, CONNECTORS)
         }
+        ("post", "/api/v1/orgs/{org}/partnerships/{id}/risks") => org_route(who, CONNECTORS),
+        ("put", "/api/v1/orgs/{org}/partnerships/{id}/risks/{risk_id}") => {
+            org_route(who, CONNECTORS)
+        }
         // A fresh partnership's first gate is open: allowed to ask, refused by the gate.
         ("post", "/api/v1/orgs/{org}/partnerships/{id}/advance") => {
             match org_route(who, CONNECTORS) {
@@ -549,6 +553,20 @@ async fn concrete(
         .replace("{partner}", "globex");
     if path.contains("/partnerships/{id}") {
         let (partnership, item) = fresh_partnership(app, fx).await;
+        if path.contains("{risk_id}") {
+            let added = app
+                .api_as(&fx.tokens[&Who::Owner])
+                .post(
+                    &format!("/api/v1/orgs/acme/partnerships/{partnership}/risks"),
+                    json!({ "title": "Key person leaving", "likelihood": "low", "impact": "high" }),
+                )
+                .await;
+            let risk = added.json["risks"][0]["id"]
+                .as_str()
+                .expect("risk")
+                .to_owned();
+            path = path.replace("{risk_id}", &risk);
+        }
         path = path
             .replace("{id}", &partnership)
             .replace("{item_id}", &item);
@@ -612,6 +630,10 @@ async fn concrete(
             json!({ "stage": "knowledge", "text": "More evidence" })
         }
         "/api/v1/orgs/{org}/partnerships/{id}/evidence/{item_id}" => json!({ "met": true }),
+        "/api/v1/orgs/{org}/partnerships/{id}/risks"
+        | "/api/v1/orgs/{org}/partnerships/{id}/risks/{risk_id}" => {
+            json!({ "title": "Brand misalignment", "likelihood": "medium", "impact": "high" })
+        }
         "/api/v1/orgs/{org}/mappings/{partner}/corrections" => {
             json!({ "kind": "wrong", "key": format!("wrong-{n}.example") })
         }

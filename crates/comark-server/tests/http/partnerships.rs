@@ -125,6 +125,47 @@ both_backends! {
     }
 }
 
+both_backends! {
+    async fn a_risk_register_is_shared_sorted_and_seeded_with_common_risks(app) {
+        let acme = app.owner_of("acme").await;
+        let globex = app.owner_of("globex").await;
+        app.connect(&acme, "acme", &globex, "globex").await;
+        let a = app.api_as(&acme);
+        let created = a.post("/api/v1/orgs/acme/partnerships", json!({ "name": "Co-branded ebook", "partners": ["globex"] })).await;
+        let id = created.json["partnership"]["id"].as_str().expect("id").to_owned();
+        let suggested: Vec<&str> = created.json["suggested_risks"].as_array().expect("suggested").iter().map(|r| r["title"].as_str().expect("title")).collect();
+        assert!(suggested.contains(&"Over-contacting shared prospects"), "{suggested:?}");
+        assert_eq!(suggested.len(), 6);
+
+        let mild = a.post(&format!("/api/v1/orgs/acme/partnerships/{id}/risks"), json!({ "title": "Key person leaving", "likelihood": "low", "impact": "medium", "owner": "Ann" })).await;
+        assert_eq!(mild.status, 201, "{}", mild.text);
+        let bad = a.post(&format!("/api/v1/orgs/acme/partnerships/{id}/risks"), json!({ "title": "", "likelihood": "huge", "impact": "high", "owner_org": "initech", "review_on": "next week" })).await;
+        assert_eq!(bad.status, 422);
+        let fields: Vec<&str> = bad.json["errors"].as_array().expect("errors").iter().map(|e| e["field"].as_str().expect("field")).collect();
+        assert_eq!(fields, ["title", "likelihood", "owner_org", "review_on"]);
+
+        // The partner adds the worst one, owned by itself; both see it first.
+        let g = app.api_as(&globex);
+        let worst = g.post(&format!("/api/v1/orgs/globex/partnerships/{id}/risks"), json!({
+            "title": "Brand misalignment", "likelihood": "high", "impact": "high", "owner": "Zed",
+            "mitigation": "Approve every co-branded asset on both sides", "review_on": "2027-01-31" })).await;
+        assert_eq!(worst.status, 201, "{}", worst.text);
+        let seen = a.get(&format!("/api/v1/orgs/acme/partnerships/{id}")).await;
+        assert_eq!(seen.json["risks"][0]["title"], "Brand misalignment");
+        assert_eq!(seen.json["risks"][0]["score"], 9);
+        assert_eq!(seen.json["risks"][0]["review_on"], "2027-01-31");
+        assert_eq!(seen.json["suggested_risks"].as_array().expect("suggested").len(), 4);
+
+        // Closing it sends it below the open ones, and the history says so.
+        let risk = seen.json["risks"][0]["id"].as_str().expect("id").to_owned();
+        let closed = a.put(&format!("/api/v1/orgs/acme/partnerships/{id}/risks/{risk}"), json!({ "title": "Brand misalignment", "likelihood": "high", "impact": "high", "closed": true })).await;
+        assert_eq!(closed.status, 200, "{}", closed.text);
+        assert_eq!(closed.json["risks"][0]["title"], "Key person leaving");
+        assert!(closed.json["risks"][1]["closed_at"].is_string());
+        assert_eq!(closed.json["history"][0]["kind"], "risk_closed");
+    }
+}
+
 comark_testkit::both_backends_with! { comark_testkit::Options { mail: true };
     async fn partners_are_told_by_email_when_their_approval_is_needed(app) {
         let acme = app.owner_of("acme").await;

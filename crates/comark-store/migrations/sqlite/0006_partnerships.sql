@@ -57,3 +57,20 @@ CREATE TABLE partnership_events (
     detail TEXT NOT NULL,
     PRIMARY KEY (partnership_id, id)
 );
+
+-- The risk register: what could go wrong, how likely and how bad, who watches it and how.
+CREATE TABLE partnership_risks (
+    partnership_id BLOB NOT NULL REFERENCES partnerships(id) ON DELETE CASCADE,
+    id BLOB NOT NULL,
+    title TEXT NOT NULL,
+    likelihood TEXT NOT NULL CHECK (likelihood IN ('low','medium','high')),
+    impact TEXT NOT NULL CHECK (impact IN ('low','medium','high')),
+    owner_org BLOB NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    owner TEXT NOT NULL,
+    mitigation TEXT NOT NULL,
+    review_on TEXT,
+    closed_at TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (partnership_id, id)
+);
