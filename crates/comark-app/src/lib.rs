@@ -12,6 +12,7 @@ pub mod error;
 pub mod import;
 pub mod jobs;
 pub mod mail;
+pub mod maturity;
 pub mod orgs;
 pub mod partnerships;
 pub mod profiles;

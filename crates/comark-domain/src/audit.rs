@@ -57,6 +57,8 @@ pub enum AuditAction {
     PartnershipCreated,
     /// A partnership moved to its next stage.
     PartnershipAdvanced,
+    /// The organization answered the co-marketing maturity assessment.
+    MaturityAssessed,
 }
 
 impl AuditAction {
@@ -91,6 +93,7 @@ impl AuditAction {
             MappingExported => "mapping.exported",
             PartnershipCreated => "partnership.created",
             PartnershipAdvanced => "partnership.advanced",
+            MaturityAssessed => "maturity.assessed",
         }
     }
 }

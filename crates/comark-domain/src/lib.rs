@@ -9,6 +9,7 @@ pub mod connection;
 pub mod cursor;
 pub mod fit;
 pub mod ids;
+pub mod maturity;
 pub mod partnership;
 pub mod role;
 pub mod token;

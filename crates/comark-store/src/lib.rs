@@ -12,6 +12,7 @@ mod audit;
 mod connections;
 mod invitations;
 mod jobs;
+pub mod maturity;
 mod orgs;
 pub mod partnerships;
 mod profiles;

@@ -5,6 +5,7 @@ pub(crate) mod accounts;
 pub mod dto;
 pub mod extract;
 mod handlers;
+mod maturity;
 mod partnerships;
 mod profiles;
 
@@ -109,6 +110,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         ))
         .routes(routes!(partnerships::advance_partnership))
         .routes(routes!(partnerships::add_risk))
+        .routes(routes!(maturity::get_maturity, maturity::assess))
         .routes(routes!(partnerships::update_risk))
         .split_for_parts();
     openapi.openapi = utoipa::openapi::OpenApiVersion::Version31;

@@ -176,6 +176,8 @@ fn api_expectation(method: &str, path: &str, who: Who) -> Option<Expect> {
             org_route(who, CONNECTORS)
         }
         ("post", "/api/v1/orgs/{org}/partnerships/{id}/risks") => org_route(who, CONNECTORS),
+        ("get", "/api/v1/orgs/{org}/maturity") => org_route(who, MEMBERS),
+        ("post", "/api/v1/orgs/{org}/maturity") => org_route(who, CONNECTORS),
         ("put", "/api/v1/orgs/{org}/partnerships/{id}/risks/{risk_id}") => {
             org_route(who, CONNECTORS)
         }
@@ -630,6 +632,9 @@ async fn concrete(
             json!({ "stage": "knowledge", "text": "More evidence" })
         }
         "/api/v1/orgs/{org}/partnerships/{id}/evidence/{item_id}" => json!({ "met": true }),
+        "/api/v1/orgs/{org}/maturity" => json!({ "levels": {
+            "strategy_icp": "coordinated", "value_proposition": "one_off", "programs_plays": "one_off",
+            "journeys_handoffs": "one_off", "data_measurement": "coordinated", "governance_rhythm": "one_off" } }),
         "/api/v1/orgs/{org}/partnerships/{id}/risks"
         | "/api/v1/orgs/{org}/partnerships/{id}/risks/{risk_id}" => {
             json!({ "title": "Brand misalignment", "likelihood": "medium", "impact": "high" })

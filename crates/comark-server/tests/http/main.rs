@@ -5,6 +5,7 @@ mod accounts;
 mod auth;
 mod authz;
 mod connections;
+mod maturity;
 mod ops;
 mod orgs;
 mod partnerships;
