@@ -3,6 +3,7 @@
 mod accounts;
 mod bench;
 mod config;
+mod maturity;
 mod partnerships;
 
 use std::io::{BufRead, IsTerminal};
@@ -50,6 +51,9 @@ enum Command {
     /// The account mapping with a partner: the matrix, sharing, corrections and exports.
     #[command(subcommand)]
     Mapping(accounts::MappingCommand),
+    /// The ecosystem co-marketing maturity assessment.
+    #[command(subcommand)]
+    Maturity(maturity::MaturityCommand),
     /// Partnerships through the ISO 44001 lifecycle.
     #[command(subcommand)]
     Partnership(partnerships::PartnershipCommand),
@@ -227,6 +231,10 @@ async fn main() -> anyhow::Result<std::process::ExitCode> {
         Command::Accounts(command) => {
             let store = open_store(&config).await?;
             return accounts::accounts(&app_for(store, &config), command).await;
+        }
+        Command::Maturity(command) => {
+            let store = open_store(&config).await?;
+            return maturity::maturity(&app_for(store, &config), command).await;
         }
         Command::Partnership(command) => {
             let store = open_store(&config).await?;

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Subcommand;
-use comark_app::partnerships::{self, NewPartnership};
+use comark_app::partnerships::{self, NewPartnership, RiskForm};
 use comark_app::App;
 use comark_domain::partnership::Advance;
 use comark_domain::{GateItemId, PartnershipId};
@@ -59,6 +59,31 @@ pub enum PartnershipCommand {
         /// Mark it not met.
         #[arg(long)]
         unmet: bool,
+    },
+    /// Adds a risk to the partnership's register.
+    Risk {
+        #[command(flatten)]
+        org: OrgArg,
+        /// The partnership's id.
+        id: String,
+        /// What could go wrong.
+        #[arg(long)]
+        title: String,
+        /// low, medium or high.
+        #[arg(long)]
+        likelihood: String,
+        /// low, medium or high.
+        #[arg(long)]
+        impact: String,
+        /// The person who watches it.
+        #[arg(long, default_value = "")]
+        owner: String,
+        /// What is done about it.
+        #[arg(long, default_value = "")]
+        mitigation: String,
+        /// When to look at it again (YYYY-MM-DD).
+        #[arg(long)]
+        review_on: Option<String>,
     },
     /// Asks to leave the current stage. Exit code 3 while other members still must approve,
     /// 1 when the gate is not met.
@@ -188,6 +213,36 @@ pub async fn partnership(app: &App, command: PartnershipCommand) -> anyhow::Resu
             partnerships::set_evidence(app, &scope, partnership_id(&id)?, item, !unmet, &actor)
                 .await
                 .map_err(app_error)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        PartnershipCommand::Risk {
+            org,
+            id,
+            title,
+            likelihood,
+            impact,
+            owner,
+            mitigation,
+            review_on,
+        } => {
+            let scope = scope(app, &org).await?;
+            let form = RiskForm {
+                title,
+                likelihood,
+                impact,
+                owner_org: None,
+                owner,
+                mitigation,
+                review_on,
+                closed: false,
+            };
+            let detail =
+                partnerships::save_risk(app, &scope, partnership_id(&id)?, None, form, &actor)
+                    .await
+                    .map_err(app_error)?;
+            for risk in detail.risks.iter().filter(|r| r.closed_at.is_none()) {
+                println!("{}  {}  score {}", risk.id, risk.title, risk.score);
+            }
             Ok(ExitCode::SUCCESS)
         }
         PartnershipCommand::Advance { org, id, reason } => {

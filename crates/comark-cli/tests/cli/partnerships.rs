@@ -86,6 +86,94 @@ fn run_partnership_journey(database_args: &[&str]) {
     );
     let listed = with_db(&["partnership", "list", "--org", "brightlane"]);
     assert!(listed.stdout.contains("working_together"), "{listed:#?}");
+
+    let risk = with_db(&[
+        "partnership",
+        "risk",
+        "--org",
+        "brightlane",
+        &id,
+        "--title",
+        "Brand misalignment",
+        "--likelihood",
+        "high",
+        "--impact",
+        "medium",
+        "--review-on",
+        "2027-03-01",
+    ]);
+    risk.assert_success();
+    assert!(
+        risk.stdout.contains("Brand misalignment  score 6"),
+        "{risk:#?}"
+    );
+    let bad = with_db(&[
+        "partnership",
+        "risk",
+        "--org",
+        "brightlane",
+        &id,
+        "--title",
+        "X",
+        "--likelihood",
+        "sometimes",
+        "--impact",
+        "high",
+    ]);
+    bad.assert_failure();
+    assert!(
+        bad.stderr
+            .contains("likelihood: must be low, medium or high"),
+        "{bad:#?}"
+    );
+
+    // The maturity assessment, answered and shown with its next steps.
+    let mut assess = vec!["maturity", "assess", "--org", "northwind"];
+    let levels = [
+        "strategy_icp=coordinated",
+        "value_proposition=one_off",
+        "programs_plays=one_off",
+        "journeys_handoffs=one_off",
+        "data_measurement=coordinated",
+        "governance_rhythm=ecosystem",
+    ];
+    for level in &levels {
+        assess.extend(["--level", level]);
+    }
+    let assessed = with_db(&assess);
+    assessed.assert_success();
+    assert!(
+        assessed.stdout.contains("average 1.7 of 3"),
+        "{assessed:#?}"
+    );
+    let shown = with_db(&["maturity", "show", "--org", "northwind"]);
+    shown.assert_success();
+    assert!(
+        shown.stdout.contains("next: Write one joint narrative"),
+        "{shown:#?}"
+    );
+    // The demo's partnerships and mapping are evidence comark can vouch for.
+    assert!(
+        shown
+            .stdout
+            .contains("suggested: Governance & rhythm at Coordinated partnerships"),
+        "{shown:#?}"
+    );
+    let incomplete = with_db(&[
+        "maturity",
+        "assess",
+        "--org",
+        "northwind",
+        "--level",
+        "strategy_icp=ecosystem",
+    ]);
+    incomplete.assert_failure();
+    assert!(
+        incomplete
+            .stderr
+            .contains("levels.value_proposition: choose a level"),
+        "{incomplete:#?}"
+    );
 }
 
 #[test]
