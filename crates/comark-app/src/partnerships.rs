@@ -4,8 +4,13 @@
 
 use std::collections::BTreeSet;
 
+use chrono::NaiveDate;
+use comark_domain::goals::ContributionKind;
 use comark_domain::partnership::{Advance, RiskLevel, Stage, COMMON_RISKS};
-use comark_domain::{Action, GateItemId, OrgHandle, PartnershipId, RiskId, ValidationErrors};
+use comark_domain::{
+    Action, GateItemId, GoalId, OrgHandle, PartnershipId, RiskId, ValidationErrors,
+};
+use comark_store::goals::{GoalInput, Performance};
 use comark_store::partnerships::{Partnership, PartnershipDetail, RiskInput};
 use comark_store::{Actor, OrgScope};
 use serde::Deserialize;
@@ -319,16 +324,7 @@ pub async fn save_risk(
     if mitigation.chars().count() > 2000 {
         errors.add("mitigation", "must be at most 2000 characters");
     }
-    let review_on = match form.review_on.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(raw) => match chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
-            Ok(date) => Some(date),
-            Err(_) => {
-                errors.add("review_on", "must be a date like 2027-01-31");
-                None
-            }
-        },
-    };
+    let review_on = date_field(&mut errors, "review_on", form.review_on.as_deref());
     errors.into_result()?;
     let (Some(likelihood), Some(impact), Some(owner_org)) = (likelihood, impact, owner_org) else {
         return Err(AppError::Internal("checked above".into()));
@@ -358,4 +354,207 @@ pub fn suggested_risks(detail: &PartnershipDetail) -> Vec<(&'static str, &'stati
                 .any(|r| r.title.eq_ignore_ascii_case(title))
         })
         .collect()
+}
+
+/// Reads an optional `YYYY-MM-DD` date, recording a failure under `field`.
+fn date_field(errors: &mut ValidationErrors, field: &str, raw: Option<&str>) -> Option<NaiveDate> {
+    match raw.map(str::trim) {
+        None | Some("") => None,
+        Some(raw) => match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+            Ok(date) => Some(date),
+            Err(_) => {
+                errors.add(field, "must be a date like 2027-01-31");
+                None
+            }
+        },
+    }
+}
+
+/// Reads an amount: a finite, non-negative number.
+fn amount_field(errors: &mut ValidationErrors, field: &str, value: f64) -> f64 {
+    if !value.is_finite() || value < 0.0 || value > 1e15 {
+        errors.add(field, "must be a number of at least 0");
+    }
+    value
+}
+
+/// The goals, contributions and health of a partnership.
+pub async fn performance(app: &App, scope: &OrgScope, id: PartnershipId) -> Result<Performance> {
+    require(scope, Action::View)?;
+    Ok(app.store.org(scope).performance(id).await?)
+}
+
+/// A shared goal as a form or an API body gives it.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct GoalForm {
+    /// What is measured ("sourced pipeline", "webinar registrations").
+    pub metric: String,
+    /// The target.
+    pub target: f64,
+    /// The unit.
+    pub unit: String,
+    /// The period's first day (YYYY-MM-DD).
+    pub starts_on: String,
+    /// The period's last day (YYYY-MM-DD).
+    pub ends_on: String,
+    /// The handle of the member that owns it (default: ours).
+    pub owner_org: Option<String>,
+}
+
+/// Adds a shared goal.
+pub async fn add_goal(
+    app: &App,
+    scope: &OrgScope,
+    id: PartnershipId,
+    form: GoalForm,
+    actor: &Actor,
+) -> Result<Performance> {
+    require(scope, Action::ManagePartnerships)?;
+    let store = app.store.org(scope);
+    let detail = store.partnership(id).await?;
+    let mut errors = ValidationErrors::default();
+    let metric = form.metric.trim();
+    if metric.is_empty() || metric.chars().count() > 200 {
+        errors.add("metric", "must be between 1 and 200 characters");
+    }
+    if !form.target.is_finite() || form.target <= 0.0 || form.target > 1e15 {
+        errors.add("target", "must be a number above 0");
+    }
+    let unit = form.unit.trim();
+    if unit.chars().count() > 40 {
+        errors.add("unit", "must be at most 40 characters");
+    }
+    let starts_on = date_field(&mut errors, "starts_on", Some(&form.starts_on));
+    let ends_on = date_field(&mut errors, "ends_on", Some(&form.ends_on));
+    if form.starts_on.trim().is_empty() {
+        errors.add("starts_on", "is required");
+    }
+    if form.ends_on.trim().is_empty() {
+        errors.add("ends_on", "is required");
+    }
+    if let (Some(start), Some(end)) = (starts_on, ends_on) {
+        if end < start {
+            errors.add("ends_on", "must not be before the start");
+        }
+    }
+    let owner = form
+        .owner_org
+        .as_deref()
+        .map(|h| h.trim().trim_start_matches('@').to_lowercase())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| scope.org().handle.clone());
+    let owner_org = detail
+        .partnership
+        .members
+        .iter()
+        .find(|m| m.handle == owner)
+        .map(|m| m.id);
+    if owner_org.is_none() {
+        errors.add("owner_org", "must be a member of the partnership");
+    }
+    errors.into_result()?;
+    let (Some(starts_on), Some(ends_on), Some(owner_org)) = (starts_on, ends_on, owner_org) else {
+        return Err(AppError::Internal("checked above".into()));
+    };
+    let goal = GoalInput {
+        metric: metric.to_owned(),
+        target: form.target,
+        unit: unit.to_owned(),
+        starts_on,
+        ends_on,
+        owner_org,
+    };
+    store.add_goal(id, &goal, actor).await?;
+    Ok(store.performance(id).await?)
+}
+
+/// Records a goal's reading: the figure reached by `on` (default today).
+#[allow(clippy::too_many_arguments)]
+pub async fn record_progress(
+    app: &App,
+    scope: &OrgScope,
+    id: PartnershipId,
+    goal: GoalId,
+    value: f64,
+    on: Option<&str>,
+    note: &str,
+    actor: &Actor,
+) -> Result<Performance> {
+    require(scope, Action::ManagePartnerships)?;
+    let mut errors = ValidationErrors::default();
+    let value = amount_field(&mut errors, "value", value);
+    let on = date_field(&mut errors, "recorded_on", on);
+    if note.trim().chars().count() > 500 {
+        errors.add("note", "must be at most 500 characters");
+    }
+    errors.into_result()?;
+    let on = on.unwrap_or_else(|| comark_store::now().date_naive());
+    let store = app.store.org(scope);
+    store
+        .record_progress(id, goal, value, on, note.trim(), actor)
+        .await?;
+    Ok(store.performance(id).await?)
+}
+
+/// Sets what this organization commits of one kind.
+pub async fn set_commitment(
+    app: &App,
+    scope: &OrgScope,
+    id: PartnershipId,
+    kind: &str,
+    amount: f64,
+    actor: &Actor,
+) -> Result<Performance> {
+    require(scope, Action::ManagePartnerships)?;
+    let mut errors = ValidationErrors::default();
+    let kind = ContributionKind::parse(kind);
+    if kind.is_none() {
+        errors.add(
+            "kind",
+            "must be budget, content_pieces, events, leads, audience_reach or hours",
+        );
+    }
+    let amount = amount_field(&mut errors, "amount", amount);
+    errors.into_result()?;
+    let kind = kind.ok_or_else(|| AppError::Internal("checked above".into()))?;
+    let store = app.store.org(scope);
+    store.set_commitment(id, kind, amount, actor).await?;
+    Ok(store.performance(id).await?)
+}
+
+/// Records what this organization delivered.
+#[allow(clippy::too_many_arguments)]
+pub async fn record_contribution(
+    app: &App,
+    scope: &OrgScope,
+    id: PartnershipId,
+    kind: &str,
+    amount: f64,
+    on: Option<&str>,
+    note: &str,
+    actor: &Actor,
+) -> Result<Performance> {
+    require(scope, Action::ManagePartnerships)?;
+    let mut errors = ValidationErrors::default();
+    let kind = ContributionKind::parse(kind);
+    if kind.is_none() {
+        errors.add(
+            "kind",
+            "must be budget, content_pieces, events, leads, audience_reach or hours",
+        );
+    }
+    let amount = amount_field(&mut errors, "amount", amount);
+    let on = date_field(&mut errors, "delivered_on", on);
+    if note.trim().chars().count() > 500 {
+        errors.add("note", "must be at most 500 characters");
+    }
+    errors.into_result()?;
+    let kind = kind.ok_or_else(|| AppError::Internal("checked above".into()))?;
+    let on = on.unwrap_or_else(|| comark_store::now().date_naive());
+    let store = app.store.org(scope);
+    store
+        .record_contribution(id, kind, amount, on, note.trim(), actor)
+        .await?;
+    Ok(store.performance(id).await?)
 }

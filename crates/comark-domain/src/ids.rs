@@ -71,4 +71,6 @@ id_type!(
     GateItemId,
     /// A risk in a partnership's register.
     RiskId,
+    /// A shared goal of a partnership.
+    GoalId,
 );

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod connection;
 pub mod cursor;
 pub mod fit;
+pub mod goals;
 pub mod ids;
 pub mod maturity;
 pub mod partnership;

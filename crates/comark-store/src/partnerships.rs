@@ -216,6 +216,7 @@ macro_rules! insert_event {
         .await?
     };
 }
+pub(crate) use insert_event;
 
 /// Withdraws every approval of leaving `$stage` (inside the caller's transaction).
 macro_rules! withdraw_approvals {

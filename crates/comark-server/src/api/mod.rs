@@ -110,6 +110,11 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         ))
         .routes(routes!(partnerships::advance_partnership))
         .routes(routes!(partnerships::add_risk))
+        .routes(routes!(partnerships::get_performance))
+        .routes(routes!(partnerships::add_goal))
+        .routes(routes!(partnerships::record_reading))
+        .routes(routes!(partnerships::set_commitment))
+        .routes(routes!(partnerships::record_contribution))
         .routes(routes!(maturity::get_maturity, maturity::assess))
         .routes(routes!(partnerships::update_risk))
         .split_for_parts();

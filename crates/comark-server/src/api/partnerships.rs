@@ -425,3 +425,208 @@ pub async fn update_risk(
     .await?;
     Ok(Json(detail.into()))
 }
+
+/// Goals, each side's commitments and deliveries, and the relationship's health.
+#[derive(Serialize, ToSchema)]
+pub struct PerformanceOut {
+    /// Goals: `id`, `metric`, `target`, `unit`, `starts_on`, `ends_on`, `owner_org`,
+    /// `current`, `status` (met, on_track, at_risk, off_track, not_started), `readings`.
+    #[schema(value_type = Vec<Object>)]
+    pub goals: serde_json::Value,
+    /// Per member: `org`, `name`, `kinds` ([kind, committed, delivered]), `delivered_share`.
+    #[schema(value_type = Vec<Object>)]
+    pub sides: serde_json::Value,
+    /// `score` (0 to 100) and `reasons`.
+    #[schema(value_type = Object)]
+    pub health: serde_json::Value,
+}
+
+impl From<comark_store::goals::Performance> for PerformanceOut {
+    fn from(p: comark_store::goals::Performance) -> Self {
+        PerformanceOut {
+            goals: serde_json::to_value(&p.goals).unwrap_or_default(),
+            sides: serde_json::to_value(&p.sides).unwrap_or_default(),
+            health: serde_json::to_value(&p.health).unwrap_or_default(),
+        }
+    }
+}
+
+/// A partnership's goals, contributions and health.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/partnerships/{id}/performance", tag = "partnerships",
+    params(("org" = String, Path), ("id" = String, Path)),
+    responses((status = 200, body = PerformanceOut), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn get_performance(
+    State(state): State<AppState>,
+    org: ApiOrg,
+    ApiPath(path): ApiPath<(String, String)>,
+) -> ApiResult<Json<PerformanceOut>> {
+    let performance =
+        partnerships::performance(&state.app, &org.scope, partnership_id(&path.1)?).await?;
+    Ok(Json(performance.into()))
+}
+
+/// A shared goal.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GoalBody {
+    /// What is measured.
+    pub metric: String,
+    /// The target, above 0.
+    pub target: f64,
+    /// The unit (leads, EUR, registrations).
+    #[serde(default)]
+    pub unit: String,
+    /// The period's first day (YYYY-MM-DD).
+    pub starts_on: String,
+    /// The period's last day (YYYY-MM-DD).
+    pub ends_on: String,
+    /// The handle of the member that owns it (default: yours).
+    #[serde(default)]
+    pub owner_org: Option<String>,
+}
+
+/// Adds a shared goal (owners, admins, partner managers).
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/partnerships/{id}/goals", tag = "partnerships",
+    params(("org" = String, Path), ("id" = String, Path)), request_body = GoalBody,
+    responses((status = 201, body = PerformanceOut), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn add_goal(
+    State(state): State<AppState>,
+    org: ApiOrg,
+    ApiPath(path): ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<GoalBody>,
+) -> ApiResult<Response> {
+    let form = partnerships::GoalForm {
+        metric: body.metric,
+        target: body.target,
+        unit: body.unit,
+        starts_on: body.starts_on,
+        ends_on: body.ends_on,
+        owner_org: body.owner_org,
+    };
+    let performance = partnerships::add_goal(
+        &state.app,
+        &org.scope,
+        partnership_id(&path.1)?,
+        form,
+        &org.actor(),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(PerformanceOut::from(performance))).into_response())
+}
+
+/// A goal's reading.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReadingBody {
+    /// The figure reached so far.
+    pub value: f64,
+    /// By which day (YYYY-MM-DD; default today).
+    #[serde(default)]
+    pub recorded_on: Option<String>,
+    /// A note.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Records the figure a goal has reached.
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/partnerships/{id}/goals/{goal_id}/readings", tag = "partnerships",
+    params(("org" = String, Path), ("id" = String, Path), ("goal_id" = String, Path)), request_body = ReadingBody,
+    responses((status = 201, body = PerformanceOut), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn record_reading(
+    State(state): State<AppState>,
+    org: ApiOrg,
+    ApiPath(path): ApiPath<(String, String, String)>,
+    ApiJson(body): ApiJson<ReadingBody>,
+) -> ApiResult<Response> {
+    let goal: comark_domain::GoalId = path
+        .2
+        .parse()
+        .map_err(|_| ApiError::from(AppError::NotFound))?;
+    let performance = partnerships::record_progress(
+        &state.app,
+        &org.scope,
+        partnership_id(&path.1)?,
+        goal,
+        body.value,
+        body.recorded_on.as_deref(),
+        &body.note,
+        &org.actor(),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(PerformanceOut::from(performance))).into_response())
+}
+
+/// An amount.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommitmentBody {
+    /// How much your organization commits (0 withdraws it).
+    pub amount: f64,
+}
+
+/// Sets what your organization commits of one kind: budget, content_pieces, events, leads,
+/// audience_reach or hours.
+#[utoipa::path(put, path = "/api/v1/orgs/{org}/partnerships/{id}/commitments/{kind}", tag = "partnerships",
+    params(("org" = String, Path), ("id" = String, Path), ("kind" = String, Path)), request_body = CommitmentBody,
+    responses((status = 200, body = PerformanceOut), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn set_commitment(
+    State(state): State<AppState>,
+    org: ApiOrg,
+    ApiPath(path): ApiPath<(String, String, String)>,
+    ApiJson(body): ApiJson<CommitmentBody>,
+) -> ApiResult<Json<PerformanceOut>> {
+    let performance = partnerships::set_commitment(
+        &state.app,
+        &org.scope,
+        partnership_id(&path.1)?,
+        &path.2,
+        body.amount,
+        &org.actor(),
+    )
+    .await?;
+    Ok(Json(performance.into()))
+}
+
+/// What your organization delivered.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContributionBody {
+    /// budget, content_pieces, events, leads, audience_reach or hours.
+    pub kind: String,
+    /// How much.
+    pub amount: f64,
+    /// When (YYYY-MM-DD; default today).
+    #[serde(default)]
+    pub delivered_on: Option<String>,
+    /// A note.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Records what your organization delivered.
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/partnerships/{id}/contributions", tag = "partnerships",
+    params(("org" = String, Path), ("id" = String, Path)), request_body = ContributionBody,
+    responses((status = 201, body = PerformanceOut), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn record_contribution(
+    State(state): State<AppState>,
+    org: ApiOrg,
+    ApiPath(path): ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<ContributionBody>,
+) -> ApiResult<Response> {
+    let performance = partnerships::record_contribution(
+        &state.app,
+        &org.scope,
+        partnership_id(&path.1)?,
+        &body.kind,
+        body.amount,
+        body.delivered_on.as_deref(),
+        &body.note,
+        &org.actor(),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(PerformanceOut::from(performance))).into_response())
+}

@@ -176,6 +176,16 @@ fn api_expectation(method: &str, path: &str, who: Who) -> Option<Expect> {
             org_route(who, CONNECTORS)
         }
         ("post", "/api/v1/orgs/{org}/partnerships/{id}/risks") => org_route(who, CONNECTORS),
+        ("get", "/api/v1/orgs/{org}/partnerships/{id}/performance") => org_route(who, MEMBERS),
+        (
+            "post",
+            "/api/v1/orgs/{org}/partnerships/{id}/goals"
+            | "/api/v1/orgs/{org}/partnerships/{id}/goals/{goal_id}/readings"
+            | "/api/v1/orgs/{org}/partnerships/{id}/contributions",
+        ) => org_route(who, CONNECTORS),
+        ("put", "/api/v1/orgs/{org}/partnerships/{id}/commitments/{kind}") => {
+            org_route(who, CONNECTORS)
+        }
         ("get", "/api/v1/orgs/{org}/maturity") => org_route(who, MEMBERS),
         ("post", "/api/v1/orgs/{org}/maturity") => org_route(who, CONNECTORS),
         ("put", "/api/v1/orgs/{org}/partnerships/{id}/risks/{risk_id}") => {
@@ -555,6 +565,21 @@ async fn concrete(
         .replace("{partner}", "globex");
     if path.contains("/partnerships/{id}") {
         let (partnership, item) = fresh_partnership(app, fx).await;
+        if path.contains("{goal_id}") {
+            let added = app
+                .api_as(&fx.tokens[&Who::Owner])
+                .post(
+                    &format!("/api/v1/orgs/acme/partnerships/{partnership}/goals"),
+                    json!({ "metric": "Leads", "target": 10, "starts_on": "2026-01-01", "ends_on": "2026-12-31" }),
+                )
+                .await;
+            let goal = added.json["goals"][0]["id"]
+                .as_str()
+                .expect("goal")
+                .to_owned();
+            path = path.replace("{goal_id}", &goal);
+        }
+        path = path.replace("{kind}", "events");
         if path.contains("{risk_id}") {
             let added = app
                 .api_as(&fx.tokens[&Who::Owner])
@@ -632,6 +657,14 @@ async fn concrete(
             json!({ "stage": "knowledge", "text": "More evidence" })
         }
         "/api/v1/orgs/{org}/partnerships/{id}/evidence/{item_id}" => json!({ "met": true }),
+        "/api/v1/orgs/{org}/partnerships/{id}/goals" => json!({
+            "metric": "Sourced pipeline", "target": 100000, "unit": "EUR",
+            "starts_on": "2026-01-01", "ends_on": "2026-12-31" }),
+        "/api/v1/orgs/{org}/partnerships/{id}/goals/{goal_id}/readings" => json!({ "value": 3 }),
+        "/api/v1/orgs/{org}/partnerships/{id}/commitments/{kind}" => json!({ "amount": 2 }),
+        "/api/v1/orgs/{org}/partnerships/{id}/contributions" => {
+            json!({ "kind": "events", "amount": 1 })
+        }
         "/api/v1/orgs/{org}/maturity" => json!({ "levels": {
             "strategy_icp": "coordinated", "value_proposition": "one_off", "programs_plays": "one_off",
             "journeys_handoffs": "one_off", "data_measurement": "coordinated", "governance_rhythm": "one_off" } }),

@@ -166,6 +166,62 @@ both_backends! {
     }
 }
 
+both_backends! {
+    async fn goals_and_contributions_show_on_track_and_imbalance_in_the_health(app) {
+        let acme = app.owner_of("acme").await;
+        let globex = app.owner_of("globex").await;
+        app.connect(&acme, "acme", &globex, "globex").await;
+        let a = app.api_as(&acme);
+        let g = app.api_as(&globex);
+        let created = a.post("/api/v1/orgs/acme/partnerships", json!({ "name": "Joint webinars", "partners": ["globex"] })).await;
+        let id = created.json["partnership"]["id"].as_str().expect("id").to_owned();
+        let base = format!("/api/v1/orgs/acme/partnerships/{id}");
+
+        let fresh = a.get(&format!("{base}/performance")).await;
+        assert_eq!(fresh.status, 200, "{}", fresh.text);
+        assert_eq!(fresh.json["health"]["score"], 100, "only recent activity counts at first: {}", fresh.text);
+
+        let bad = a.post(&format!("{base}/goals"), json!({ "metric": "", "target": -1, "starts_on": "2027-02-01", "ends_on": "2027-01-01" })).await;
+        assert_eq!(bad.status, 422);
+        let fields: Vec<&str> = bad.json["errors"].as_array().expect("errors").iter().map(|e| e["field"].as_str().expect("field")).collect();
+        assert_eq!(fields, ["metric", "target", "ends_on"]);
+
+        // A goal whose year is almost over with a tenth done is off track.
+        let today = chrono::Utc::now().date_naive();
+        let start = (today - chrono::Duration::days(330)).to_string();
+        let end = (today + chrono::Duration::days(30)).to_string();
+        let goal = a.post(&format!("{base}/goals"), json!({ "metric": "Sourced pipeline", "target": 100000, "unit": "EUR", "starts_on": start, "ends_on": end, "owner_org": "globex" })).await;
+        assert_eq!(goal.status, 201, "{}", goal.text);
+        assert_eq!(goal.json["goals"][0]["status"], "off_track");
+        let goal_id = goal.json["goals"][0]["id"].as_str().expect("id").to_owned();
+        let read = g.post(&format!("/api/v1/orgs/globex/partnerships/{id}/goals/{goal_id}/readings"), json!({ "value": 95000, "note": "Q4 deals" })).await;
+        assert_eq!(read.status, 201, "{}", read.text);
+        assert_eq!(read.json["goals"][0]["status"], "on_track");
+        assert_eq!(read.json["goals"][0]["current"], 95000.0);
+
+        // Acme delivers what it committed; globex a fifth: the health says who.
+        a.put(&format!("{base}/commitments/events"), json!({ "amount": 2 })).await;
+        a.post(&format!("{base}/contributions"), json!({ "kind": "events", "amount": 2 })).await;
+        g.put(&format!("/api/v1/orgs/globex/partnerships/{id}/commitments/content_pieces"), json!({ "amount": 5 })).await;
+        let last = g.post(&format!("/api/v1/orgs/globex/partnerships/{id}/contributions"), json!({ "kind": "content_pieces", "amount": 1, "note": "ebook draft" })).await;
+        assert_eq!(last.status, 201, "{}", last.text);
+        let reasons = last.json["health"]["reasons"].as_array().expect("reasons");
+        assert!(reasons.iter().any(|r| r == "delivered against commitments: acme Inc. 100%, globex Inc. 20%"), "{reasons:?}");
+        assert!(last.json["health"]["score"].as_u64().expect("score") < 80, "{}", last.text);
+        let wrong_kind = a.put(&format!("{base}/commitments/goodwill"), json!({ "amount": 1 })).await;
+        assert_eq!(wrong_kind.status, 422);
+
+        // Both sides see the same figures; the history records each step.
+        let theirs = g.get(&format!("/api/v1/orgs/globex/partnerships/{id}/performance")).await;
+        assert_eq!(theirs.json["health"], last.json["health"]);
+        let history = a.get(&base).await;
+        let kinds: Vec<&str> = history.json["history"].as_array().expect("history").iter().map(|e| e["kind"].as_str().expect("kind")).collect();
+        for kind in ["goal_added", "progress_recorded", "commitment_set", "contribution_recorded"] {
+            assert!(kinds.contains(&kind), "{kind} missing from {kinds:?}");
+        }
+    }
+}
+
 comark_testkit::both_backends_with! { comark_testkit::Options { mail: true };
     async fn partners_are_told_by_email_when_their_approval_is_needed(app) {
         let acme = app.owner_of("acme").await;

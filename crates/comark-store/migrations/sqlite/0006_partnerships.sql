@@ -74,3 +74,55 @@ CREATE TABLE partnership_risks (
     updated_at TEXT NOT NULL,
     PRIMARY KEY (partnership_id, id)
 );
+
+-- Shared goals: a metric, a target over a period, the side that owns it, and its readings.
+CREATE TABLE partnership_goals (
+    partnership_id BLOB NOT NULL REFERENCES partnerships(id) ON DELETE CASCADE,
+    id BLOB NOT NULL,
+    metric TEXT NOT NULL,
+    target REAL NOT NULL,
+    unit TEXT NOT NULL,
+    starts_on TEXT NOT NULL,
+    ends_on TEXT NOT NULL,
+    owner_org BLOB NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (partnership_id, id)
+);
+
+-- A goal's readings over time: each is the figure reached by that day.
+CREATE TABLE goal_progress (
+    partnership_id BLOB NOT NULL,
+    goal_id BLOB NOT NULL,
+    id BLOB NOT NULL,
+    value REAL NOT NULL,
+    recorded_on TEXT NOT NULL,
+    note TEXT NOT NULL,
+    recorded_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (partnership_id, id),
+    FOREIGN KEY (partnership_id, goal_id) REFERENCES partnership_goals(partnership_id, id) ON DELETE CASCADE
+);
+
+-- What each member commits to contribute, per kind.
+CREATE TABLE commitments (
+    partnership_id BLOB NOT NULL REFERENCES partnerships(id) ON DELETE CASCADE,
+    org_id BLOB NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL CHECK (kind IN ('budget','content_pieces','events','leads','audience_reach','hours')),
+    amount REAL NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (partnership_id, org_id, kind)
+);
+
+-- What each member delivered.
+CREATE TABLE contributions (
+    partnership_id BLOB NOT NULL REFERENCES partnerships(id) ON DELETE CASCADE,
+    id BLOB NOT NULL,
+    org_id BLOB NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL CHECK (kind IN ('budget','content_pieces','events','leads','audience_reach','hours')),
+    amount REAL NOT NULL,
+    delivered_on TEXT NOT NULL,
+    note TEXT NOT NULL,
+    recorded_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (partnership_id, id)
+);
