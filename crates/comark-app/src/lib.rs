@@ -9,6 +9,7 @@ pub mod auth;
 pub mod connections;
 pub mod demo;
 pub mod error;
+pub mod exit;
 pub mod import;
 pub mod jobs;
 pub mod mail;

@@ -121,8 +121,24 @@ async fn notify(
     detail: &PartnershipDetail,
     message: impl Fn(&str) -> (String, String),
 ) -> Result<()> {
-    let id = detail.partnership.id;
-    for (email, handle, org_name) in app.store.org(scope).partnership_contacts(id).await? {
+    notify_members(app, scope, detail.partnership.id, false, message).await
+}
+
+/// E-mails the managers of the member organizations (with `include_own`, ours too), each
+/// with a link to the partnership in their own organization.
+pub(crate) async fn notify_members(
+    app: &App,
+    scope: &OrgScope,
+    id: PartnershipId,
+    include_own: bool,
+    message: impl Fn(&str) -> (String, String),
+) -> Result<()> {
+    let contacts = app
+        .store
+        .org(scope)
+        .partnership_contacts(id, include_own)
+        .await?;
+    for (email, handle, org_name) in contacts {
         let (subject, body) = message(&org_name);
         let link = app.link(&format!("/o/{handle}/partnerships/{id}"));
         crate::mail::Email {
@@ -146,6 +162,7 @@ pub async fn set_evidence(
     actor: &Actor,
 ) -> Result<PartnershipDetail> {
     require(scope, Action::ManagePartnerships)?;
+    crate::exit::ensure_active(app, scope, id).await?;
     let store = app.store.org(scope);
     store.set_evidence(id, item, met, actor).await?;
     Ok(store.partnership(id).await?)
@@ -161,6 +178,7 @@ pub async fn add_evidence(
     actor: &Actor,
 ) -> Result<PartnershipDetail> {
     require(scope, Action::ManagePartnerships)?;
+    crate::exit::ensure_active(app, scope, id).await?;
     let mut errors = ValidationErrors::default();
     let stage = Stage::parse(stage);
     if stage.is_none() {
@@ -190,6 +208,7 @@ pub async fn remove_evidence(
     actor: &Actor,
 ) -> Result<PartnershipDetail> {
     require(scope, Action::ManagePartnerships)?;
+    crate::exit::ensure_active(app, scope, id).await?;
     let store = app.store.org(scope);
     store.remove_evidence(id, item, actor).await?;
     Ok(store.partnership(id).await?)
@@ -205,6 +224,7 @@ pub async fn advance(
     actor: &Actor,
 ) -> Result<(Advance, PartnershipDetail)> {
     require(scope, Action::ManagePartnerships)?;
+    crate::exit::ensure_active(app, scope, id).await?;
     let reason = reason.trim();
     if reason.chars().count() > 500 {
         return Err(ValidationErrors::single("reason", "must be at most 500 characters").into());
@@ -286,6 +306,7 @@ pub async fn save_risk(
     actor: &Actor,
 ) -> Result<PartnershipDetail> {
     require(scope, Action::ManagePartnerships)?;
+    crate::exit::ensure_active(app, scope, id).await?;
     let store = app.store.org(scope);
     let detail = store.partnership(id).await?;
     let mut errors = ValidationErrors::default();
@@ -411,6 +432,7 @@ pub async fn add_goal(
     actor: &Actor,
 ) -> Result<Performance> {
     require(scope, Action::ManagePartnerships)?;
+    crate::exit::ensure_active(app, scope, id).await?;
     let store = app.store.org(scope);
     let detail = store.partnership(id).await?;
     let mut errors = ValidationErrors::default();
@@ -466,6 +488,7 @@ pub async fn add_goal(
         owner_org,
     };
     store.add_goal(id, &goal, actor).await?;
+    crate::exit::check_triggers(app, scope, id, actor).await?;
     Ok(store.performance(id).await?)
 }
 
@@ -482,6 +505,7 @@ pub async fn record_progress(
     actor: &Actor,
 ) -> Result<Performance> {
     require(scope, Action::ManagePartnerships)?;
+    crate::exit::ensure_active(app, scope, id).await?;
     let mut errors = ValidationErrors::default();
     let value = amount_field(&mut errors, "value", value);
     let on = date_field(&mut errors, "recorded_on", on);
@@ -494,6 +518,7 @@ pub async fn record_progress(
     store
         .record_progress(id, goal, value, on, note.trim(), actor)
         .await?;
+    crate::exit::check_triggers(app, scope, id, actor).await?;
     Ok(store.performance(id).await?)
 }
 
@@ -507,6 +532,7 @@ pub async fn set_commitment(
     actor: &Actor,
 ) -> Result<Performance> {
     require(scope, Action::ManagePartnerships)?;
+    crate::exit::ensure_active(app, scope, id).await?;
     let mut errors = ValidationErrors::default();
     let kind = ContributionKind::parse(kind);
     if kind.is_none() {
@@ -520,6 +546,7 @@ pub async fn set_commitment(
     let kind = kind.ok_or_else(|| AppError::Internal("checked above".into()))?;
     let store = app.store.org(scope);
     store.set_commitment(id, kind, amount, actor).await?;
+    crate::exit::check_triggers(app, scope, id, actor).await?;
     Ok(store.performance(id).await?)
 }
 
@@ -536,6 +563,7 @@ pub async fn record_contribution(
     actor: &Actor,
 ) -> Result<Performance> {
     require(scope, Action::ManagePartnerships)?;
+    crate::exit::ensure_active(app, scope, id).await?;
     let mut errors = ValidationErrors::default();
     let kind = ContributionKind::parse(kind);
     if kind.is_none() {
@@ -556,5 +584,6 @@ pub async fn record_contribution(
     store
         .record_contribution(id, kind, amount, on, note.trim(), actor)
         .await?;
+    crate::exit::check_triggers(app, scope, id, actor).await?;
     Ok(store.performance(id).await?)
 }

@@ -300,18 +300,20 @@ impl OrgStore<'_> {
         Ok(id)
     }
 
-    /// Whom to tell about a partnership's decisions in the other member organizations: their
-    /// owners, admins and partner managers, as (e-mail, organization handle, organization name).
+    /// Whom to tell about a partnership's decisions in the other member organizations (and,
+    /// with `include_own`, this one): their owners, admins and partner managers, as (e-mail,
+    /// organization handle, organization name).
     /// Only for the mail this organization's actions cause; never shown to its members.
     pub async fn partnership_contacts(
         &self,
         id: PartnershipId,
+        include_own: bool,
     ) -> Result<Vec<(String, String, String)>> {
         Ok(on_pool!(self.store, pool => {
             sqlx::query_as(&format!(
                 "SELECT u.email, o.handle, o.name
                  FROM partnerships p
-                 JOIN partnership_members pm ON pm.partnership_id = p.id AND pm.org_id <> $1
+                 JOIN partnership_members pm ON pm.partnership_id = p.id AND ($3 OR pm.org_id <> $1)
                  JOIN organizations o ON o.id = pm.org_id
                  JOIN memberships ms ON ms.org_id = pm.org_id AND ms.role IN ('owner', 'admin', 'partner_manager')
                  JOIN users u ON u.id = ms.user_id
@@ -320,6 +322,7 @@ impl OrgStore<'_> {
             ))
             .bind(self.org_uuid())
             .bind(id.0)
+            .bind(include_own)
             .fetch_all(pool)
             .await?
         }))

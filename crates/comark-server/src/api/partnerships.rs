@@ -630,3 +630,163 @@ pub async fn record_contribution(
     .await?;
     Ok((StatusCode::CREATED, Json(PerformanceOut::from(performance))).into_response())
 }
+
+/// The exit strategy, the triggers holding now, and the closing review once exited.
+#[derive(Serialize, ToSchema)]
+pub struct ExitOut {
+    /// `notice_days`, `data_handling`, `assets`, `leads`, `triggers`, `agreed_by`,
+    /// `updated_at`; null until agreed.
+    #[schema(value_type = Option<Object>)]
+    pub strategy: serde_json::Value,
+    /// Triggers that fired and still hold: `trigger`, `reason`, `fired_at`.
+    #[schema(value_type = Vec<Object>)]
+    pub alerts: serde_json::Value,
+    /// The closing review, once the partnership exited.
+    pub closing_review: Option<String>,
+    /// When it exited.
+    pub exited_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl From<comark_app::exit::ExitView> for ExitOut {
+    fn from(v: comark_app::exit::ExitView) -> Self {
+        let (closing_review, exited_at) = v.closing_review.unzip();
+        ExitOut {
+            strategy: serde_json::to_value(&v.strategy).unwrap_or_default(),
+            alerts: serde_json::to_value(&v.alerts).unwrap_or_default(),
+            closing_review,
+            exited_at,
+        }
+    }
+}
+
+/// The partnership's exit strategy, fired triggers and closing review.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/partnerships/{id}/exit", tag = "partnerships",
+    params(("org" = String, Path), ("id" = String, Path)),
+    responses((status = 200, body = ExitOut), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn get_exit(
+    State(state): State<AppState>,
+    org: ApiOrg,
+    ApiPath(path): ApiPath<(String, String)>,
+) -> ApiResult<Json<ExitOut>> {
+    let view = comark_app::exit::view(&state.app, &org.scope, partnership_id(&path.1)?).await?;
+    Ok(Json(view.into()))
+}
+
+/// An exit strategy.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExitStrategyBody {
+    /// Days of notice (0 to 365).
+    pub notice_days: i64,
+    /// stop_sharing (default) or keep_sharing: what happens to shared account data.
+    #[serde(default = "stop_sharing")]
+    pub data_handling: String,
+    /// What happens to co-created assets.
+    #[serde(default)]
+    pub assets: String,
+    /// What happens to shared leads.
+    #[serde(default)]
+    pub leads: String,
+    /// Disengagement triggers: `{"kind": "goal_off_track"}`, `{"kind": "contribution_below",
+    /// "percent": 50}`, `{"kind": "health_below", "score": 40}`, `{"kind": "breach"}`.
+    #[serde(default)]
+    #[schema(value_type = Vec<Object>)]
+    pub triggers: Vec<comark_domain::exit::Trigger>,
+}
+
+fn stop_sharing() -> String {
+    "stop_sharing".into()
+}
+
+/// Agrees the exit strategy (owners, admins, partner managers); the triggers are checked at once.
+#[utoipa::path(put, path = "/api/v1/orgs/{org}/partnerships/{id}/exit-strategy", tag = "partnerships",
+    params(("org" = String, Path), ("id" = String, Path)), request_body = ExitStrategyBody,
+    responses((status = 200, body = ExitOut), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn put_exit_strategy(
+    State(state): State<AppState>,
+    org: ApiOrg,
+    ApiPath(path): ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<ExitStrategyBody>,
+) -> ApiResult<Json<ExitOut>> {
+    let form = comark_app::exit::ExitForm {
+        notice_days: body.notice_days,
+        data_handling: body.data_handling,
+        assets: body.assets,
+        leads: body.leads,
+        triggers: body.triggers,
+    };
+    let view = comark_app::exit::agree(
+        &state.app,
+        &org.scope,
+        partnership_id(&path.1)?,
+        form,
+        &org.actor(),
+    )
+    .await?;
+    Ok(Json(view.into()))
+}
+
+/// A breach of the rules of engagement.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BreachBody {
+    /// What happened.
+    pub description: String,
+}
+
+/// Reports a breach of the rules of engagement; a `breach` trigger fires on it.
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/partnerships/{id}/breaches", tag = "partnerships",
+    params(("org" = String, Path), ("id" = String, Path)), request_body = BreachBody,
+    responses((status = 201, body = ExitOut), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn report_breach(
+    State(state): State<AppState>,
+    org: ApiOrg,
+    ApiPath(path): ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<BreachBody>,
+) -> ApiResult<Response> {
+    let view = comark_app::exit::report_breach(
+        &state.app,
+        &org.scope,
+        partnership_id(&path.1)?,
+        &body.description,
+        &org.actor(),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(ExitOut::from(view))).into_response())
+}
+
+/// The closing review of an exit.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExitBody {
+    /// What the partnership achieved and why it ends.
+    pub review: String,
+}
+
+/// Runs the exit: the partnership moves to the exit stage, shared data is handled as agreed
+/// (without a strategy, sharing stops), every member is told. It stays as a record.
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/partnerships/{id}/exit", tag = "partnerships",
+    params(("org" = String, Path), ("id" = String, Path)), request_body = ExitBody,
+    responses((status = 200, body = ExitOut), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn run_exit(
+    State(state): State<AppState>,
+    org: ApiOrg,
+    ApiPath(path): ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<ExitBody>,
+) -> ApiResult<Json<ExitOut>> {
+    let view = comark_app::exit::exit(
+        &state.app,
+        &org.scope,
+        partnership_id(&path.1)?,
+        &body.review,
+        &org.actor(),
+    )
+    .await?;
+    Ok(Json(view.into()))
+}

@@ -177,6 +177,13 @@ fn api_expectation(method: &str, path: &str, who: Who) -> Option<Expect> {
         }
         ("post", "/api/v1/orgs/{org}/partnerships/{id}/risks") => org_route(who, CONNECTORS),
         ("get", "/api/v1/orgs/{org}/partnerships/{id}/performance") => org_route(who, MEMBERS),
+        ("get", "/api/v1/orgs/{org}/partnerships/{id}/exit") => org_route(who, MEMBERS),
+        (
+            "post",
+            "/api/v1/orgs/{org}/partnerships/{id}/exit"
+            | "/api/v1/orgs/{org}/partnerships/{id}/breaches",
+        ) => org_route(who, CONNECTORS),
+        ("put", "/api/v1/orgs/{org}/partnerships/{id}/exit-strategy") => org_route(who, CONNECTORS),
         (
             "post",
             "/api/v1/orgs/{org}/partnerships/{id}/goals"
@@ -662,6 +669,13 @@ async fn concrete(
             "starts_on": "2026-01-01", "ends_on": "2026-12-31" }),
         "/api/v1/orgs/{org}/partnerships/{id}/goals/{goal_id}/readings" => json!({ "value": 3 }),
         "/api/v1/orgs/{org}/partnerships/{id}/commitments/{kind}" => json!({ "amount": 2 }),
+        "/api/v1/orgs/{org}/partnerships/{id}/exit" => json!({ "review": "It ran its course." }),
+        "/api/v1/orgs/{org}/partnerships/{id}/breaches" => {
+            json!({ "description": "A cold email blast" })
+        }
+        "/api/v1/orgs/{org}/partnerships/{id}/exit-strategy" => {
+            json!({ "notice_days": 30, "triggers": [{ "kind": "goal_off_track" }] })
+        }
         "/api/v1/orgs/{org}/partnerships/{id}/contributions" => {
             json!({ "kind": "events", "amount": 1 })
         }

@@ -245,3 +245,62 @@ comark_testkit::both_backends_with! { comark_testkit::Options { mail: true };
         assert!(mailbox.messages_to("owner@acme.example").iter().all(|m| !m.raw.contains("Joint webinars")));
     }
 }
+
+comark_testkit::both_backends_with! { comark_testkit::Options { mail: true };
+    async fn triggers_warn_both_sides_and_the_exit_ends_the_sharing(app) {
+        let acme = app.owner_of("acme").await;
+        let globex = app.owner_of("globex").await;
+        app.connect(&acme, "acme", &globex, "globex").await;
+        let a = app.api_as(&acme);
+        let g = app.api_as(&globex);
+        // Acme shares its customers' counts with globex, before the partnership.
+        a.put("/api/v1/orgs/acme/mappings/globex/sharing/customer", json!({ "level": "counts" })).await;
+        let created = a.post("/api/v1/orgs/acme/partnerships", json!({ "name": "Joint webinars", "partners": ["globex"] })).await;
+        let id = created.json["partnership"]["id"].as_str().expect("id").to_owned();
+        let base = format!("/api/v1/orgs/acme/partnerships/{id}");
+
+        let bad = a.put(&format!("{base}/exit-strategy"), json!({ "notice_days": 900, "data_handling": "sell_it", "triggers": [{ "kind": "health_below", "score": 0 }] })).await;
+        assert_eq!(bad.status, 422, "{}", bad.text);
+        let agreed = a.put(&format!("{base}/exit-strategy"), json!({
+            "notice_days": 30, "data_handling": "stop_sharing",
+            "assets": "Each side keeps its own; co-branded assets are retired",
+            "leads": "Open leads stay with whoever holds them",
+            "triggers": [{ "kind": "contribution_below", "percent": 50 }, { "kind": "breach" }] })).await;
+        assert_eq!(agreed.status, 200, "{}", agreed.text);
+        assert!(agreed.json["alerts"].as_array().expect("alerts").is_empty());
+
+        // Globex delivers a fifth of what it committed: the trigger fires once, both are warned.
+        g.put(&format!("/api/v1/orgs/globex/partnerships/{id}/commitments/leads"), json!({ "amount": 10 })).await;
+        g.post(&format!("/api/v1/orgs/globex/partnerships/{id}/contributions"), json!({ "kind": "leads", "amount": 2 })).await;
+        g.post(&format!("/api/v1/orgs/globex/partnerships/{id}/contributions"), json!({ "kind": "leads", "amount": 1 })).await;
+        let exit = a.get(&format!("{base}/exit")).await;
+        let alerts = exit.json["alerts"].as_array().expect("alerts");
+        assert_eq!(alerts.len(), 1, "{}", exit.text);
+        let reason = alerts[0]["reason"].as_str().expect("reason");
+        assert!(reason.starts_with("globex Inc. delivered") && reason.ends_with("(the trigger is 50%)"), "{reason}");
+        app.run_jobs().await;
+        let mailbox = app.mailbox.clone().expect("mailbox");
+        for address in ["owner@acme.example", "owner@globex.example"] {
+            let warned = mailbox.messages_to(address).into_iter().filter(|m| m.raw.contains("Exit trigger fired")).count();
+            assert_eq!(warned, 1, "{address} should be warned exactly once");
+        }
+
+        let breach = g.post(&format!("/api/v1/orgs/globex/partnerships/{id}/breaches"), json!({ "description": "Acme emailed our customers directly" })).await;
+        assert_eq!(breach.status, 201, "{}", breach.text);
+        assert_eq!(breach.json["alerts"].as_array().expect("alerts").len(), 2);
+
+        // The exit: stage exit, the closing review kept, sharing stopped, changes refused.
+        let ended = a.post(&format!("{base}/exit"), json!({ "review": "Contribution fell short twice; we part as agreed." })).await;
+        assert_eq!(ended.status, 200, "{}", ended.text);
+        assert_eq!(ended.json["closing_review"], "Contribution fell short twice; we part as agreed.");
+        let theirs = g.get(&format!("/api/v1/orgs/globex/partnerships/{id}")).await;
+        assert_eq!(theirs.json["partnership"]["stage"], "exit");
+        assert_eq!(theirs.json["history"][0]["kind"], "exited");
+        let mapping = g.get("/api/v1/orgs/globex/mappings/acme").await;
+        assert_eq!(mapping.json["view"]["columns"].as_array().expect("columns").len(), 0, "{}", mapping.text);
+        let late = a.post(&format!("{base}/risks"), json!({ "title": "Too late", "likelihood": "low", "impact": "low" })).await;
+        assert_eq!(late.status, 409, "{}", late.text);
+        let twice = a.post(&format!("{base}/exit"), json!({ "review": "again" })).await;
+        assert_eq!(twice.status, 409);
+    }
+}

@@ -12,7 +12,10 @@ CREATE TABLE partnerships (
     stage TEXT NOT NULL CHECK (stage IN ('awareness','knowledge','internal_assessment','partner_selection',
         'working_together','value_creation','staying_together','exit')),
     created_at TIMESTAMPTZ NOT NULL,
-    updated_at TIMESTAMPTZ NOT NULL
+    updated_at TIMESTAMPTZ NOT NULL,
+    -- Set when the partnership exits: the closing review and when.
+    closing_review TEXT,
+    exited_at TIMESTAMPTZ
 );
 CREATE INDEX partnerships_by_org ON partnerships (org_id);
 
@@ -124,5 +127,38 @@ CREATE TABLE contributions (
     note TEXT NOT NULL,
     recorded_by TEXT NOT NULL,
     created_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (partnership_id, id)
+);
+
+-- The exit strategy agreed up front: notice, what happens to shared data, assets and
+-- leads, and the disengagement triggers comark watches.
+CREATE TABLE exit_strategies (
+    partnership_id UUID PRIMARY KEY REFERENCES partnerships(id) ON DELETE CASCADE,
+    notice_days BIGINT NOT NULL,
+    data_handling TEXT NOT NULL CHECK (data_handling IN ('stop_sharing','keep_sharing')),
+    assets TEXT NOT NULL,
+    leads TEXT NOT NULL,
+    triggers JSONB NOT NULL,
+    agreed_by TEXT NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL
+);
+
+-- Triggers that fired and still hold, so each warns once.
+CREATE TABLE trigger_alerts (
+    partnership_id UUID NOT NULL REFERENCES partnerships(id) ON DELETE CASCADE,
+    trigger_key TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    fired_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (partnership_id, trigger_key)
+);
+
+-- Breaches of the rules of engagement a member reported.
+CREATE TABLE breach_reports (
+    partnership_id UUID NOT NULL REFERENCES partnerships(id) ON DELETE CASCADE,
+    id UUID NOT NULL,
+    org_id UUID NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    description TEXT NOT NULL,
+    reported_by TEXT NOT NULL,
+    reported_at TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (partnership_id, id)
 );

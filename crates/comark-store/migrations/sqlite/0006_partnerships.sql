@@ -12,7 +12,10 @@ CREATE TABLE partnerships (
     stage TEXT NOT NULL CHECK (stage IN ('awareness','knowledge','internal_assessment','partner_selection',
         'working_together','value_creation','staying_together','exit')),
     created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    -- Set when the partnership exits: the closing review and when.
+    closing_review TEXT,
+    exited_at TEXT
 );
 CREATE INDEX partnerships_by_org ON partnerships (org_id);
 
@@ -124,5 +127,38 @@ CREATE TABLE contributions (
     note TEXT NOT NULL,
     recorded_by TEXT NOT NULL,
     created_at TEXT NOT NULL,
+    PRIMARY KEY (partnership_id, id)
+);
+
+-- The exit strategy agreed up front: notice, what happens to shared data, assets and
+-- leads, and the disengagement triggers comark watches.
+CREATE TABLE exit_strategies (
+    partnership_id BLOB PRIMARY KEY REFERENCES partnerships(id) ON DELETE CASCADE,
+    notice_days INTEGER NOT NULL,
+    data_handling TEXT NOT NULL CHECK (data_handling IN ('stop_sharing','keep_sharing')),
+    assets TEXT NOT NULL,
+    leads TEXT NOT NULL,
+    triggers TEXT NOT NULL,
+    agreed_by TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+
+-- Triggers that fired and still hold, so each warns once.
+CREATE TABLE trigger_alerts (
+    partnership_id BLOB NOT NULL REFERENCES partnerships(id) ON DELETE CASCADE,
+    trigger_key TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    fired_at TEXT NOT NULL,
+    PRIMARY KEY (partnership_id, trigger_key)
+);
+
+-- Breaches of the rules of engagement a member reported.
+CREATE TABLE breach_reports (
+    partnership_id BLOB NOT NULL REFERENCES partnerships(id) ON DELETE CASCADE,
+    id BLOB NOT NULL,
+    org_id BLOB NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    description TEXT NOT NULL,
+    reported_by TEXT NOT NULL,
+    reported_at TEXT NOT NULL,
     PRIMARY KEY (partnership_id, id)
 );
