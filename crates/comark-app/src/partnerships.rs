@@ -393,7 +393,7 @@ fn date_field(errors: &mut ValidationErrors, field: &str, raw: Option<&str>) -> 
 
 /// Reads an amount: a finite, non-negative number.
 fn amount_field(errors: &mut ValidationErrors, field: &str, value: f64) -> f64 {
-    if !value.is_finite() || value < 0.0 || value > 1e15 {
+    if !value.is_finite() || !(0.0..=1e15).contains(&value) {
         errors.add(field, "must be a number of at least 0");
     }
     value

@@ -190,6 +190,9 @@ struct PartnershipRow {
     updated_at: DateTime<Utc>,
 }
 
+/// A gate item as read: id, stage, text, who met it and when.
+type EvidenceRow = (Uuid, String, String, Option<String>, Option<DateTime<Utc>>);
+
 fn stage_of(raw: &str) -> Result<Stage> {
     Stage::parse(raw).ok_or_else(|| StoreError::Corrupt {
         column: "partnerships.stage",
@@ -381,7 +384,7 @@ impl OrgStore<'_> {
             .await?
         });
         let partnership = self.with_members(row.ok_or(StoreError::NotFound)?).await?;
-        let items: Vec<(Uuid, String, String, Option<String>, Option<DateTime<Utc>>)> = on_pool!(self.store, pool => {
+        let items: Vec<EvidenceRow> = on_pool!(self.store, pool => {
             sqlx::query_as(
                 "SELECT id, stage, text, met_by, met_at FROM gate_items WHERE partnership_id = $1 ORDER BY position, id",
             )
@@ -606,7 +609,8 @@ impl OrgStore<'_> {
             ),
             None => None,
         };
-        let risk_id = existing.unwrap_or_else(RiskId::new);
+        // A new risk gets a new (time-ordered) id.
+        let risk_id = existing.unwrap_or_default();
         let stage = detail.partnership.stage;
         let us = self.org_uuid();
         let at = now();
