@@ -353,9 +353,11 @@ impl OrgStore<'_> {
         let members: Vec<Member> = on_pool!(self.store, pool => {
             sqlx::query_as(
                 "SELECT o.id, o.handle, o.name FROM partnership_members m JOIN organizations o ON o.id = m.org_id
-                 WHERE m.partnership_id = $1 ORDER BY m.joined_at, o.name",
+                 WHERE m.partnership_id = $1
+                 ORDER BY m.joined_at, CASE WHEN m.org_id = $2 THEN 0 ELSE 1 END, o.name",
             )
             .bind(row.id)
+            .bind(row.org_id)
             .fetch_all(pool)
             .await?
         });
@@ -492,6 +494,11 @@ impl OrgStore<'_> {
             .iter()
             .find(|g| g.id == item)
             .ok_or(StoreError::NotFound)?;
+        if evidence.stage < detail.partnership.stage {
+            return Err(StoreError::Rule(
+                "this gate is passed; its evidence stays on record".into(),
+            ));
+        }
         if evidence.met.is_some() == met {
             return Ok(());
         }

@@ -29,7 +29,7 @@ pub const AREAS: [(&str, &str, bool); 8] = [
     ("", "Overview", true),
     ("partners", "Partners", true),
     ("accounts", "Accounts", true),
-    ("partnerships", "Partnerships", false),
+    ("partnerships", "Partnerships", true),
     ("plans", "Plans", false),
     ("leads", "Leads", false),
     ("insights", "Insights", false),

@@ -8,7 +8,9 @@ mod account;
 mod accounts;
 mod docs;
 pub mod layout;
+mod maturity;
 mod org;
+mod partnerships;
 mod profiles;
 mod session;
 
@@ -66,6 +68,8 @@ fn routes() -> WebRoutes {
     let routes = account::routes(routes);
     let routes = profiles::routes(routes);
     let routes = accounts::routes(routes);
+    let routes = maturity::routes(routes);
+    let routes = partnerships::routes(routes);
     org::routes(routes)
 }
 

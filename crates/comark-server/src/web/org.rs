@@ -48,7 +48,6 @@ pub(super) fn routes(routes: WebRoutes) -> WebRoutes {
         .post("/o/{org}/settings", save_settings)
         .get("/o/{org}/audit", audit_page)
         .get("/o/{org}/audit.csv", audit_csv)
-        .get("/o/{org}/partnerships", coming_soon)
         .get("/o/{org}/plans", coming_soon)
         .get("/o/{org}/leads", coming_soon)
         .get("/o/{org}/insights", coming_soon)
@@ -200,7 +199,9 @@ async fn overview(
             ol.steps {
                 li { a href={ (base) "/members" } { "Invite your colleagues" } " — partner managers, marketers, sales and executives each get the view they need." }
                 li { a href={ (base) "/partners" } { "Connect with partners" } " — everything you share later rests on an accepted connection." }
-                li { span.muted { "Map shared accounts, agree goals and run joint plays — coming in the next releases." } }
+                li { a href={ (base) "/partnerships" } { "Start a partnership" } " — agree its goals with your partners and take it through the lifecycle, stage by stage." }
+                li { a href={ (base) "/maturity" } { "Co-marketing maturity" } " — see where you stand in ecosystem co-marketing, dimension by dimension, and what to do next." }
+                li { span.muted { "Map shared accounts and run joint plays — coming in the next releases." } }
             }
         },
     )

@@ -59,5 +59,7 @@ macro_rules! browser_journeys {
 mod accounts;
 mod harness;
 mod journeys;
+mod maturity;
+mod partnerships;
 mod regressions;
 mod steps;

@@ -292,6 +292,32 @@ fn web_expectation(method: &str, path: &str, who: Who) -> Option<Expect> {
             | "/o/{org}/accounts/populations"
             | "/o/{org}/accounts/populations/{slug}/delete",
         ) => org_route(who, CONNECTORS),
+        ("GET", "/o/{org}/maturity") => org_route(who, MEMBERS),
+        ("GET", "/o/{org}/partnerships/{partnership_id}") => org_route(who, MEMBERS),
+        // Empty forms are refused after the role check; a fresh partnership's gate is open.
+        (
+            "POST",
+            "/o/{org}/partnerships"
+            | "/o/{org}/partnerships/{partnership_id}/evidence"
+            | "/o/{org}/partnerships/{partnership_id}/evidence/{item_id}",
+        ) => match org_route(who, CONNECTORS) {
+            Allowed => Refused,
+            other => other,
+        },
+        ("POST", "/o/{org}/partnerships/{partnership_id}/advance") => {
+            match org_route(who, CONNECTORS) {
+                Allowed => Conflict,
+                other => other,
+            }
+        }
+        ("POST", "/o/{org}/partnerships/{partnership_id}/evidence/{item_id}/remove") => {
+            org_route(who, CONNECTORS)
+        }
+        // An empty assessment is refused, after the role check.
+        ("POST", "/o/{org}/maturity") => match org_route(who, CONNECTORS) {
+            Allowed => Refused,
+            other => other,
+        },
         // A form without a file is refused, after the role check.
         ("POST", "/o/{org}/accounts/imports") => match org_route(who, CONNECTORS) {
             Allowed => Refused,
@@ -570,6 +596,12 @@ async fn concrete(
     path = path
         .replace("{handle}", "globex")
         .replace("{partner}", "globex");
+    if path.contains("{partnership_id}") {
+        let (partnership, item) = fresh_partnership(app, fx).await;
+        path = path
+            .replace("{partnership_id}", &partnership)
+            .replace("{item_id}", &item);
+    }
     if path.contains("/partnerships/{id}") {
         let (partnership, item) = fresh_partnership(app, fx).await;
         if path.contains("{goal_id}") {
