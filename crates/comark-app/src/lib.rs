@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod auth;
 pub mod connections;
 pub mod demo;
+pub mod engagement;
 pub mod error;
 pub mod exit;
 pub mod import;

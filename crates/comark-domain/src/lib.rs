@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod audit;
 pub mod connection;
 pub mod cursor;
+pub mod engagement;
 pub mod exit;
 pub mod fit;
 pub mod goals;

@@ -10,6 +10,7 @@
 pub mod accounts;
 mod audit;
 mod connections;
+pub mod engagement;
 pub mod exit;
 pub mod goals;
 mod invitations;

@@ -790,3 +790,196 @@ pub async fn run_exit(
     .await?;
     Ok(Json(view.into()))
 }
+
+/// Roles, RACI and rules of engagement.
+#[derive(Serialize, ToSchema)]
+pub struct EngagementOut {
+    /// People named per role: `org`, `role`, `person`, `email`.
+    #[schema(value_type = Vec<Object>)]
+    pub roles: serde_json::Value,
+    /// Each member's part per area: `area`, `org`, `letters`.
+    #[schema(value_type = Vec<Object>)]
+    pub raci: serde_json::Value,
+    /// What is missing or conflicting in the RACI.
+    pub gaps: Vec<String>,
+    /// The rules by section (shared_accounts, lead_ownership, brand_usage, approvals,
+    /// data_sharing, rhythm, channels).
+    pub rules: std::collections::BTreeMap<String, String>,
+    /// Each member's team time zone, by handle.
+    pub time_zones: std::collections::BTreeMap<String, String>,
+    /// The rules' version (0 before any is written).
+    pub version: i64,
+    /// Approvals of the current version: `org`, `version`, `by`, `at`.
+    #[schema(value_type = Vec<Object>)]
+    pub approvals: serde_json::Value,
+    /// Whether every member approved the current version.
+    pub agreed: bool,
+}
+
+impl From<comark_store::engagement::Engagement> for EngagementOut {
+    fn from(e: comark_store::engagement::Engagement) -> Self {
+        EngagementOut {
+            roles: serde_json::to_value(&e.roles).unwrap_or_default(),
+            raci: serde_json::to_value(&e.raci).unwrap_or_default(),
+            gaps: e.gaps,
+            rules: e.rules,
+            time_zones: e.time_zones,
+            version: e.version,
+            approvals: serde_json::to_value(&e.approvals).unwrap_or_default(),
+            agreed: e.agreed,
+        }
+    }
+}
+
+/// The partnership's roles, RACI (with its gaps) and rules of engagement.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/partnerships/{id}/engagement", tag = "partnerships",
+    params(("org" = String, Path), ("id" = String, Path)),
+    responses((status = 200, body = EngagementOut), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn get_engagement(
+    State(state): State<AppState>,
+    org: ApiOrg,
+    ApiPath(path): ApiPath<(String, String)>,
+) -> ApiResult<Json<EngagementOut>> {
+    let engagement =
+        comark_app::engagement::view(&state.app, &org.scope, partnership_id(&path.1)?).await?;
+    Ok(Json(engagement.into()))
+}
+
+/// A person for a role.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoleBody {
+    /// Their name; empty clears the role.
+    pub person: String,
+    /// Their e-mail.
+    #[serde(default)]
+    pub email: String,
+}
+
+/// Names your holder of a role: executive_sponsor, partnership_manager, marketing_lead,
+/// sales_lead or any other named role.
+#[utoipa::path(put, path = "/api/v1/orgs/{org}/partnerships/{id}/roles/{role}", tag = "partnerships",
+    params(("org" = String, Path), ("id" = String, Path), ("role" = String, Path)), request_body = RoleBody,
+    responses((status = 200, body = EngagementOut), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn put_role(
+    State(state): State<AppState>,
+    org: ApiOrg,
+    ApiPath(path): ApiPath<(String, String, String)>,
+    ApiJson(body): ApiJson<RoleBody>,
+) -> ApiResult<Json<EngagementOut>> {
+    let engagement = comark_app::engagement::set_role(
+        &state.app,
+        &org.scope,
+        partnership_id(&path.1)?,
+        &path.2,
+        &body.person,
+        &body.email,
+        &org.actor(),
+    )
+    .await?;
+    Ok(Json(engagement.into()))
+}
+
+/// Your part in an activity area.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RaciBody {
+    /// The activity area ("Lead follow-up").
+    pub area: String,
+    /// R, A, C and I letters ("RA"); empty for no part.
+    pub letters: String,
+}
+
+/// Sets your part in an activity area of the RACI.
+#[utoipa::path(put, path = "/api/v1/orgs/{org}/partnerships/{id}/raci", tag = "partnerships",
+    params(("org" = String, Path), ("id" = String, Path)), request_body = RaciBody,
+    responses((status = 200, body = EngagementOut), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn put_raci(
+    State(state): State<AppState>,
+    org: ApiOrg,
+    ApiPath(path): ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<RaciBody>,
+) -> ApiResult<Json<EngagementOut>> {
+    let engagement = comark_app::engagement::set_raci(
+        &state.app,
+        &org.scope,
+        partnership_id(&path.1)?,
+        &body.area,
+        &body.letters,
+        &org.actor(),
+    )
+    .await?;
+    Ok(Json(engagement.into()))
+}
+
+/// The rules of engagement.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RulesBody {
+    /// Text per section: shared_accounts, lead_ownership, brand_usage, approvals,
+    /// data_sharing, rhythm, channels.
+    #[serde(default)]
+    pub rules: std::collections::BTreeMap<String, String>,
+    /// Your team's time zone (Europe/Berlin).
+    #[serde(default)]
+    pub time_zone: Option<String>,
+}
+
+/// Writes a new version of the rules of engagement; every other member must approve it again.
+#[utoipa::path(put, path = "/api/v1/orgs/{org}/partnerships/{id}/rules", tag = "partnerships",
+    params(("org" = String, Path), ("id" = String, Path)), request_body = RulesBody,
+    responses((status = 200, body = EngagementOut), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn put_rules(
+    State(state): State<AppState>,
+    org: ApiOrg,
+    ApiPath(path): ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<RulesBody>,
+) -> ApiResult<Json<EngagementOut>> {
+    let engagement = comark_app::engagement::save_rules(
+        &state.app,
+        &org.scope,
+        partnership_id(&path.1)?,
+        &body.rules,
+        body.time_zone.as_deref(),
+        &org.actor(),
+    )
+    .await?;
+    Ok(Json(engagement.into()))
+}
+
+/// The version of the rules you approve.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApproveRulesBody {
+    /// The version you read; a newer one answers 409.
+    pub version: i64,
+}
+
+/// Approves the current rules of engagement.
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/partnerships/{id}/rules/approve", tag = "partnerships",
+    params(("org" = String, Path), ("id" = String, Path)), request_body = ApproveRulesBody,
+    responses((status = 200, body = EngagementOut), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn approve_rules(
+    State(state): State<AppState>,
+    org: ApiOrg,
+    ApiPath(path): ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<ApproveRulesBody>,
+) -> ApiResult<Json<EngagementOut>> {
+    let engagement = comark_app::engagement::approve_rules(
+        &state.app,
+        &org.scope,
+        partnership_id(&path.1)?,
+        body.version,
+        &org.actor(),
+    )
+    .await?;
+    Ok(Json(engagement.into()))
+}

@@ -178,6 +178,20 @@ fn api_expectation(method: &str, path: &str, who: Who) -> Option<Expect> {
         ("post", "/api/v1/orgs/{org}/partnerships/{id}/risks") => org_route(who, CONNECTORS),
         ("get", "/api/v1/orgs/{org}/partnerships/{id}/performance") => org_route(who, MEMBERS),
         ("get", "/api/v1/orgs/{org}/partnerships/{id}/exit") => org_route(who, MEMBERS),
+        ("get", "/api/v1/orgs/{org}/partnerships/{id}/engagement") => org_route(who, MEMBERS),
+        (
+            "put",
+            "/api/v1/orgs/{org}/partnerships/{id}/roles/{role}"
+            | "/api/v1/orgs/{org}/partnerships/{id}/raci"
+            | "/api/v1/orgs/{org}/partnerships/{id}/rules",
+        ) => org_route(who, CONNECTORS),
+        // A fresh partnership has no rules yet: allowed to try, refused by the state.
+        ("post", "/api/v1/orgs/{org}/partnerships/{id}/rules/approve") => {
+            match org_route(who, CONNECTORS) {
+                Allowed => Conflict,
+                other => other,
+            }
+        }
         (
             "post",
             "/api/v1/orgs/{org}/partnerships/{id}/exit"
@@ -618,7 +632,9 @@ async fn concrete(
                 .to_owned();
             path = path.replace("{goal_id}", &goal);
         }
-        path = path.replace("{kind}", "events");
+        path = path
+            .replace("{kind}", "events")
+            .replace("{role}", "executive_sponsor");
         if path.contains("{risk_id}") {
             let added = app
                 .api_as(&fx.tokens[&Who::Owner])
@@ -702,6 +718,14 @@ async fn concrete(
         "/api/v1/orgs/{org}/partnerships/{id}/goals/{goal_id}/readings" => json!({ "value": 3 }),
         "/api/v1/orgs/{org}/partnerships/{id}/commitments/{kind}" => json!({ "amount": 2 }),
         "/api/v1/orgs/{org}/partnerships/{id}/exit" => json!({ "review": "It ran its course." }),
+        "/api/v1/orgs/{org}/partnerships/{id}/roles/{role}" => json!({ "person": "Ann Sponsor" }),
+        "/api/v1/orgs/{org}/partnerships/{id}/raci" => {
+            json!({ "area": "Reporting", "letters": "RA" })
+        }
+        "/api/v1/orgs/{org}/partnerships/{id}/rules" => {
+            json!({ "rules": { "channels": "A shared Slack channel" }, "time_zone": "Europe/Berlin" })
+        }
+        "/api/v1/orgs/{org}/partnerships/{id}/rules/approve" => json!({ "version": 1 }),
         "/api/v1/orgs/{org}/partnerships/{id}/breaches" => {
             json!({ "description": "A cold email blast" })
         }

@@ -222,6 +222,58 @@ both_backends! {
     }
 }
 
+both_backends! {
+    async fn roles_raci_and_rules_are_agreed_by_both_sides(app) {
+        let acme = app.owner_of("acme").await;
+        let globex = app.owner_of("globex").await;
+        app.connect(&acme, "acme", &globex, "globex").await;
+        let a = app.api_as(&acme);
+        let g = app.api_as(&globex);
+        let created = a.post("/api/v1/orgs/acme/partnerships", json!({ "name": "Joint webinars", "partners": ["globex"] })).await;
+        let id = created.json["partnership"]["id"].as_str().expect("id").to_owned();
+        let base = format!("/api/v1/orgs/acme/partnerships/{id}");
+        let theirs = format!("/api/v1/orgs/globex/partnerships/{id}");
+
+        let named = a.put(&format!("{base}/roles/executive_sponsor"), json!({ "person": "Ada Sponsor", "email": "ada@acme.example" })).await;
+        assert_eq!(named.status, 200, "{}", named.text);
+        assert_eq!(named.json["roles"][0]["person"], "Ada Sponsor");
+        let custom = g.put(&format!("{theirs}/roles/Events Lead"), json!({ "person": "Gus" })).await;
+        assert_eq!(custom.json["roles"].as_array().expect("roles").len(), 2, "{}", custom.text);
+        let bad_mail = a.put(&format!("{base}/roles/sales_lead"), json!({ "person": "Sam", "email": "not-an-address" })).await;
+        assert_eq!(bad_mail.status, 422);
+
+        // Every standard area starts without an owner; setting them closes the gaps.
+        let empty = a.get(&format!("{base}/engagement")).await;
+        assert!(empty.json["gaps"].as_array().expect("gaps").iter().any(|g| g == "Lead follow-up: nobody is accountable"));
+        a.put(&format!("{base}/raci"), json!({ "area": "Lead follow-up", "letters": "RA" })).await;
+        let both = g.put(&format!("{theirs}/raci"), json!({ "area": "Lead follow-up", "letters": "A" })).await;
+        let gaps: Vec<&str> = both.json["gaps"].as_array().expect("gaps").iter().map(|g| g.as_str().expect("gap")).collect();
+        assert!(gaps.contains(&"Lead follow-up: acme Inc. and globex Inc. are all accountable; one side should own it"), "{gaps:?}");
+        let wrong = a.put(&format!("{base}/raci"), json!({ "area": "Reporting", "letters": "RX" })).await;
+        assert_eq!(wrong.status, 422);
+
+        // The rules: written by one side, approved by the other; a change needs approval again.
+        let refused = a.put(&format!("{base}/rules"), json!({ "rules": { "telepathy": "yes" }, "time_zone": "Berlin" })).await;
+        assert_eq!(refused.status, 422);
+        let fields: Vec<&str> = refused.json["errors"].as_array().expect("errors").iter().map(|e| e["field"].as_str().expect("field")).collect();
+        assert_eq!(fields, ["rules.telepathy", "time_zone"]);
+        let v1 = a.put(&format!("{base}/rules"), json!({ "rules": { "shared_accounts": "Acme leads on shared customers", "channels": "Shared Slack channel" }, "time_zone": "Europe/Berlin" })).await;
+        assert_eq!(v1.status, 200, "{}", v1.text);
+        assert_eq!((v1.json["version"].as_i64(), v1.json["agreed"].as_bool()), (Some(1), Some(false)));
+        let agreed = g.post(&format!("{theirs}/rules/approve"), json!({ "version": 1 })).await;
+        assert_eq!(agreed.json["agreed"], true, "{}", agreed.text);
+        let v2 = g.put(&format!("{theirs}/rules"), json!({ "rules": { "shared_accounts": "Each side leads on its own customers" }, "time_zone": "America/New_York" })).await;
+        assert_eq!((v2.json["version"].as_i64(), v2.json["agreed"].as_bool()), (Some(2), Some(false)));
+        assert_eq!(v2.json["time_zones"]["acme"], "Europe/Berlin");
+        assert_eq!(v2.json["time_zones"]["globex"], "America/New_York");
+        let stale = a.post(&format!("{base}/rules/approve"), json!({ "version": 1 })).await;
+        assert_eq!(stale.status, 409, "{}", stale.text);
+        let fresh = a.post(&format!("{base}/rules/approve"), json!({ "version": 2 })).await;
+        assert_eq!(fresh.json["agreed"], true, "{}", fresh.text);
+        assert!(fresh.json["rules"].get("channels").is_none(), "version 2 replaced the rules");
+    }
+}
+
 comark_testkit::both_backends_with! { comark_testkit::Options { mail: true };
     async fn partners_are_told_by_email_when_their_approval_is_needed(app) {
         let acme = app.owner_of("acme").await;

@@ -162,3 +162,43 @@ CREATE TABLE breach_reports (
     reported_at TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (partnership_id, id)
 );
+
+-- The people each member names for the partnership's roles.
+CREATE TABLE partnership_roles (
+    partnership_id UUID NOT NULL REFERENCES partnerships(id) ON DELETE CASCADE,
+    org_id UUID NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    role TEXT NOT NULL,
+    person TEXT NOT NULL,
+    email TEXT NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (partnership_id, org_id, role)
+);
+
+-- Each member's part (R, A, C, I) in each activity area.
+CREATE TABLE raci_assignments (
+    partnership_id UUID NOT NULL REFERENCES partnerships(id) ON DELETE CASCADE,
+    area TEXT NOT NULL,
+    org_id UUID NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    letters TEXT NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (partnership_id, area, org_id)
+);
+
+-- The rules of engagement, versioned: every change needs every member's approval again.
+CREATE TABLE engagement_rules (
+    partnership_id UUID PRIMARY KEY REFERENCES partnerships(id) ON DELETE CASCADE,
+    rules JSONB NOT NULL,
+    time_zones JSONB NOT NULL,
+    version BIGINT NOT NULL,
+    updated_by TEXT NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE engagement_approvals (
+    partnership_id UUID NOT NULL REFERENCES partnerships(id) ON DELETE CASCADE,
+    org_id UUID NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    version BIGINT NOT NULL,
+    approved_by TEXT NOT NULL,
+    approved_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (partnership_id, org_id)
+);

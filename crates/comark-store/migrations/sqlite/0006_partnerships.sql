@@ -162,3 +162,43 @@ CREATE TABLE breach_reports (
     reported_at TEXT NOT NULL,
     PRIMARY KEY (partnership_id, id)
 );
+
+-- The people each member names for the partnership's roles.
+CREATE TABLE partnership_roles (
+    partnership_id BLOB NOT NULL REFERENCES partnerships(id) ON DELETE CASCADE,
+    org_id BLOB NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    role TEXT NOT NULL,
+    person TEXT NOT NULL,
+    email TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (partnership_id, org_id, role)
+);
+
+-- Each member's part (R, A, C, I) in each activity area.
+CREATE TABLE raci_assignments (
+    partnership_id BLOB NOT NULL REFERENCES partnerships(id) ON DELETE CASCADE,
+    area TEXT NOT NULL,
+    org_id BLOB NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    letters TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (partnership_id, area, org_id)
+);
+
+-- The rules of engagement, versioned: every change needs every member's approval again.
+CREATE TABLE engagement_rules (
+    partnership_id BLOB PRIMARY KEY REFERENCES partnerships(id) ON DELETE CASCADE,
+    rules TEXT NOT NULL,
+    time_zones TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    updated_by TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+
+CREATE TABLE engagement_approvals (
+    partnership_id BLOB NOT NULL REFERENCES partnerships(id) ON DELETE CASCADE,
+    org_id BLOB NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    version INTEGER NOT NULL,
+    approved_by TEXT NOT NULL,
+    approved_at TEXT NOT NULL,
+    PRIMARY KEY (partnership_id, org_id)
+);
