@@ -327,6 +327,23 @@ fn web_expectation(method: &str, path: &str, who: Who) -> Option<Expect> {
         ("POST", "/o/{org}/partnerships/{partnership_id}/evidence/{item_id}/remove") => {
             org_route(who, CONNECTORS)
         }
+        (
+            "POST",
+            "/o/{org}/partnerships/{partnership_id}/goals"
+            | "/o/{org}/partnerships/{partnership_id}/goals/{goal_id}/readings"
+            | "/o/{org}/partnerships/{partnership_id}/commitments"
+            | "/o/{org}/partnerships/{partnership_id}/contributions"
+            | "/o/{org}/partnerships/{partnership_id}/risks"
+            | "/o/{org}/partnerships/{partnership_id}/exit-strategy"
+            | "/o/{org}/partnerships/{partnership_id}/breaches"
+            | "/o/{org}/partnerships/{partnership_id}/exit",
+        ) => match org_route(who, CONNECTORS) {
+            Allowed => Refused,
+            other => other,
+        },
+        ("POST", "/o/{org}/partnerships/{partnership_id}/risks/{risk_id}/close") => {
+            org_route(who, CONNECTORS)
+        }
         // An empty assessment is refused, after the role check.
         ("POST", "/o/{org}/maturity") => match org_route(who, CONNECTORS) {
             Allowed => Refused,
@@ -612,6 +629,33 @@ async fn concrete(
         .replace("{partner}", "globex");
     if path.contains("{partnership_id}") {
         let (partnership, item) = fresh_partnership(app, fx).await;
+        let owner = app.api_as(&fx.tokens[&Who::Owner]);
+        if path.contains("{goal_id}") {
+            let added = owner
+                .post(
+                    &format!("/api/v1/orgs/acme/partnerships/{partnership}/goals"),
+                    json!({ "metric": "Leads", "target": 10, "starts_on": "2026-01-01", "ends_on": "2026-12-31" }),
+                )
+                .await;
+            let goal = added.json["goals"][0]["id"]
+                .as_str()
+                .expect("goal")
+                .to_owned();
+            path = path.replace("{goal_id}", &goal);
+        }
+        if path.contains("{risk_id}") {
+            let added = owner
+                .post(
+                    &format!("/api/v1/orgs/acme/partnerships/{partnership}/risks"),
+                    json!({ "title": "Key person leaving", "likelihood": "low", "impact": "high" }),
+                )
+                .await;
+            let risk = added.json["risks"][0]["id"]
+                .as_str()
+                .expect("risk")
+                .to_owned();
+            path = path.replace("{risk_id}", &risk);
+        }
         path = path
             .replace("{partnership_id}", &partnership)
             .replace("{item_id}", &item);

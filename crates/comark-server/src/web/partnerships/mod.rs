@@ -1,15 +1,24 @@
 //! Partnerships' pages: the list and the form that starts one, and one partnership's page
 //! with its lifecycle, the current stage's gate, the approvals of moving on, the gates still
-//! ahead and the history.
+//! ahead and the history; then its health, goals and contributions ([`performance`]), its
+//! risk register ([`risks`]) and its exit strategy and exit ([`exit`]).
+
+mod exit;
+mod performance;
+mod risks;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use comark_app::exit::ExitView;
 use comark_app::partnerships::{self, NewPartnership};
 use comark_app::{connections, AppError};
 use comark_domain::partnership::{Advance, Stage};
-use comark_domain::{Action, ConnectionStatus, GateItemId, PartnershipId, ValidationErrors};
+use comark_domain::{
+    Action, ConnectionStatus, GateItemId, GoalId, OrgId, PartnershipId, ValidationErrors,
+};
+use comark_store::goals::Performance;
 use comark_store::partnerships::{GateEvidence, PartnershipDetail, PartnershipEvent};
 use maud::{html, Markup};
 
@@ -38,6 +47,36 @@ pub(super) fn routes(routes: WebRoutes) -> WebRoutes {
             remove_evidence,
         )
         .post("/o/{org}/partnerships/{partnership_id}/advance", advance)
+        .post(
+            "/o/{org}/partnerships/{partnership_id}/goals",
+            performance::add_goal,
+        )
+        .post(
+            "/o/{org}/partnerships/{partnership_id}/goals/{goal_id}/readings",
+            performance::record_reading,
+        )
+        .post(
+            "/o/{org}/partnerships/{partnership_id}/commitments",
+            performance::set_commitment,
+        )
+        .post(
+            "/o/{org}/partnerships/{partnership_id}/contributions",
+            performance::record_delivery,
+        )
+        .post("/o/{org}/partnerships/{partnership_id}/risks", risks::add)
+        .post(
+            "/o/{org}/partnerships/{partnership_id}/risks/{risk_id}/close",
+            risks::close,
+        )
+        .post(
+            "/o/{org}/partnerships/{partnership_id}/exit-strategy",
+            exit::agree,
+        )
+        .post(
+            "/o/{org}/partnerships/{partnership_id}/breaches",
+            exit::report_breach,
+        )
+        .post("/o/{org}/partnerships/{partnership_id}/exit", exit::run)
 }
 
 fn forbidden() -> Response {
@@ -136,6 +175,140 @@ fn list_url(org: &WebOrg) -> String {
 
 fn detail_url(org: &WebOrg, id: PartnershipId) -> String {
     format!("{}/partnerships/{id}", base(org))
+}
+
+/// What the sections of a partnership's page share.
+struct Sections<'a> {
+    /// The partnership's page; its forms post below it.
+    url: String,
+    csrf: &'a str,
+    detail: &'a PartnershipDetail,
+    forms: &'a Forms,
+    /// Whether this member may change the partnership (its role allows, and it has not
+    /// exited).
+    manage: bool,
+    /// This organization.
+    me: OrgId,
+    today: NaiveDate,
+}
+
+impl Sections<'_> {
+    /// A member's name, as the page calls it.
+    fn member(&self, id: OrgId) -> &str {
+        self.detail
+            .partnership
+            .members
+            .iter()
+            .find(|m| m.id == id)
+            .map_or("a former member", |m| m.name.as_str())
+    }
+
+    /// A select of the members, `chosen` (a handle) selected.
+    fn members_select(&self, id: &str, label: &str, chosen: &str, error: Option<&str>) -> Markup {
+        html! {
+            div.field {
+                label for=(id) { (label) }
+                select id=(id) name="owner_org" aria-invalid=[error.map(|_| "true")] {
+                    @for m in &self.detail.partnership.members {
+                        option value=(m.handle) selected[m.handle == chosen] {
+                            (m.name) @if m.id == self.me { " (you)" }
+                        }
+                    }
+                }
+                @if let Some(message) = error { p.error { (message) } }
+            }
+        }
+    }
+
+    /// This organization's handle.
+    fn our_handle(&self) -> String {
+        self.detail
+            .partnership
+            .members
+            .iter()
+            .find(|m| m.id == self.me)
+            .map(|m| m.handle.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// A labelled input with its error; `id` is unique on the page. Number inputs take any
+/// non-negative number.
+fn input(
+    id: &str,
+    label: &str,
+    name: &str,
+    kind: &str,
+    value: &str,
+    error: Option<&str>,
+) -> Markup {
+    let error_id = format!("{id}-error");
+    let number = kind == "number";
+    html! {
+        div.field {
+            label for=(id) { (label) }
+            input id=(id) name=(name) type=(kind) value=(value) autocomplete="off"
+                step=[number.then_some("any")] min=[number.then_some("0")]
+                aria-invalid=[error.map(|_| "true")] aria-describedby=[error.map(|_| error_id.as_str())];
+            @if let Some(error) = error {
+                p.error id=(error_id) { (error) }
+            }
+        }
+    }
+}
+
+/// A labelled text area with its error.
+fn text_area(id: &str, label: &str, name: &str, value: &str, error: Option<&str>) -> Markup {
+    let error_id = format!("{id}-error");
+    html! {
+        div.field {
+            label for=(id) { (label) }
+            textarea id=(id) name=(name) rows="3"
+                aria-invalid=[error.map(|_| "true")] aria-describedby=[error.map(|_| error_id.as_str())] { (value) }
+            @if let Some(error) = error {
+                p.error id=(error_id) { (error) }
+            }
+        }
+    }
+}
+
+/// A number as people read it: thousands grouped, at most two decimals, none when whole.
+fn amount(value: f64) -> String {
+    let rounded = (value * 100.0).round() / 100.0;
+    let text = format!("{rounded:.2}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    let (sign, text) = match text.strip_prefix('-') {
+        Some(rest) if rest != "0" => ("-", rest),
+        Some(rest) => ("", rest),
+        None => ("", text),
+    };
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let mut grouped = String::new();
+    for (n, digit) in whole.chars().enumerate() {
+        if n > 0 && (whole.len() - n) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    if fraction.is_empty() {
+        format!("{sign}{grouped}")
+    } else {
+        format!("{sign}{grouped}.{fraction}")
+    }
+}
+
+/// A number typed into a form; anything else is not a number, which the use case refuses.
+fn number(raw: &str) -> f64 {
+    raw.trim().parse().unwrap_or(f64::NAN)
+}
+
+/// `text` with a capital first letter.
+fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
+        .unwrap_or_default()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -317,6 +490,104 @@ struct Forms {
     evidence: Option<(String, String)>,
     /// The reason given for moving on.
     reason: String,
+    /// Which form of the later sections was sent, and what was typed into it.
+    sent: Option<(Sent, Vec<(String, String)>)>,
+}
+
+/// The forms of the health, goals, contributions, risks and exit sections.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Sent {
+    Goal,
+    Reading(GoalId),
+    Commitment,
+    Contribution,
+    Risk,
+    CloseRisk,
+    Strategy,
+    Breach,
+    Exit,
+}
+
+impl Sent {
+    /// What did not happen, for the message at the top of the page.
+    fn failure(self) -> &'static str {
+        match self {
+            Sent::Goal => "The goal was not added",
+            Sent::Reading(_) => "The reading was not recorded",
+            Sent::Commitment => "The commitment was not saved",
+            Sent::Contribution => "The delivery was not recorded",
+            Sent::Risk => "The risk was not added",
+            Sent::CloseRisk => "The risk was not closed",
+            Sent::Strategy => "The exit strategy was not agreed",
+            Sent::Breach => "The breach was not reported",
+            Sent::Exit => "The exit was not run",
+        }
+    }
+
+    /// The form's element id, to link to it.
+    fn anchor(self) -> String {
+        match self {
+            Sent::Goal => "add-goal".into(),
+            Sent::Reading(goal) => format!("readings-{goal}"),
+            Sent::Commitment => "set-commitment".into(),
+            Sent::Contribution => "record-delivery".into(),
+            Sent::Risk => "add-risk".into(),
+            Sent::CloseRisk => "risks".into(),
+            Sent::Strategy => "agree-exit".into(),
+            Sent::Breach => "report-breach".into(),
+            Sent::Exit => "run-exit".into(),
+        }
+    }
+}
+
+impl Forms {
+    /// Whether `form` was the one sent (and refused).
+    fn sent(&self, form: Sent) -> bool {
+        self.sent.as_ref().is_some_and(|(sent, _)| *sent == form)
+    }
+
+    /// The message for `field` of `form`, when that form was refused.
+    fn error_in(&self, form: Sent, field: &str) -> Option<&str> {
+        if self.sent(form) {
+            error_for(&self.error, field)
+        } else {
+            None
+        }
+    }
+
+    /// What was typed into `field` of `form` when it was refused, else `default`.
+    fn typed(&self, form: Sent, field: &str, default: impl Into<String>) -> String {
+        match &self.sent {
+            Some((sent, pairs)) if *sent == form => value_of(pairs, field),
+            _ => default.into(),
+        }
+    }
+
+    /// The boxes ticked under `field` in `form` when it was refused, else `default`.
+    fn ticked(&self, form: Sent, field: &str, default: Vec<String>) -> Vec<String> {
+        match &self.sent {
+            Some((sent, pairs)) if *sent == form => values_of(pairs, field),
+            _ => default,
+        }
+    }
+
+    /// A message at the top of the page when a section's form was refused for its input:
+    /// the fields' messages are beside the fields, further down.
+    fn summary(&self) -> Option<Markup> {
+        let (Some(AppError::Invalid(errors)), Some((sent, _))) = (&self.error, &self.sent) else {
+            return None;
+        };
+        Some(html! {
+            div.alert role="alert" {
+                (sent.failure())
+                @if *sent == Sent::CloseRisk {
+                    ": " (errors.0.iter().map(|e| format!("{} {}", e.field.replace('_', " "), e.message)).collect::<Vec<_>>().join("; ")) "."
+                } @else {
+                    ". " a href={ "#" (sent.anchor()) } { "See what to correct in the form" } "."
+                }
+            }
+        })
+    }
 }
 
 async fn detail_page(
@@ -344,7 +615,15 @@ async fn render_detail(
         Ok(detail) => detail,
         Err(error) => return error_page(error),
     };
-    let markup = detail_markup(org, csrf, flash, &detail, &forms);
+    let performance = match partnerships::performance(&state.app, &org.scope, id).await {
+        Ok(performance) => performance,
+        Err(error) => return error_page(error),
+    };
+    let exit = match comark_app::exit::view(&state.app, &org.scope, id).await {
+        Ok(exit) => exit,
+        Err(error) => return error_page(error),
+    };
+    let markup = detail_markup(org, csrf, flash, &detail, &performance, &exit, &forms);
     form_response(&forms.error, markup)
 }
 
@@ -359,17 +638,45 @@ async fn refused(
     evidence: Option<(String, String)>,
     reason: String,
 ) -> Response {
-    match error {
-        AppError::NotFound => not_found_page(),
-        AppError::Forbidden => forbidden(),
-        error => {
-            let forms = Forms {
-                error: Some(error),
-                evidence,
-                reason,
-            };
-            render_detail(state, org, csrf, None, id, forms).await
-        }
+    let forms = Forms {
+        error: Some(error),
+        evidence,
+        reason,
+        sent: None,
+    };
+    answer_refusal(state, org, csrf, id, forms).await
+}
+
+/// Answers a refused form of the health, goals, contributions, risks or exit sections, with
+/// what was typed into it.
+async fn refused_in(
+    state: &AppState,
+    org: &WebOrg,
+    csrf: &str,
+    id: PartnershipId,
+    error: AppError,
+    sent: Sent,
+    pairs: Vec<(String, String)>,
+) -> Response {
+    let forms = Forms {
+        error: Some(error),
+        sent: Some((sent, pairs)),
+        ..Forms::default()
+    };
+    answer_refusal(state, org, csrf, id, forms).await
+}
+
+async fn answer_refusal(
+    state: &AppState,
+    org: &WebOrg,
+    csrf: &str,
+    id: PartnershipId,
+    forms: Forms,
+) -> Response {
+    match forms.error {
+        Some(AppError::NotFound) => not_found_page(),
+        Some(AppError::Forbidden) => forbidden(),
+        _ => render_detail(state, org, csrf, None, id, forms).await,
     }
 }
 
@@ -448,6 +755,17 @@ fn event_words(event: &PartnershipEvent) -> String {
                 .unwrap_or_default()
         }
         "advanced" => format!("Moved on: {detail}"),
+        "goal_added" => format!("Added a goal: {detail}"),
+        "progress_recorded" => format!("Recorded a reading: {detail}"),
+        "commitment_set" => format!("Set a commitment: {detail}"),
+        "contribution_recorded" => format!("Recorded a delivery: {detail}"),
+        "risk_added" => format!("Added a risk: {detail}"),
+        "risk_closed" => format!("Closed a risk: {detail}"),
+        "risk_updated" => format!("Changed a risk: {detail}"),
+        "exit_strategy_agreed" => format!("Agreed the exit strategy: {detail}"),
+        "breach_reported" => format!("Reported a breach: {detail}"),
+        "trigger_fired" => format!("An exit trigger fired: {detail}"),
+        "exited" => format!("Ran the exit: {detail}"),
         other => format!("{other}: {detail}"),
     }
 }
@@ -457,12 +775,25 @@ fn detail_markup(
     csrf: &str,
     flash: Option<&str>,
     detail: &PartnershipDetail,
+    performance: &Performance,
+    exit_view: &ExitView,
     forms: &Forms,
 ) -> Markup {
     let p = &detail.partnership;
     let base = base(org);
     let me = org.scope.org_id();
-    let manage = org.scope.can(Action::ManagePartnerships);
+    let exited = p.stage == Stage::Exit;
+    // An exited partnership is a record: nobody changes it any more.
+    let manage = org.scope.can(Action::ManagePartnerships) && !exited;
+    let page_of = Sections {
+        url: detail_url(org, p.id),
+        csrf,
+        detail,
+        forms,
+        manage,
+        me,
+        today: comark_store::now().date_naive(),
+    };
     let error = &forms.error;
     let current = p.stage;
     let next = current.next();
@@ -533,6 +864,19 @@ fn detail_markup(
             }
             @if !p.purpose.is_empty() { p.purpose { (p.purpose) } }
             (alert(shown_error))
+            @if let Some(summary) = forms.summary() { (summary) }
+            (exit::closing(exit_view))
+            nav.on-page aria-label="On this page" {
+                ul {
+                    li { a href="#lifecycle" { "Lifecycle" } }
+                    li { a href="#health" { "Health" } }
+                    li { a href="#goals" { "Goals" } }
+                    li { a href="#contributions" { "Contributions" } }
+                    li { a href="#risks" { "Risks" } }
+                    li { a href="#exit" { "Exit" } }
+                    li { a href="#history" { "History" } }
+                }
+            }
 
             h2 #lifecycle { "Lifecycle" }
             ol.lifecycle aria-labelledby="lifecycle" {
@@ -544,6 +888,8 @@ fn detail_markup(
                     }
                 }
             }
+
+            (performance::health(performance, exit_view))
 
             @if !passed.is_empty() {
                 details.passed {
@@ -638,6 +984,11 @@ fn detail_markup(
                     }
                 }
             }
+
+            (performance::goals(&page_of, performance))
+            (performance::contributions(&page_of, performance))
+            (risks::register(&page_of))
+            (exit::section(&page_of, exit_view))
 
             h2 #history { "History" }
             div.table-scroll {
@@ -826,6 +1177,19 @@ mod tests {
             ),
             "Globex approved on 2025-01-02 (Ann); waiting for Acme Inc."
         );
+    }
+
+    #[test]
+    fn amounts_read_as_people_write_them() {
+        assert_eq!(amount(0.0), "0");
+        assert_eq!(amount(2.0), "2");
+        assert_eq!(amount(2.5), "2.5");
+        assert_eq!(amount(1234.567), "1,234.57");
+        assert_eq!(amount(1_000_000.0), "1,000,000");
+        assert_eq!(amount(-0.001), "0");
+        assert_eq!(amount(-1500.0), "-1,500");
+        assert!(number("lots").is_nan());
+        assert_eq!(number(" 10 "), 10.0);
     }
 
     #[test]
