@@ -322,21 +322,7 @@ pub async fn save_risk(
     if impact.is_none() {
         errors.add("impact", "must be low, medium or high");
     }
-    let owner_handle = form
-        .owner_org
-        .as_deref()
-        .map(|h| h.trim().trim_start_matches('@').to_lowercase())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| scope.org().handle.clone());
-    let owner_org = detail
-        .partnership
-        .members
-        .iter()
-        .find(|m| m.handle == owner_handle)
-        .map(|m| m.id);
-    if owner_org.is_none() {
-        errors.add("owner_org", "must be a member of the partnership");
-    }
+    let owner_org = member_named(scope, &detail, form.owner_org.as_deref(), &mut errors);
     let owner = form.owner.trim();
     if owner.chars().count() > 120 {
         errors.add("owner", "must be at most 120 characters");
@@ -375,6 +361,30 @@ pub fn suggested_risks(detail: &PartnershipDetail) -> Vec<(&'static str, &'stati
                 .any(|r| r.title.eq_ignore_ascii_case(title))
         })
         .collect()
+}
+
+/// The member organization a form names by handle (ours when it names none), recording a
+/// failure under `owner_org` when it is not a member.
+fn member_named(
+    scope: &OrgScope,
+    detail: &PartnershipDetail,
+    handle: Option<&str>,
+    errors: &mut ValidationErrors,
+) -> Option<comark_domain::OrgId> {
+    let handle = handle
+        .map(|h| h.trim().trim_start_matches('@').to_lowercase())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| scope.org().handle.clone());
+    let found = detail
+        .partnership
+        .members
+        .iter()
+        .find(|m| m.handle == handle)
+        .map(|m| m.id);
+    if found.is_none() {
+        errors.add("owner_org", "must be a member of the partnership");
+    }
+    found
 }
 
 /// Reads an optional `YYYY-MM-DD` date, recording a failure under `field`.
@@ -460,21 +470,7 @@ pub async fn add_goal(
             errors.add("ends_on", "must not be before the start");
         }
     }
-    let owner = form
-        .owner_org
-        .as_deref()
-        .map(|h| h.trim().trim_start_matches('@').to_lowercase())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| scope.org().handle.clone());
-    let owner_org = detail
-        .partnership
-        .members
-        .iter()
-        .find(|m| m.handle == owner)
-        .map(|m| m.id);
-    if owner_org.is_none() {
-        errors.add("owner_org", "must be a member of the partnership");
-    }
+    let owner_org = member_named(scope, &detail, form.owner_org.as_deref(), &mut errors);
     errors.into_result()?;
     let (Some(starts_on), Some(ends_on), Some(owner_org)) = (starts_on, ends_on, owner_org) else {
         return Err(AppError::Internal("checked above".into()));

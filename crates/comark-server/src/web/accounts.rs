@@ -7,7 +7,6 @@ use axum::body::Bytes;
 use axum::extract::multipart::{Field, MultipartError};
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Utc};
 use comark_app::accounts::{
     self, CorrectionInput, ExportFormat, PopulationInput, StartImport, CHUNK_SIZE, MAX_UPLOAD_BYTES,
 };
@@ -26,6 +25,7 @@ use comark_store::accounts::{
 use maud::{html, Markup};
 use serde::Deserialize;
 
+use super::form::{ago, forbidden, pairs, value_of, values_of, when};
 use super::layout::{csrf_field, error_page, field, not_found_page, page};
 use super::org::{base, plural, secure, shell};
 use super::session::{alert, error_for, form_response, general_error};
@@ -97,52 +97,8 @@ const OPS: [(ConditionOp, &str, &str); 6] = [
 /// How many condition rows the population form offers.
 const CONDITION_ROWS: usize = 3;
 
-fn forbidden() -> Response {
-    error_page(AppError::Forbidden)
-}
-
 fn invalid(field: &str, message: impl Into<String>) -> AppError {
     AppError::Invalid(ValidationErrors::single(field, message))
-}
-
-/// A form's name/value pairs, in order; a ticked box sends its name once per box.
-fn pairs(body: &Bytes) -> Vec<(String, String)> {
-    serde_urlencoded::from_bytes(body).unwrap_or_default()
-}
-
-fn value_of(pairs: &[(String, String)], name: &str) -> Option<String> {
-    pairs
-        .iter()
-        .find(|(key, _)| key == name)
-        .map(|(_, value)| value.clone())
-}
-
-fn values_of(pairs: &[(String, String)], name: &str) -> Vec<String> {
-    pairs
-        .iter()
-        .filter(|(key, _)| key == name)
-        .map(|(_, value)| value.clone())
-        .collect()
-}
-
-fn when(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
-}
-
-fn ago(at: DateTime<Utc>) -> String {
-    let seconds = (Utc::now() - at).num_seconds().max(0);
-    match seconds {
-        0..=59 => "just now".to_owned(),
-        60..=3599 => {
-            let minutes = seconds / 60;
-            format!("{minutes} {} ago", plural(minutes, "minute", "minutes"))
-        }
-        3600..=86_399 => {
-            let hours = seconds / 3600;
-            format!("{hours} {} ago", plural(hours, "hour", "hours"))
-        }
-        _ => format!("on {}", at.format("%Y-%m-%d")),
-    }
 }
 
 fn field_label(field: &str) -> &str {

@@ -7,6 +7,7 @@
 mod account;
 mod accounts;
 mod docs;
+mod form;
 pub mod layout;
 mod maturity;
 mod org;

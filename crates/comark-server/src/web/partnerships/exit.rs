@@ -10,7 +10,7 @@ use comark_domain::{Action, PartnershipId};
 use maud::{html, Markup};
 
 use super::{
-    day, detail_url, forbidden, pairs, refused_in, sentence, text_area, time, value_of, values_of,
+    day, detail_url, forbidden, pairs, refused_in, sentence, text_area, text_of, time, values_of,
     Sections, Sent,
 };
 use crate::auth::WebOrg;
@@ -83,7 +83,7 @@ fn trigger_choices(triggers: &[Trigger]) -> (bool, Option<u8>, Option<u8>, bool)
 /// The triggers a form's fields describe; an unreadable number becomes 0, which the use case
 /// refuses.
 fn triggers_of(pairs: &[(String, String)]) -> Vec<Trigger> {
-    let figure = |name: &str| value_of(pairs, name).trim().parse::<u8>().unwrap_or(0);
+    let figure = |name: &str| text_of(pairs, name).trim().parse::<u8>().unwrap_or(0);
     values_of(pairs, "triggers")
         .iter()
         .filter_map(|kind| match kind.as_str() {
@@ -282,10 +282,10 @@ pub(super) async fn agree(
     let pairs = pairs(&body);
     let form = ExitForm {
         // Not a whole number: out of range, which the use case refuses.
-        notice_days: value_of(&pairs, "notice_days").trim().parse().unwrap_or(-1),
-        data_handling: value_of(&pairs, "data_handling"),
-        assets: value_of(&pairs, "assets"),
-        leads: value_of(&pairs, "leads"),
+        notice_days: text_of(&pairs, "notice_days").trim().parse().unwrap_or(-1),
+        data_handling: text_of(&pairs, "data_handling"),
+        assets: text_of(&pairs, "assets"),
+        leads: text_of(&pairs, "leads"),
         triggers: triggers_of(&pairs),
     };
     match exit::agree(&state.app, &org.scope, id, form, &org.actor()).await {
@@ -312,7 +312,7 @@ pub(super) async fn report_breach(
         return forbidden();
     }
     let pairs = pairs(&body);
-    let description = value_of(&pairs, "description");
+    let description = text_of(&pairs, "description");
     match exit::report_breach(&state.app, &org.scope, id, &description, &org.actor()).await {
         Ok(_) => redirect_with_flash(&detail_url(&org, id), "Breach reported.", secure(&state)),
         Err(error) => refused_in(&state, &org, &csrf, id, error, Sent::Breach, pairs).await,
@@ -333,7 +333,7 @@ pub(super) async fn run(
         return forbidden();
     }
     let pairs = pairs(&body);
-    let review = value_of(&pairs, "review");
+    let review = text_of(&pairs, "review");
     match exit::exit(&state.app, &org.scope, id, &review, &org.actor()).await {
         Ok(_) => redirect_with_flash(
             &detail_url(&org, id),

@@ -22,6 +22,7 @@ use comark_store::goals::Performance;
 use comark_store::partnerships::{GateEvidence, PartnershipDetail, PartnershipEvent};
 use maud::{html, Markup};
 
+use super::form::{ago, day, forbidden, pairs, text_of, values_of, when};
 use super::layout::{csrf_field, error_page, field, not_found_page, page};
 use super::org::{base, plural, secure, shell};
 use super::session::{alert, error_for, form_response, general_error};
@@ -77,55 +78,6 @@ pub(super) fn routes(routes: WebRoutes) -> WebRoutes {
             exit::report_breach,
         )
         .post("/o/{org}/partnerships/{partnership_id}/exit", exit::run)
-}
-
-fn forbidden() -> Response {
-    error_page(AppError::Forbidden)
-}
-
-/// A form's name/value pairs, in order; a ticked box sends its name once per box.
-fn pairs(body: &Bytes) -> Vec<(String, String)> {
-    serde_urlencoded::from_bytes(body).unwrap_or_default()
-}
-
-fn value_of(pairs: &[(String, String)], name: &str) -> String {
-    pairs
-        .iter()
-        .find(|(key, _)| key == name)
-        .map(|(_, value)| value.clone())
-        .unwrap_or_default()
-}
-
-fn values_of(pairs: &[(String, String)], name: &str) -> Vec<String> {
-    pairs
-        .iter()
-        .filter(|(key, _)| key == name)
-        .map(|(_, value)| value.clone())
-        .collect()
-}
-
-fn day(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d").to_string()
-}
-
-fn when(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
-}
-
-fn ago(at: DateTime<Utc>) -> String {
-    let seconds = (Utc::now() - at).num_seconds().max(0);
-    match seconds {
-        0..=59 => "just now".to_owned(),
-        60..=3599 => {
-            let minutes = seconds / 60;
-            format!("{minutes} {} ago", plural(minutes, "minute", "minutes"))
-        }
-        3600..=86_399 => {
-            let hours = seconds / 3600;
-            format!("{hours} {} ago", plural(hours, "hour", "hours"))
-        }
-        _ => format!("on {}", day(at)),
-    }
 }
 
 /// A time people read, with the exact moment for machines and on hover.
@@ -454,8 +406,8 @@ async fn create(
     }
     let pairs = pairs(&body);
     let draft = Draft {
-        name: value_of(&pairs, "name"),
-        purpose: value_of(&pairs, "purpose"),
+        name: text_of(&pairs, "name"),
+        purpose: text_of(&pairs, "purpose"),
         partners: values_of(&pairs, "partners"),
     };
     let input = NewPartnership {
@@ -558,7 +510,7 @@ impl Forms {
     /// What was typed into `field` of `form` when it was refused, else `default`.
     fn typed(&self, form: Sent, field: &str, default: impl Into<String>) -> String {
         match &self.sent {
-            Some((sent, pairs)) if *sent == form => value_of(pairs, field),
+            Some((sent, pairs)) if *sent == form => text_of(pairs, field),
             _ => default.into(),
         }
     }
@@ -1028,7 +980,7 @@ async fn set_evidence(
     if !org.scope.can(Action::ManagePartnerships) {
         return forbidden();
     }
-    let met = match value_of(&pairs(&body), "met").as_str() {
+    let met = match text_of(&pairs(&body), "met").as_str() {
         "yes" => true,
         "no" => false,
         _ => {
@@ -1069,8 +1021,8 @@ async fn add_evidence(
         return forbidden();
     }
     let pairs = pairs(&body);
-    let stage = value_of(&pairs, "stage");
-    let text = value_of(&pairs, "text");
+    let stage = text_of(&pairs, "stage");
+    let text = text_of(&pairs, "text");
     match partnerships::add_evidence(&state.app, &org.scope, id, &stage, &text, &org.actor()).await
     {
         Ok(_) => {
@@ -1137,7 +1089,7 @@ async fn advance(
     if !org.scope.can(Action::ManagePartnerships) {
         return forbidden();
     }
-    let reason = value_of(&pairs(&body), "reason");
+    let reason = text_of(&pairs(&body), "reason");
     match partnerships::advance(&state.app, &org.scope, id, &reason, &org.actor()).await {
         Ok((outcome, _)) => {
             let message = match outcome {

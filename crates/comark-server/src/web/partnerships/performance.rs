@@ -13,7 +13,7 @@ use maud::{html, Markup};
 
 use super::{
     amount, day, detail_url, forbidden, input, number, pairs, refused_in, sentence, text_area,
-    value_of, Sections, Sent,
+    text_of, Sections, Sent,
 };
 use crate::auth::WebOrg;
 use crate::web::layout::{csrf_field, not_found_page};
@@ -313,12 +313,12 @@ pub(super) async fn add_goal(
     }
     let pairs = pairs(&body);
     let form = GoalForm {
-        metric: value_of(&pairs, "metric"),
-        target: number(&value_of(&pairs, "target")),
-        unit: value_of(&pairs, "unit"),
-        starts_on: value_of(&pairs, "starts_on"),
-        ends_on: value_of(&pairs, "ends_on"),
-        owner_org: Some(value_of(&pairs, "owner_org")),
+        metric: text_of(&pairs, "metric"),
+        target: number(&text_of(&pairs, "target")),
+        unit: text_of(&pairs, "unit"),
+        starts_on: text_of(&pairs, "starts_on"),
+        ends_on: text_of(&pairs, "ends_on"),
+        owner_org: Some(text_of(&pairs, "owner_org")),
     };
     match partnerships::add_goal(&state.app, &org.scope, id, form, &org.actor()).await {
         Ok(_) => redirect_with_flash(&detail_url(&org, id), "Goal added.", secure(&state)),
@@ -340,9 +340,9 @@ pub(super) async fn record_reading(
         return forbidden();
     }
     let pairs = pairs(&body);
-    let value = number(&value_of(&pairs, "value"));
-    let on = value_of(&pairs, "recorded_on");
-    let note = value_of(&pairs, "note");
+    let value = number(&text_of(&pairs, "value"));
+    let on = text_of(&pairs, "recorded_on");
+    let note = text_of(&pairs, "note");
     match partnerships::record_progress(
         &state.app,
         &org.scope,
@@ -374,8 +374,8 @@ pub(super) async fn set_commitment(
         return forbidden();
     }
     let pairs = pairs(&body);
-    let kind = value_of(&pairs, "kind");
-    let value = number(&value_of(&pairs, "amount"));
+    let kind = text_of(&pairs, "kind");
+    let value = number(&text_of(&pairs, "amount"));
     match partnerships::set_commitment(&state.app, &org.scope, id, &kind, value, &org.actor()).await
     {
         Ok(_) => redirect_with_flash(&detail_url(&org, id), "Commitment saved.", secure(&state)),
@@ -397,10 +397,10 @@ pub(super) async fn record_delivery(
         return forbidden();
     }
     let pairs = pairs(&body);
-    let kind = value_of(&pairs, "kind");
-    let value = number(&value_of(&pairs, "amount"));
-    let on = value_of(&pairs, "delivered_on");
-    let note = value_of(&pairs, "note");
+    let kind = text_of(&pairs, "kind");
+    let value = number(&text_of(&pairs, "amount"));
+    let on = text_of(&pairs, "delivered_on");
+    let note = text_of(&pairs, "note");
     match partnerships::record_contribution(
         &state.app,
         &org.scope,

@@ -11,7 +11,7 @@ use comark_store::partnerships::Risk;
 use maud::{html, Markup};
 
 use super::{
-    day, detail_url, forbidden, input, pairs, refused_in, sentence, text_area, value_of, Sections,
+    day, detail_url, forbidden, input, pairs, refused_in, sentence, text_area, text_of, Sections,
     Sent,
 };
 use crate::auth::WebOrg;
@@ -156,13 +156,13 @@ pub(super) async fn add(
     }
     let pairs = pairs(&body);
     let form = RiskForm {
-        title: value_of(&pairs, "title"),
-        likelihood: value_of(&pairs, "likelihood"),
-        impact: value_of(&pairs, "impact"),
-        owner_org: Some(value_of(&pairs, "owner_org")),
-        owner: value_of(&pairs, "owner"),
-        mitigation: value_of(&pairs, "mitigation"),
-        review_on: Some(value_of(&pairs, "review_on")),
+        title: text_of(&pairs, "title"),
+        likelihood: text_of(&pairs, "likelihood"),
+        impact: text_of(&pairs, "impact"),
+        owner_org: Some(text_of(&pairs, "owner_org")),
+        owner: text_of(&pairs, "owner"),
+        mitigation: text_of(&pairs, "mitigation"),
+        review_on: Some(text_of(&pairs, "review_on")),
         closed: false,
     };
     match partnerships::save_risk(&state.app, &org.scope, id, None, form, &org.actor()).await {
