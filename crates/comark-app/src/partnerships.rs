@@ -401,6 +401,18 @@ fn date_field(errors: &mut ValidationErrors, field: &str, raw: Option<&str>) -> 
     }
 }
 
+/// Reads a contribution kind, recording a failure under `kind`.
+fn kind_field(errors: &mut ValidationErrors, raw: &str) -> Option<ContributionKind> {
+    let kind = ContributionKind::parse(raw);
+    if kind.is_none() {
+        errors.add(
+            "kind",
+            "must be budget, content_pieces, events, leads, audience_reach or hours",
+        );
+    }
+    kind
+}
+
 /// Reads an amount: a finite, non-negative number.
 fn amount_field(errors: &mut ValidationErrors, field: &str, value: f64) -> f64 {
     if !value.is_finite() || !(0.0..=1e15).contains(&value) {
@@ -530,13 +542,7 @@ pub async fn set_commitment(
     require(scope, Action::ManagePartnerships)?;
     crate::exit::ensure_active(app, scope, id).await?;
     let mut errors = ValidationErrors::default();
-    let kind = ContributionKind::parse(kind);
-    if kind.is_none() {
-        errors.add(
-            "kind",
-            "must be budget, content_pieces, events, leads, audience_reach or hours",
-        );
-    }
+    let kind = kind_field(&mut errors, kind);
     let amount = amount_field(&mut errors, "amount", amount);
     errors.into_result()?;
     let kind = kind.ok_or_else(|| AppError::Internal("checked above".into()))?;
@@ -561,13 +567,7 @@ pub async fn record_contribution(
     require(scope, Action::ManagePartnerships)?;
     crate::exit::ensure_active(app, scope, id).await?;
     let mut errors = ValidationErrors::default();
-    let kind = ContributionKind::parse(kind);
-    if kind.is_none() {
-        errors.add(
-            "kind",
-            "must be budget, content_pieces, events, leads, audience_reach or hours",
-        );
-    }
+    let kind = kind_field(&mut errors, kind);
     let amount = amount_field(&mut errors, "amount", amount);
     let on = date_field(&mut errors, "delivered_on", on);
     if note.trim().chars().count() > 500 {

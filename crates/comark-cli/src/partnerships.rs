@@ -85,6 +85,74 @@ pub enum PartnershipCommand {
         #[arg(long)]
         review_on: Option<String>,
     },
+    /// Adds a shared goal.
+    Goal {
+        #[command(flatten)]
+        org: OrgArg,
+        /// The partnership's id.
+        id: String,
+        /// What is measured.
+        #[arg(long)]
+        metric: String,
+        /// The target.
+        #[arg(long)]
+        target: f64,
+        /// The unit (leads, EUR...).
+        #[arg(long, default_value = "")]
+        unit: String,
+        /// The period's first day (YYYY-MM-DD).
+        #[arg(long)]
+        starts_on: String,
+        /// The period's last day (YYYY-MM-DD).
+        #[arg(long)]
+        ends_on: String,
+    },
+    /// Records the figure a goal has reached.
+    Reading {
+        #[command(flatten)]
+        org: OrgArg,
+        /// The partnership's id.
+        id: String,
+        /// The goal's id, as `performance` prints it.
+        goal: String,
+        /// The figure reached.
+        value: f64,
+    },
+    /// Commits (with --commit) or records a delivery of budget, content_pieces, events,
+    /// leads, audience_reach or hours.
+    Contribute {
+        #[command(flatten)]
+        org: OrgArg,
+        /// The partnership's id.
+        id: String,
+        /// The kind.
+        kind: String,
+        /// How much.
+        amount: f64,
+        /// Set the commitment instead of recording a delivery.
+        #[arg(long)]
+        commit: bool,
+    },
+    /// Shows the goals, each side's contributions and the health, and any fired exit trigger.
+    Performance {
+        #[command(flatten)]
+        org: OrgArg,
+        /// The partnership's id.
+        id: String,
+        /// How to print (table or json).
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
+    },
+    /// Runs the exit with a closing review.
+    Exit {
+        #[command(flatten)]
+        org: OrgArg,
+        /// The partnership's id.
+        id: String,
+        /// What the partnership achieved and why it ends.
+        #[arg(long)]
+        review: String,
+    },
     /// Asks to leave the current stage. Exit code 3 while other members still must approve,
     /// 1 when the gate is not met.
     Advance {
@@ -243,6 +311,117 @@ pub async fn partnership(app: &App, command: PartnershipCommand) -> anyhow::Resu
             for risk in detail.risks.iter().filter(|r| r.closed_at.is_none()) {
                 println!("{}  {}  score {}", risk.id, risk.title, risk.score);
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        PartnershipCommand::Goal {
+            org,
+            id,
+            metric,
+            target,
+            unit,
+            starts_on,
+            ends_on,
+        } => {
+            let scope = scope(app, &org).await?;
+            let form = partnerships::GoalForm {
+                metric,
+                target,
+                unit,
+                starts_on,
+                ends_on,
+                owner_org: None,
+            };
+            let performance =
+                partnerships::add_goal(app, &scope, partnership_id(&id)?, form, &actor)
+                    .await
+                    .map_err(app_error)?;
+            if let Some(goal) = performance.goals.last() {
+                println!("{}", goal.id);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        PartnershipCommand::Reading {
+            org,
+            id,
+            goal,
+            value,
+        } => {
+            let scope = scope(app, &org).await?;
+            let goal: comark_domain::GoalId = goal
+                .parse()
+                .with_context(|| format!("`{goal}` is not a goal id"))?;
+            partnerships::record_progress(
+                app,
+                &scope,
+                partnership_id(&id)?,
+                goal,
+                value,
+                None,
+                "",
+                &actor,
+            )
+            .await
+            .map_err(app_error)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        PartnershipCommand::Contribute {
+            org,
+            id,
+            kind,
+            amount,
+            commit,
+        } => {
+            let scope = scope(app, &org).await?;
+            let id = partnership_id(&id)?;
+            if commit {
+                partnerships::set_commitment(app, &scope, id, &kind, amount, &actor).await
+            } else {
+                partnerships::record_contribution(app, &scope, id, &kind, amount, None, "", &actor)
+                    .await
+            }
+            .map_err(app_error)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        PartnershipCommand::Performance { org, id, format } => {
+            let scope = scope(app, &org).await?;
+            let id = partnership_id(&id)?;
+            let performance = partnerships::performance(app, &scope, id)
+                .await
+                .map_err(app_error)?;
+            let exit = comark_app::exit::view(app, &scope, id)
+                .await
+                .map_err(app_error)?;
+            if let OutputFormat::Json = format {
+                let both = serde_json::json!({ "performance": performance, "exit": exit });
+                println!("{}", serde_json::to_string_pretty(&both)?);
+                return Ok(ExitCode::SUCCESS);
+            }
+            println!("health: {} of 100", performance.health.score);
+            for reason in &performance.health.reasons {
+                println!("  {reason}");
+            }
+            for goal in &performance.goals {
+                println!(
+                    "goal {}  {}: {} of {} {}  {}",
+                    goal.id,
+                    goal.metric,
+                    goal.current.unwrap_or(0.0),
+                    goal.target,
+                    goal.unit,
+                    goal.status.label()
+                );
+            }
+            for alert in &exit.alerts {
+                println!("exit trigger fired: {}", alert.reason);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        PartnershipCommand::Exit { org, id, review } => {
+            let scope = scope(app, &org).await?;
+            comark_app::exit::exit(app, &scope, partnership_id(&id)?, &review, &actor)
+                .await
+                .map_err(app_error)?;
+            eprintln!("The partnership has exited.");
             Ok(ExitCode::SUCCESS)
         }
         PartnershipCommand::Advance { org, id, reason } => {

@@ -127,6 +127,105 @@ fn run_partnership_journey(database_args: &[&str]) {
         "{bad:#?}"
     );
 
+    // Goals, contributions and the health, then the exit.
+    let goal = with_db(&[
+        "partnership",
+        "goal",
+        "--org",
+        "northwind",
+        &id,
+        "--metric",
+        "Webinar registrations",
+        "--target",
+        "400",
+        "--unit",
+        "registrations",
+        "--starts-on",
+        "2026-01-01",
+        "--ends-on",
+        "2026-12-31",
+    ]);
+    goal.assert_success();
+    let goal_id = goal.stdout.trim().to_owned();
+    with_db(&[
+        "partnership",
+        "reading",
+        "--org",
+        "northwind",
+        &id,
+        &goal_id,
+        "400",
+    ])
+    .assert_success();
+    with_db(&[
+        "partnership",
+        "contribute",
+        "--org",
+        "northwind",
+        &id,
+        "events",
+        "2",
+        "--commit",
+    ])
+    .assert_success();
+    with_db(&[
+        "partnership",
+        "contribute",
+        "--org",
+        "northwind",
+        &id,
+        "events",
+        "1",
+    ])
+    .assert_success();
+    let bad_kind = with_db(&[
+        "partnership",
+        "contribute",
+        "--org",
+        "northwind",
+        &id,
+        "goodwill",
+        "1",
+    ]);
+    bad_kind.assert_failure();
+    assert!(
+        bad_kind.stderr.contains("kind: must be budget"),
+        "{bad_kind:#?}"
+    );
+    let performance = with_db(&["partnership", "performance", "--org", "brightlane", &id]);
+    performance.assert_success();
+    assert!(
+        performance
+            .stdout
+            .contains("Webinar registrations: 400 of 400 registrations  Met"),
+        "{performance:#?}"
+    );
+    assert!(
+        performance
+            .stdout
+            .contains("delivered against commitments: Northwind Software 50%"),
+        "{performance:#?}"
+    );
+    let exited = with_db(&[
+        "partnership",
+        "exit",
+        "--org",
+        "brightlane",
+        &id,
+        "--review",
+        "Webinars continue under a new plan.",
+    ]);
+    exited.assert_success();
+    let late = with_db(&[
+        "partnership",
+        "evidence",
+        "--org",
+        "northwind",
+        &id,
+        &goal_id,
+    ]);
+    late.assert_failure();
+
     // The maturity assessment, answered and shown with its next steps.
     let mut assess = vec!["maturity", "assess", "--org", "northwind"];
     let levels = [
