@@ -6,15 +6,14 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use comark_app::exit::{self, ExitForm, ExitView};
 use comark_domain::exit::{DataHandling, Trigger};
-use comark_domain::{Action, PartnershipId};
 use maud::{html, Markup};
 
 use super::{
-    day, detail_url, forbidden, pairs, refused_in, sentence, text_area, text_of, time, values_of,
+    day, detail_url, managed, pairs, refused_in, sentence, text_area, text_of, time, values_of,
     Sections, Sent,
 };
 use crate::auth::WebOrg;
-use crate::web::layout::{csrf_field, not_found_page};
+use crate::web::layout::csrf_field;
 use crate::web::org::secure;
 use crate::web::{redirect_with_flash, Csrf};
 use crate::AppState;
@@ -273,12 +272,10 @@ pub(super) async fn agree(
     Path((_, id)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
-    let Ok(id) = id.parse::<PartnershipId>() else {
-        return not_found_page();
+    let id = match managed(&org, &id) {
+        Ok(id) => id,
+        Err(refusal) => return refusal,
     };
-    if !org.scope.can(Action::ManagePartnerships) {
-        return forbidden();
-    }
     let pairs = pairs(&body);
     let form = ExitForm {
         // Not a whole number: out of range, which the use case refuses.
@@ -305,12 +302,10 @@ pub(super) async fn report_breach(
     Path((_, id)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
-    let Ok(id) = id.parse::<PartnershipId>() else {
-        return not_found_page();
+    let id = match managed(&org, &id) {
+        Ok(id) => id,
+        Err(refusal) => return refusal,
     };
-    if !org.scope.can(Action::ManagePartnerships) {
-        return forbidden();
-    }
     let pairs = pairs(&body);
     let description = text_of(&pairs, "description");
     match exit::report_breach(&state.app, &org.scope, id, &description, &org.actor()).await {
@@ -326,12 +321,10 @@ pub(super) async fn run(
     Path((_, id)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
-    let Ok(id) = id.parse::<PartnershipId>() else {
-        return not_found_page();
+    let id = match managed(&org, &id) {
+        Ok(id) => id,
+        Err(refusal) => return refusal,
     };
-    if !org.scope.can(Action::ManagePartnerships) {
-        return forbidden();
-    }
     let pairs = pairs(&body);
     let review = text_of(&pairs, "review");
     match exit::exit(&state.app, &org.scope, id, &review, &org.actor()).await {

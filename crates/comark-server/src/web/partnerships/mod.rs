@@ -963,6 +963,18 @@ fn detail_markup(
     )
 }
 
+/// The partnership a changing request names, once the role allows the change: a path that
+/// names no partnership is not found, a role without the right is forbidden.
+// The error is the page sent back at once; boxing it would only add an allocation.
+#[allow(clippy::result_large_err)]
+pub(super) fn managed(org: &WebOrg, raw: &str) -> Result<PartnershipId, Response> {
+    let id = raw.parse::<PartnershipId>().map_err(|_| not_found_page())?;
+    if !org.scope.can(Action::ManagePartnerships) {
+        return Err(forbidden());
+    }
+    Ok(id)
+}
+
 fn parse_ids(id: &str, item: &str) -> Option<(PartnershipId, GateItemId)> {
     Some((id.parse().ok()?, item.parse().ok()?))
 }
@@ -1014,12 +1026,10 @@ async fn add_evidence(
     Path((_, id)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
-    let Ok(id) = id.parse::<PartnershipId>() else {
-        return not_found_page();
+    let id = match managed(&org, &id) {
+        Ok(id) => id,
+        Err(refusal) => return refusal,
     };
-    if !org.scope.can(Action::ManagePartnerships) {
-        return forbidden();
-    }
     let pairs = pairs(&body);
     let stage = text_of(&pairs, "stage");
     let text = text_of(&pairs, "text");
@@ -1083,12 +1093,10 @@ async fn advance(
     Path((_, id)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
-    let Ok(id) = id.parse::<PartnershipId>() else {
-        return not_found_page();
+    let id = match managed(&org, &id) {
+        Ok(id) => id,
+        Err(refusal) => return refusal,
     };
-    if !org.scope.can(Action::ManagePartnerships) {
-        return forbidden();
-    }
     let reason = text_of(&pairs(&body), "reason");
     match partnerships::advance(&state.app, &org.scope, id, &reason, &org.actor()).await {
         Ok((outcome, _)) => {

@@ -12,8 +12,8 @@ use comark_store::goals::{Goal, Performance, Side};
 use maud::{html, Markup};
 
 use super::{
-    amount, day, detail_url, forbidden, input, number, pairs, refused_in, sentence, text_area,
-    text_of, Sections, Sent,
+    amount, day, detail_url, forbidden, input, managed, number, pairs, refused_in, sentence,
+    text_area, text_of, Sections, Sent,
 };
 use crate::auth::WebOrg;
 use crate::web::layout::{csrf_field, not_found_page};
@@ -305,12 +305,10 @@ pub(super) async fn add_goal(
     Path((_, id)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
-    let Some(id) = partnership_of(&id) else {
-        return not_found_page();
+    let id = match managed(&org, &id) {
+        Ok(id) => id,
+        Err(refusal) => return refusal,
     };
-    if !org.scope.can(Action::ManagePartnerships) {
-        return forbidden();
-    }
     let pairs = pairs(&body);
     let form = GoalForm {
         metric: text_of(&pairs, "metric"),
@@ -367,12 +365,10 @@ pub(super) async fn set_commitment(
     Path((_, id)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
-    let Some(id) = partnership_of(&id) else {
-        return not_found_page();
+    let id = match managed(&org, &id) {
+        Ok(id) => id,
+        Err(refusal) => return refusal,
     };
-    if !org.scope.can(Action::ManagePartnerships) {
-        return forbidden();
-    }
     let pairs = pairs(&body);
     let kind = text_of(&pairs, "kind");
     let value = number(&text_of(&pairs, "amount"));
@@ -390,12 +386,10 @@ pub(super) async fn record_delivery(
     Path((_, id)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
-    let Some(id) = partnership_of(&id) else {
-        return not_found_page();
+    let id = match managed(&org, &id) {
+        Ok(id) => id,
+        Err(refusal) => return refusal,
     };
-    if !org.scope.can(Action::ManagePartnerships) {
-        return forbidden();
-    }
     let pairs = pairs(&body);
     let kind = text_of(&pairs, "kind");
     let value = number(&text_of(&pairs, "amount"));

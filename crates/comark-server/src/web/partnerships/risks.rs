@@ -11,8 +11,8 @@ use comark_store::partnerships::Risk;
 use maud::{html, Markup};
 
 use super::{
-    day, detail_url, forbidden, input, pairs, refused_in, sentence, text_area, text_of, Sections,
-    Sent,
+    day, detail_url, forbidden, input, managed, pairs, refused_in, sentence, text_area, text_of,
+    Sections, Sent,
 };
 use crate::auth::WebOrg;
 use crate::web::layout::{csrf_field, error_page, not_found_page};
@@ -148,12 +148,10 @@ pub(super) async fn add(
     Path((_, id)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
-    let Ok(id) = id.parse::<PartnershipId>() else {
-        return not_found_page();
+    let id = match managed(&org, &id) {
+        Ok(id) => id,
+        Err(refusal) => return refusal,
     };
-    if !org.scope.can(Action::ManagePartnerships) {
-        return forbidden();
-    }
     let pairs = pairs(&body);
     let form = RiskForm {
         title: text_of(&pairs, "title"),
