@@ -34,6 +34,10 @@ fn canonical_domain() -> impl Strategy<Value = String> {
         prop::sample::select(SUFFIXES),
     )
         .prop_map(|(label, suffix)| format!("{label}.{suffix}"))
+        // A label can make a public suffix of its own ("co" under "io"): nobody registers those.
+        .prop_filter("a public suffix is not a registrable domain", |d| {
+            psl::suffix(d.as_bytes()).is_some_and(|s| s.as_bytes() != d.as_bytes())
+        })
 }
 
 /// Ways a website field wraps a domain.
@@ -360,5 +364,17 @@ fn key_accounts_then_overlap_end_to_end() {
             (1, 1, Confidence::Low),
             (3, 3, Confidence::High),
         ]
+    );
+}
+
+/// Found by the generator: "co.io" is itself a public suffix, so it names no company, while a
+/// name under it does.
+#[test]
+fn a_public_suffix_is_not_a_registrable_domain() {
+    assert_eq!(registrable_domain("co.io"), None);
+    assert!(psl::suffix(b"co.io").is_some_and(|s| s.as_bytes() == b"co.io"));
+    assert_eq!(
+        registrable_domain("https://www.acme.co.io/about"),
+        Some("acme.co.io".to_owned())
     );
 }
