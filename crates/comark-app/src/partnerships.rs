@@ -42,7 +42,9 @@ pub struct NewPartnership {
     pub partners: Vec<String>,
 }
 
-/// Starts a partnership at the awareness stage, with the default gates.
+/// Starts a partnership at the awareness stage, its gates seeded from the organization's
+/// template (comark's defaults where it kept them), with the evidence its internal
+/// assessment already answers met.
 pub async fn create(
     app: &App,
     scope: &OrgScope,

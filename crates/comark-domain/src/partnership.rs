@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::assessment::{Feed, TemplateItem};
+
 /// A stage of a partnership's lifecycle, after ISO 44001.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -120,7 +122,46 @@ impl Stage {
             Stage::Exit => &[],
         }
     }
+
+    /// The default gate as a template: each item with the part of the internal assessment
+    /// that meets it, if any (see [`DEFAULT_FEEDS`]).
+    pub fn default_template(self) -> Vec<TemplateItem> {
+        self.default_gate()
+            .iter()
+            .map(|text| TemplateItem {
+                text: (*text).to_owned(),
+                fed_by: DEFAULT_FEEDS
+                    .iter()
+                    .find(|(stage, fed, _)| *stage == self && fed == text)
+                    .map(|(_, _, feed)| *feed),
+            })
+            .collect()
+    }
 }
+
+/// The default evidence the internal assessment meets: (stage, evidence, the part that meets it).
+pub const DEFAULT_FEEDS: [(Stage, &str, Feed); 4] = [
+    (
+        Stage::Awareness,
+        "Business objectives for partnering are written down",
+        Feed::Drivers,
+    ),
+    (
+        Stage::Knowledge,
+        "The value the partnership could create is estimated",
+        Feed::Strengths,
+    ),
+    (
+        Stage::Knowledge,
+        "The risks of partnering are identified",
+        Feed::Weaknesses,
+    ),
+    (
+        Stage::InternalAssessment,
+        "The internal assessment of collaborative capability is done",
+        Feed::Complete,
+    ),
+];
 
 /// One piece of evidence of a gate, and whether it is met.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -343,5 +384,35 @@ mod tests {
         assert!(Stage::PartnerSelection
             .default_gate()
             .contains(&"Joint objectives are signed off by both sides"));
+    }
+
+    #[test]
+    fn the_default_gates_name_what_the_internal_assessment_meets() {
+        let fed: Vec<(Stage, Feed)> = Stage::ALL
+            .into_iter()
+            .flat_map(|stage| {
+                stage
+                    .default_template()
+                    .into_iter()
+                    .filter_map(move |item| item.fed_by.map(|feed| (stage, feed)))
+            })
+            .collect();
+        assert_eq!(
+            fed,
+            [
+                (Stage::Awareness, Feed::Drivers),
+                (Stage::Knowledge, Feed::Strengths),
+                (Stage::Knowledge, Feed::Weaknesses),
+                (Stage::InternalAssessment, Feed::Complete),
+            ],
+            "every default feed names a default item, at the first three gates"
+        );
+        assert_eq!(
+            Stage::Awareness.default_template()[1],
+            TemplateItem {
+                text: "An executive sponsor is named".into(),
+                fed_by: None
+            }
+        );
     }
 }

@@ -5,17 +5,19 @@
 //! (`VISIBLE`), so ending the connection ends the access with the next request.
 
 use chrono::{DateTime, Utc};
+use comark_domain::assessment::{met_at_start, Feed};
 use comark_domain::partnership::{self, risk_score, Advance, GateItem, RiskLevel, Stage};
 use comark_domain::{AuditAction, GateItemId, OrgId, PartnershipId, RiskId};
 use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::assessment::met_by_assessment;
 use crate::audit::insert_audit;
 use crate::{now, on_pool, write_tx, Actor, OrgStore, Result, StoreError};
 
 /// The condition, on `p` (partnerships) and the viewer `$1`, for reading a partnership.
-const VISIBLE: &str =
+pub(crate) const VISIBLE: &str =
     "EXISTS (SELECT 1 FROM partnership_members m WHERE m.partnership_id = p.id AND m.org_id = $1)
     AND (p.org_id = $1 OR EXISTS (
         SELECT 1 FROM connections c WHERE c.status = 'accepted'
@@ -66,6 +68,8 @@ pub struct GateEvidence {
     pub text: String,
     /// Who marked it met, and when.
     pub met: Option<(String, DateTime<Utc>)>,
+    /// The part of the internal assessment that meets it, if any.
+    pub fed_by: Option<Feed>,
 }
 
 /// A member's approval of leaving a stage.
@@ -190,8 +194,15 @@ struct PartnershipRow {
     updated_at: DateTime<Utc>,
 }
 
-/// A gate item as read: id, stage, text, who met it and when.
-type EvidenceRow = (Uuid, String, String, Option<String>, Option<DateTime<Utc>>);
+/// A gate item as read: id, stage, text, who met it and when, what feeds it.
+type EvidenceRow = (
+    Uuid,
+    String,
+    String,
+    Option<String>,
+    Option<DateTime<Utc>>,
+    Option<String>,
+);
 
 fn stage_of(raw: &str) -> Result<Stage> {
     Stage::parse(raw).ok_or_else(|| StoreError::Corrupt {
@@ -244,8 +255,9 @@ macro_rules! touch {
 }
 
 impl OrgStore<'_> {
-    /// Starts a partnership with connected partners, its gates proposed from the defaults.
-    /// `NotFound` if one of them is not a connected partner.
+    /// Starts a partnership with connected partners, its gates seeded from this
+    /// organization's template (or the defaults), with the items its internal assessment
+    /// already answers met. `NotFound` if one of them is not a connected partner.
     pub async fn create_partnership(
         &self,
         name: &str,
@@ -261,6 +273,14 @@ impl OrgStore<'_> {
         let us = self.org_uuid();
         let id = PartnershipId::new();
         let at = now();
+        let templates = self.gate_templates().await?;
+        let latest = self.internal_assessments(1).await?;
+        let answers = latest.first().map(|a| &a.answers);
+        let met_by = met_by_assessment(&self.scope.org().name);
+        let via = Actor {
+            label: format!("{} (internal assessment)", actor.label),
+            ..actor.clone()
+        };
         write_tx!(self.store, tx => {
             sqlx::query(
                 "INSERT INTO partnerships (id, org_id, name, purpose, stage, created_at, updated_at)
@@ -284,21 +304,34 @@ impl OrgStore<'_> {
                 insert_audit!(&mut *tx, member, actor, AuditAction::PartnershipCreated, id.to_string(),
                     json!({ "name": name, "by": self.scope.org().handle }));
             }
+            insert_event!(&mut *tx, id.0, us, actor, "created", Stage::Awareness, name);
             for stage in Stage::ALL {
-                for (position, text) in stage.default_gate().iter().enumerate() {
+                let items = templates
+                    .iter()
+                    .find(|t| t.stage == stage)
+                    .map_or_else(|| stage.default_template(), |t| t.items.clone());
+                for (position, item) in items.iter().enumerate() {
+                    let met = met_at_start(stage, item, answers);
                     sqlx::query(
-                        "INSERT INTO gate_items (partnership_id, id, stage, text, position) VALUES ($1, $2, $3, $4, $5)",
+                        "INSERT INTO gate_items (partnership_id, id, stage, text, position, fed_by, met_by_org, met_by, met_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                     )
                     .bind(id.0)
                     .bind(Uuid::now_v7())
                     .bind(stage.as_str())
-                    .bind(*text)
+                    .bind(item.text.as_str())
                     .bind(position as i64)
+                    .bind(item.fed_by.map(Feed::as_str))
+                    .bind(met.then_some(us))
+                    .bind(met.then_some(met_by.as_str()))
+                    .bind(met.then_some(at))
                     .execute(&mut *tx)
                     .await?;
+                    if met {
+                        insert_event!(&mut *tx, id.0, us, via, "evidence_met", stage, item.text.as_str());
+                    }
                 }
             }
-            insert_event!(&mut *tx, id.0, us, actor, "created", Stage::Awareness, name);
         });
         Ok(id)
     }
@@ -388,19 +421,20 @@ impl OrgStore<'_> {
         let partnership = self.with_members(row.ok_or(StoreError::NotFound)?).await?;
         let items: Vec<EvidenceRow> = on_pool!(self.store, pool => {
             sqlx::query_as(
-                "SELECT id, stage, text, met_by, met_at FROM gate_items WHERE partnership_id = $1 ORDER BY position, id",
+                "SELECT id, stage, text, met_by, met_at, fed_by FROM gate_items WHERE partnership_id = $1 ORDER BY position, id",
             )
             .bind(id.0)
             .fetch_all(pool)
             .await?
         });
         let mut gates = Vec::with_capacity(items.len());
-        for (item, stage, text, met_by, met_at) in items {
+        for (item, stage, text, met_by, met_at, fed_by) in items {
             gates.push(GateEvidence {
                 id: GateItemId(item),
                 stage: stage_of(&stage)?,
                 text,
                 met: met_by.zip(met_at),
+                fed_by: fed_by.as_deref().and_then(Feed::parse),
             });
         }
         gates.sort_by_key(|g| g.stage);

@@ -201,6 +201,8 @@ async fn overview(
                 li { a href={ (base) "/partners" } { "Connect with partners" } " — everything you share later rests on an accepted connection." }
                 li { a href={ (base) "/partnerships" } { "Start a partnership" } " — agree its goals with your partners and take it through the lifecycle, stage by stage." }
                 li { a href={ (base) "/maturity" } { "Co-marketing maturity" } " — see where you stand in ecosystem co-marketing, dimension by dimension, and what to do next." }
+                li { a href={ (base) "/internal-assessment" } { "Internal assessment" } " — your drivers, strengths, weaknesses, people and team, answered before choosing a partner; it meets evidence at your partnerships' first gates." }
+                li { a href={ (base) "/gate-templates" } { "Gate templates" } " — the evidence each gate of your new partnerships starts with." }
                 li { span.muted { "Map shared accounts and run joint plays — coming in the next releases." } }
             }
         },
