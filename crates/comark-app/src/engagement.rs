@@ -85,7 +85,9 @@ pub async fn set_raci(
     Ok(store.engagement(id, &AREAS).await?)
 }
 
-/// Writes a new version of the rules of engagement (and our team's time zone).
+/// Writes a new version of the rules of engagement (and our team's time zone), unless they
+/// say what the current version says: a new version would only ask every member to approve
+/// the same rules again. Returns the engagement and whether a new version was written.
 pub async fn save_rules(
     app: &App,
     scope: &OrgScope,
@@ -93,7 +95,7 @@ pub async fn save_rules(
     rules: &BTreeMap<String, String>,
     time_zone: Option<&str>,
     actor: &Actor,
-) -> Result<Engagement> {
+) -> Result<(Engagement, bool)> {
     require(scope, Action::ManagePartnerships)?;
     ensure_active(app, scope, id).await?;
     let mut errors = ValidationErrors::default();
@@ -119,8 +121,19 @@ pub async fn save_rules(
     }
     errors.into_result()?;
     let store = app.store.org(scope);
+    let current = store.engagement(id, &AREAS).await?;
+    let same_zone = time_zone.is_none_or(|zone| {
+        current
+            .time_zones
+            .get(&scope.org().handle)
+            .map(String::as_str)
+            == Some(zone)
+    });
+    if kept == current.rules && same_zone {
+        return Ok((current, false));
+    }
     store.save_rules(id, &kept, time_zone, actor).await?;
-    Ok(store.engagement(id, &AREAS).await?)
+    Ok((store.engagement(id, &AREAS).await?, true))
 }
 
 /// Approves the rules as they are at `version`.

@@ -48,6 +48,32 @@ impl Trigger {
         }
     }
 
+    /// The trigger of kind `kind` (goal_off_track, contribution_below, health_below, breach);
+    /// `figure` is asked for the number of the kinds that take one, by its name ("percent" or
+    /// "score"); an unreadable number should be 0, which `is_valid` refuses. `None` for an
+    /// unknown kind.
+    pub fn of_kind(kind: &str, figure: impl FnOnce(&str) -> u8) -> Option<Trigger> {
+        match kind.trim() {
+            "goal_off_track" => Some(Trigger::GoalOffTrack),
+            "contribution_below" => Some(Trigger::ContributionBelow {
+                percent: figure("percent"),
+            }),
+            "health_below" => Some(Trigger::HealthBelow {
+                score: figure("score"),
+            }),
+            "breach" => Some(Trigger::Breach),
+            _ => None,
+        }
+    }
+
+    /// Reads a trigger written as its kind with its number after a colon or equals sign:
+    /// "goal_off_track", "contribution_below:50", "health_below=40", "breach". A missing or
+    /// unreadable number reads as 0, which `is_valid` refuses; `None` for an unknown kind.
+    pub fn parse(raw: &str) -> Option<Trigger> {
+        let (kind, number) = raw.split_once([':', '=']).unwrap_or((raw, ""));
+        Trigger::of_kind(kind, |_| number.trim().parse().unwrap_or(0))
+    }
+
     /// Whether the numbers make sense (percentages and scores from 1 to 100).
     pub fn is_valid(&self) -> bool {
         match self {
@@ -186,5 +212,34 @@ mod tests {
         assert_eq!(trigger, Trigger::ContributionBelow { percent: 50 });
         assert_eq!(trigger.key(), "contribution_below_50");
         assert!(!Trigger::HealthBelow { score: 0 }.is_valid());
+    }
+
+    #[test]
+    fn triggers_read_from_their_kind_and_number() {
+        assert_eq!(
+            Trigger::parse("goal_off_track"),
+            Some(Trigger::GoalOffTrack)
+        );
+        assert_eq!(
+            Trigger::parse("contribution_below:35"),
+            Some(Trigger::ContributionBelow { percent: 35 })
+        );
+        assert_eq!(
+            Trigger::parse("health_below=40"),
+            Some(Trigger::HealthBelow { score: 40 })
+        );
+        assert_eq!(Trigger::parse(" breach "), Some(Trigger::Breach));
+        // A missing or unreadable number is 0, which is refused.
+        assert_eq!(
+            Trigger::parse("health_below"),
+            Some(Trigger::HealthBelow { score: 0 })
+        );
+        assert_eq!(
+            Trigger::parse("contribution_below:lots"),
+            Some(Trigger::ContributionBelow { percent: 0 })
+        );
+        assert_eq!(Trigger::parse("moon_phase"), None);
+        let asked = Trigger::of_kind("health_below", |name| if name == "score" { 30 } else { 0 });
+        assert_eq!(asked, Some(Trigger::HealthBelow { score: 30 }));
     }
 }
