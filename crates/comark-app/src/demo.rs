@@ -149,7 +149,64 @@ pub async fn load(app: &App) -> Result<Vec<DemoLogin>> {
     }
     load_accounts(app, &actor).await?;
     load_partnerships(app, &actor).await?;
+    load_requests(app, &actor).await?;
     Ok(logins)
+}
+
+/// Northwind's open request form with three requests waiting: from Brightlane and Meridian
+/// (sent signed in, so their fit shows) and from an events company not on the instance.
+/// Only on the first load.
+async fn load_requests(app: &App, actor: &Actor) -> Result<()> {
+    use comark_domain::intake::RequestForm;
+    let northwind = app
+        .store
+        .admin_scope("northwind")
+        .await?
+        .ok_or_else(|| internal("demo organization vanished"))?;
+    if !crate::intake::list(app, &northwind, None).await?.is_empty() {
+        return Ok(());
+    }
+    let checklist: Vec<String> = comark_domain::intake::DEFAULT_CHECKLIST
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+    crate::intake::save_settings(
+        app,
+        &northwind,
+        true,
+        "Northwind partners with agencies, marketplaces and consultancies that serve revenue teams. Tell us what you have in mind.",
+        &checklist,
+        actor,
+    )
+    .await?;
+    let requests = [
+        (Some("brightlane"), "Bea Brightlane", "partners@brightlane.example", "Brightlane Agency", "co_branding",
+         "A co-branded \"State of RevOps\" report, written together and launched at both our events."),
+        (Some("meridian"), "Mo Meridian", "partners@meridian.example", "Meridian Consulting", "co_selling",
+         "Joint account plans for ten healthcare accounts where we both have sponsors."),
+        (None, "Lena Lumen", "lena@lumen-events.example", "Lumen Events", "event",
+         "A RevOps breakfast roundtable in Berlin in the spring, co-hosted with two partners."),
+    ];
+    for (handle, name, email, company, kind, message) in requests {
+        let proposal = RequestForm {
+            name: name.into(),
+            email: email.into(),
+            company: company.into(),
+            kind: kind.into(),
+            audience: "Revenue and marketing operations leaders".into(),
+            message: message.into(),
+            ..Default::default()
+        }
+        .parse()?;
+        let requester = match handle {
+            Some(handle) => app.store.org_by_handle(handle).await?.map(|o| o.id),
+            None => None,
+        };
+        app.store
+            .submit_request(northwind.org_id(), &proposal, requester, None, name)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Two demo partnerships of Northwind's: with Brightlane, working together after both

@@ -13,6 +13,25 @@ pub(super) fn forbidden() -> Response {
     error_page(AppError::Forbidden)
 }
 
+/// The id a changing request's path names (a partnership, a request...), once the role
+/// allows `action`: a path that names nothing is not found, a role without the right is
+/// forbidden.
+// The error is the page sent back at once; boxing it would only add an allocation.
+#[allow(clippy::result_large_err)]
+pub(super) fn managed<T: std::str::FromStr>(
+    org: &crate::auth::WebOrg,
+    raw: &str,
+    action: comark_domain::Action,
+) -> Result<T, Response> {
+    let id = raw
+        .parse::<T>()
+        .map_err(|_| super::layout::not_found_page())?;
+    if !org.scope.can(action) {
+        return Err(forbidden());
+    }
+    Ok(id)
+}
+
 /// A form's name/value pairs, in order; a ticked box sends its name once per box.
 pub(super) fn pairs(body: &Bytes) -> Vec<(String, String)> {
     serde_urlencoded::from_bytes(body).unwrap_or_default()

@@ -25,11 +25,12 @@ pub struct Shell<'a> {
 }
 
 /// The areas of an organization, in navigation order: (path segment, label, available yet).
-pub const AREAS: [(&str, &str, bool); 8] = [
+pub const AREAS: [(&str, &str, bool); 9] = [
     ("", "Overview", true),
     ("partners", "Partners", true),
     ("accounts", "Accounts", true),
     ("partnerships", "Partnerships", true),
+    ("requests", "Requests", true),
     ("plans", "Plans", false),
     ("leads", "Leads", false),
     ("insights", "Insights", false),
