@@ -4,7 +4,7 @@
 use comark_domain::exit::{fired, DataHandling, Situation, Trigger};
 use comark_domain::partnership::Stage;
 use comark_domain::{Action, PartnershipId, ValidationErrors};
-use comark_store::exit::{Alert, ExitStrategy};
+use comark_store::exit::{Alert, ExitNotice, ExitStrategy};
 use comark_store::{Actor, OrgScope};
 use serde::{Deserialize, Serialize};
 
@@ -38,6 +38,8 @@ pub struct ExitView {
     pub alerts: Vec<Alert>,
     /// The closing review and when the partnership exited.
     pub closing_review: Option<(String, chrono::DateTime<chrono::Utc>)>,
+    /// The notice of exit, while it runs.
+    pub notice: Option<ExitNotice>,
 }
 
 /// The partnership's exit strategy, alerts and closing review.
@@ -48,6 +50,7 @@ pub async fn view(app: &App, scope: &OrgScope, id: PartnershipId) -> Result<Exit
         strategy: store.exit_strategy(id).await?,
         alerts: store.alerts(id).await?,
         closing_review: store.closing_review(id).await?,
+        notice: store.exit_notice(id).await?,
     })
 }
 
@@ -193,8 +196,9 @@ pub async fn check_triggers(
     Ok(fresh.into_iter().map(|(_, reason)| reason).collect())
 }
 
-/// Runs the exit: the partnership moves to the exit stage with the closing review, shared
-/// data is handled as the strategy says (no strategy: sharing stops), and every member is told.
+/// Runs the exit with the closing review. With a notice period agreed, this gives notice:
+/// every member is told, and the exit takes effect when the notice has run (comark's watcher
+/// completes it). Without one, the exit takes effect now.
 pub async fn exit(
     app: &App,
     scope: &OrgScope,
@@ -212,6 +216,68 @@ pub async fn exit(
         .into());
     }
     let store = app.store.org(scope);
+    let notice_days = store.exit_strategy(id).await?.map_or(0, |s| s.notice_days);
+    if notice_days <= 0 {
+        return complete_exit(app, scope, id, review, actor).await;
+    }
+    let effective_at = comark_store::now() + chrono::Duration::days(notice_days);
+    store
+        .give_exit_notice(id, review, effective_at, actor)
+        .await?;
+    let name = store.partnership(id).await?.partnership.name;
+    let us = scope.org().name.clone();
+    let on = effective_at.format("%Y-%m-%d");
+    notify_members(app, scope, id, false, |_| {
+        (
+            format!("Notice of exit: \"{name}\""),
+            format!(
+                "{} ({us}) gave notice of exit from the partnership \"{name}\". As agreed in the exit \
+                 strategy, the exit takes effect after {notice_days} days, on {on}; until then the \
+                 partnership goes on.\n\nClosing review: {review}",
+                actor.label
+            ),
+        )
+    })
+    .await?;
+    view(app, scope, id).await
+}
+
+/// Withdraws a running notice of exit.
+pub async fn withdraw_notice(
+    app: &App,
+    scope: &OrgScope,
+    id: PartnershipId,
+    actor: &Actor,
+) -> Result<ExitView> {
+    require(scope, Action::ManagePartnerships)?;
+    let store = app.store.org(scope);
+    store.withdraw_exit_notice(id, actor).await?;
+    let name = store.partnership(id).await?.partnership.name;
+    let us = scope.org().name.clone();
+    notify_members(app, scope, id, false, |_| {
+        (
+            format!("Notice of exit withdrawn: \"{name}\""),
+            format!(
+                "{} ({us}) withdrew the notice of exit from the partnership \"{name}\"; it goes on.",
+                actor.label
+            ),
+        )
+    })
+    .await?;
+    view(app, scope, id).await
+}
+
+/// The exit taking effect: the partnership moves to the exit stage with the closing review,
+/// shared data is handled as the strategy says (no strategy: sharing stops), and every
+/// member is told.
+async fn complete_exit(
+    app: &App,
+    scope: &OrgScope,
+    id: PartnershipId,
+    review: &str,
+    actor: &Actor,
+) -> Result<ExitView> {
+    let store = app.store.org(scope);
     let stop_sharing = store
         .exit_strategy(id)
         .await?
@@ -225,7 +291,7 @@ pub async fn exit(
         (
             format!("\"{name}\" has exited"),
             format!(
-                "{} ({us}) ran the exit of the partnership \"{name}\".{}\n\nClosing review: {review}",
+                "The exit of the partnership \"{name}\" took effect ({} for {us}).{}\n\nClosing review: {review}",
                 actor.label,
                 if stop_sharing {
                     " Account sharing between the members has stopped, as agreed."
@@ -237,4 +303,70 @@ pub async fn exit(
     })
     .await?;
     view(app, scope, id).await
+}
+
+/// The job kind of comark's watcher over partnerships.
+pub const WATCH_JOB: &str = "partnerships.watch";
+/// How often the watcher looks again.
+pub const WATCH_INTERVAL: chrono::Duration = chrono::Duration::hours(1);
+
+/// What one round of the watcher did.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Watched {
+    /// Exits that took effect because their notice ran out.
+    pub exits: usize,
+    /// Triggers that newly fired.
+    pub fired: usize,
+}
+
+/// One round of the watcher at `at`: completes the exits whose notice ran out, and checks
+/// every agreed exit strategy's triggers, since goals fall behind as time passes even when
+/// no figure changes.
+pub async fn watch(app: &App, at: chrono::DateTime<chrono::Utc>) -> Result<Watched> {
+    let mut watched = Watched::default();
+    let system = Actor::system();
+    for (id, giver) in app.store.due_exits(at).await? {
+        let Some(scope) = app.store.job_scope(giver).await? else {
+            continue;
+        };
+        let review = app
+            .store
+            .org(&scope)
+            .exit_notice(id)
+            .await?
+            .map(|n| n.review)
+            .unwrap_or_default();
+        complete_exit(app, &scope, id, &review, &system).await?;
+        watched.exits += 1;
+    }
+    for (id, starter) in app.store.watched_partnerships().await? {
+        let Some(scope) = app.store.job_scope(starter).await? else {
+            continue;
+        };
+        watched.fired += check_triggers(app, &scope, id, &system).await?.len();
+    }
+    Ok(watched)
+}
+
+/// Queues the watcher's round at `at` unless more than `running` rounds are queued already
+/// (a round being run still counts as queued until it is done).
+pub async fn schedule_watch(
+    app: &App,
+    at: chrono::DateTime<chrono::Utc>,
+    running: usize,
+) -> Result<()> {
+    if app.store.pending_jobs(WATCH_JOB).await?.len() <= running {
+        app.store
+            .enqueue_at(
+                comark_store::NewJob {
+                    kind: WATCH_JOB,
+                    org_id: None,
+                    payload: serde_json::json!({}),
+                    max_attempts: 3,
+                },
+                at,
+            )
+            .await?;
+    }
+    Ok(())
 }

@@ -106,6 +106,16 @@ async fn execute(app: &App, mailer: Option<&Mailer>, job: &ClaimedJob) -> Result
                 .ok_or_else(|| AppError::Internal("bad recompute job".into()))?;
             crate::accounts::recompute(app, ConnectionId(connection)).await
         }
+        crate::exit::WATCH_JOB => {
+            let watched = crate::exit::watch(app, comark_store::now()).await?;
+            tracing::info!(
+                exits = watched.exits,
+                fired = watched.fired,
+                "partnerships watched"
+            );
+            crate::exit::schedule_watch(app, comark_store::now() + crate::exit::WATCH_INTERVAL, 1)
+                .await
+        }
         SEND_EMAIL => {
             let email: Email = serde_json::from_value(job.payload.0.clone())
                 .map_err(|e| AppError::Internal(format!("bad e-mail job: {e}")))?;

@@ -5,6 +5,7 @@
 //! jobs. It never sees HTTP.
 
 pub mod accounts;
+pub mod assessment;
 pub mod auth;
 pub mod connections;
 pub mod demo;
@@ -12,6 +13,7 @@ pub mod engagement;
 pub mod error;
 pub mod exit;
 pub mod import;
+pub mod intake;
 pub mod jobs;
 pub mod mail;
 pub mod maturity;

@@ -1,8 +1,10 @@
 //! `comark`: the one binary. It only wires things together; the work is in the crates.
 
 mod accounts;
+mod assessment;
 mod bench;
 mod config;
+mod intake;
 mod maturity;
 mod partnerships;
 
@@ -57,6 +59,18 @@ enum Command {
     /// Partnerships through the ISO 44001 lifecycle.
     #[command(subcommand)]
     Partnership(partnerships::PartnershipCommand),
+    /// The evidence each gate of new partnerships starts with.
+    #[command(subcommand)]
+    Gates(assessment::GatesCommand),
+    /// The internal assessment (ISO 44001), which feeds the first three gates.
+    #[command(subcommand)]
+    Assessment(assessment::AssessmentCommand),
+    /// The public partnership request form and its vetting checklist.
+    #[command(subcommand)]
+    Intake(intake::IntakeCommand),
+    /// The queue of inbound partnership requests: vet, decide, start a partnership.
+    #[command(subcommand)]
+    Requests(intake::RequestsCommand),
     /// Benchmarks; see BENCHMARKS.md.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -168,6 +182,11 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         Some(url) => Some(Mailer::new(url, &config.mail_from).map_err(|e| anyhow::anyhow!("{e}"))?),
         None => None,
     };
+    // comark's watcher over partnerships (notice periods, triggers that fire as time passes)
+    // runs as a job every hour; one chain for every instance on this database.
+    comark_app::exit::schedule_watch(&app, comark_store::now(), 0)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let (stop_workers, workers_stopped) = watch::channel(false);
     let mut workers = Vec::new();
     for index in 0..config.workers {
@@ -232,6 +251,14 @@ async fn main() -> anyhow::Result<std::process::ExitCode> {
             let store = open_store(&config).await?;
             return accounts::accounts(&app_for(store, &config), command).await;
         }
+        Command::Intake(command) => {
+            let store = open_store(&config).await?;
+            return intake::intake(&app_for(store, &config), command).await;
+        }
+        Command::Requests(command) => {
+            let store = open_store(&config).await?;
+            return intake::requests(&app_for(store, &config), command).await;
+        }
         Command::Maturity(command) => {
             let store = open_store(&config).await?;
             return maturity::maturity(&app_for(store, &config), command).await;
@@ -239,6 +266,14 @@ async fn main() -> anyhow::Result<std::process::ExitCode> {
         Command::Partnership(command) => {
             let store = open_store(&config).await?;
             return partnerships::partnership(&app_for(store, &config), command).await;
+        }
+        Command::Gates(command) => {
+            let store = open_store(&config).await?;
+            return assessment::gates(&app_for(store, &config), command).await;
+        }
+        Command::Assessment(command) => {
+            let store = open_store(&config).await?;
+            return assessment::assessment(&app_for(store, &config), command).await;
         }
         Command::Mapping(command) => {
             let store = open_store(&config).await?;

@@ -59,6 +59,12 @@ pub enum AuditAction {
     PartnershipAdvanced,
     /// The organization answered the co-marketing maturity assessment.
     MaturityAssessed,
+    /// The evidence the organization's new partnerships start with changed (or was reset).
+    GateTemplateChanged,
+    /// The organization saved a version of its internal assessment.
+    InternalAssessmentSaved,
+    /// The inbound request form or its vetting checklist changed.
+    IntakeUpdated,
 }
 
 impl AuditAction {
@@ -94,6 +100,9 @@ impl AuditAction {
             PartnershipCreated => "partnership.created",
             PartnershipAdvanced => "partnership.advanced",
             MaturityAssessed => "maturity.assessed",
+            GateTemplateChanged => "gates.template_changed",
+            InternalAssessmentSaved => "assessment.saved",
+            IntakeUpdated => "intake.updated",
         }
     }
 }

@@ -73,4 +73,6 @@ id_type!(
     RiskId,
     /// A shared goal of a partnership.
     GoalId,
+    /// An inbound partnership request in an organization's queue.
+    RequestId,
 );

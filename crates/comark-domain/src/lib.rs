@@ -4,6 +4,7 @@
 //! without a database and reused by the server, the CLI and the jobs alike.
 
 pub mod accounts;
+pub mod assessment;
 pub mod audit;
 pub mod connection;
 pub mod cursor;
@@ -12,6 +13,7 @@ pub mod exit;
 pub mod fit;
 pub mod goals;
 pub mod ids;
+pub mod intake;
 pub mod maturity;
 pub mod partnership;
 pub mod role;

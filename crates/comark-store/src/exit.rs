@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use comark_domain::exit::{DataHandling, Trigger};
 use comark_domain::partnership::Stage;
-use comark_domain::{AuditAction, PartnershipId};
+use comark_domain::{AuditAction, OrgId, PartnershipId};
 use serde::Serialize;
 use serde_json::json;
 use sqlx::types::Json;
@@ -42,6 +42,63 @@ pub struct Alert {
     /// When it fired.
     pub fired_at: DateTime<Utc>,
 }
+
+/// A notice of exit that is running.
+#[derive(Clone, Debug, Serialize)]
+pub struct ExitNotice {
+    /// The member that gave it.
+    pub by: String,
+    /// When.
+    pub given_at: DateTime<Utc>,
+    /// When the exit takes effect.
+    pub effective_at: DateTime<Utc>,
+    /// The closing review given with it.
+    pub review: String,
+}
+
+impl crate::Store {
+    /// Partnerships whose notice of exit ran out by `at`, each with the member that gave it.
+    pub async fn due_exits(&self, at: DateTime<Utc>) -> Result<Vec<(PartnershipId, OrgId)>> {
+        let rows: Vec<(Uuid, Uuid)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT id, exit_notice_by FROM partnerships
+                 WHERE exit_effective_at <= $1 AND stage <> 'exit' AND exit_notice_by IS NOT NULL",
+            )
+            .bind(at)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(p, o)| (PartnershipId(p), OrgId(o)))
+            .collect())
+    }
+
+    /// Partnerships with an exit strategy whose triggers comark watches, each with the
+    /// organization that started it.
+    pub async fn watched_partnerships(&self) -> Result<Vec<(PartnershipId, OrgId)>> {
+        let rows: Vec<(Uuid, Uuid)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT p.id, p.org_id FROM partnerships p
+                 JOIN exit_strategies s ON s.partnership_id = p.id
+                 WHERE p.stage <> 'exit' ORDER BY p.id",
+            )
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(p, o)| (PartnershipId(p), OrgId(o)))
+            .collect())
+    }
+}
+
+type NoticeRow = (
+    Option<String>,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+    Option<String>,
+);
 
 type StrategyRow = (
     i64,
@@ -288,6 +345,97 @@ impl OrgStore<'_> {
             }
         });
         Ok(())
+    }
+
+    /// Gives notice of exit with the closing review: the exit takes effect at `effective_at`.
+    pub async fn give_exit_notice(
+        &self,
+        id: PartnershipId,
+        review: &str,
+        effective_at: DateTime<Utc>,
+        actor: &Actor,
+    ) -> Result<()> {
+        let detail = self.partnership(id).await?;
+        if detail.partnership.stage == Stage::Exit {
+            return Err(StoreError::Rule(
+                "the partnership has already exited".into(),
+            ));
+        }
+        let us = self.org_uuid();
+        let stage = detail.partnership.stage;
+        write_tx!(self.store, tx => {
+            let done = sqlx::query(
+                "UPDATE partnerships SET exit_notice_by = $2, exit_notice_at = $3, exit_effective_at = $4,
+                    closing_review = $5, updated_at = $3
+                 WHERE id = $1 AND exit_effective_at IS NULL AND stage <> 'exit'",
+            )
+            .bind(id.0)
+            .bind(us)
+            .bind(now())
+            .bind(effective_at)
+            .bind(review)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::Rule(
+                    "notice of exit was given already".into(),
+                ));
+            }
+            let said = format!(
+                "Notice of exit given; the exit takes effect on {}. Closing review: {review}",
+                effective_at.format("%Y-%m-%d")
+            );
+            insert_event!(&mut *tx, id.0, us, actor, "exit_notice", stage, said.as_str());
+        });
+        Ok(())
+    }
+
+    /// Withdraws the notice of exit: the partnership goes on.
+    pub async fn withdraw_exit_notice(&self, id: PartnershipId, actor: &Actor) -> Result<()> {
+        let detail = self.partnership(id).await?;
+        let us = self.org_uuid();
+        let stage = detail.partnership.stage;
+        write_tx!(self.store, tx => {
+            let done = sqlx::query(
+                "UPDATE partnerships SET exit_notice_by = NULL, exit_notice_at = NULL, exit_effective_at = NULL,
+                    closing_review = NULL, updated_at = $2
+                 WHERE id = $1 AND exit_effective_at IS NOT NULL AND stage <> 'exit'",
+            )
+            .bind(id.0)
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::Rule("no notice of exit is running".into()));
+            }
+            insert_event!(&mut *tx, id.0, us, actor, "exit_notice_withdrawn", stage,
+                "Notice of exit withdrawn; the partnership goes on.");
+        });
+        Ok(())
+    }
+
+    /// The running notice of exit, if one was given and the exit has not happened yet.
+    pub async fn exit_notice(&self, id: PartnershipId) -> Result<Option<ExitNotice>> {
+        self.partnership(id).await?;
+        let row: Option<NoticeRow> = on_pool!(self.store, pool => {
+            sqlx::query_as(
+                "SELECT o.name, p.exit_notice_at, p.exit_effective_at, p.closing_review
+                     FROM partnerships p LEFT JOIN organizations o ON o.id = p.exit_notice_by
+                     WHERE p.id = $1 AND p.stage <> 'exit'",
+            )
+            .bind(id.0)
+            .fetch_optional(pool)
+            .await?
+        });
+        Ok(match row {
+            Some((by, Some(given_at), Some(effective_at), review)) => Some(ExitNotice {
+                by: by.unwrap_or_default(),
+                given_at,
+                effective_at,
+                review: review.unwrap_or_default(),
+            }),
+            _ => None,
+        })
     }
 
     /// The closing review, once the partnership exited.

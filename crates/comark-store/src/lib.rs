@@ -8,11 +8,13 @@
 //! proof of membership that only this crate can mint (see [`scope`]).
 
 pub mod accounts;
+pub mod assessment;
 mod audit;
 mod connections;
 pub mod engagement;
 pub mod exit;
 pub mod goals;
+pub mod intake;
 mod invitations;
 mod jobs;
 pub mod maturity;

@@ -3,7 +3,9 @@
 
 mod accounts;
 mod admin;
+mod assessment;
 mod commands;
+mod intake;
 mod partnerships;
 mod serve;
 

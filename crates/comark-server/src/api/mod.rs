@@ -2,9 +2,11 @@
 //! document served at `/api/v1/openapi.json` cannot drift from the router.
 
 pub(crate) mod accounts;
+mod assessment;
 pub mod dto;
 pub mod extract;
 mod handlers;
+mod intake;
 mod maturity;
 mod partnerships;
 mod profiles;
@@ -111,7 +113,11 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(partnerships::advance_partnership))
         .routes(routes!(partnerships::add_risk))
         .routes(routes!(partnerships::get_performance))
-        .routes(routes!(partnerships::get_exit, partnerships::run_exit))
+        .routes(routes!(
+            partnerships::get_exit,
+            partnerships::run_exit,
+            partnerships::withdraw_exit_notice
+        ))
         .routes(routes!(partnerships::put_exit_strategy))
         .routes(routes!(partnerships::report_breach))
         .routes(routes!(partnerships::get_engagement))
@@ -124,6 +130,23 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(partnerships::set_commitment))
         .routes(routes!(partnerships::record_contribution))
         .routes(routes!(maturity::get_maturity, maturity::assess))
+        .routes(routes!(intake::get_public_form, intake::submit_request))
+        .routes(routes!(intake::send_request))
+        .routes(routes!(intake::get_intake, intake::put_intake))
+        .routes(routes!(intake::list_requests))
+        .routes(routes!(intake::get_request))
+        .routes(routes!(intake::put_assignee))
+        .routes(routes!(intake::check_request))
+        .routes(routes!(intake::decide_request))
+        .routes(routes!(intake::start_partnership))
+        .routes(routes!(
+            assessment::get_gate_templates,
+            assessment::put_gate_templates
+        ))
+        .routes(routes!(
+            assessment::get_internal_assessment,
+            assessment::save_internal_assessment
+        ))
         .routes(routes!(partnerships::update_risk))
         .split_for_parts();
     openapi.openapi = utoipa::openapi::OpenApiVersion::Version31;

@@ -645,6 +645,9 @@ pub struct ExitOut {
     pub closing_review: Option<String>,
     /// When it exited.
     pub exited_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The notice of exit while it runs: `by`, `given_at`, `effective_at`, `review`.
+    #[schema(value_type = Option<Object>)]
+    pub notice: serde_json::Value,
 }
 
 impl From<comark_app::exit::ExitView> for ExitOut {
@@ -655,6 +658,7 @@ impl From<comark_app::exit::ExitView> for ExitOut {
             alerts: serde_json::to_value(&v.alerts).unwrap_or_default(),
             closing_review,
             exited_at,
+            notice: serde_json::to_value(&v.notice).unwrap_or_default(),
         }
     }
 }
@@ -767,8 +771,10 @@ pub struct ExitBody {
     pub review: String,
 }
 
-/// Runs the exit: the partnership moves to the exit stage, shared data is handled as agreed
-/// (without a strategy, sharing stops), every member is told. It stays as a record.
+/// Runs the exit: with a notice period agreed, this gives notice and the exit takes effect
+/// when it has run; otherwise now. On exit the partnership moves to the exit stage, shared
+/// data is handled as agreed (without a strategy, sharing stops), every member is told, and
+/// it stays as a record.
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/partnerships/{id}/exit", tag = "partnerships",
     params(("org" = String, Path), ("id" = String, Path)), request_body = ExitBody,
     responses((status = 200, body = ExitOut), (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -785,6 +791,26 @@ pub async fn run_exit(
         &org.scope,
         partnership_id(&path.1)?,
         &body.review,
+        &org.actor(),
+    )
+    .await?;
+    Ok(Json(view.into()))
+}
+
+/// Withdraws a running notice of exit: the partnership goes on.
+#[utoipa::path(delete, path = "/api/v1/orgs/{org}/partnerships/{id}/exit", tag = "partnerships",
+    params(("org" = String, Path), ("id" = String, Path)),
+    responses((status = 200, body = ExitOut), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json")))]
+pub async fn withdraw_exit_notice(
+    State(state): State<AppState>,
+    org: ApiOrg,
+    ApiPath(path): ApiPath<(String, String)>,
+) -> ApiResult<Json<ExitOut>> {
+    let view = comark_app::exit::withdraw_notice(
+        &state.app,
+        &org.scope,
+        partnership_id(&path.1)?,
         &org.actor(),
     )
     .await?;
@@ -941,7 +967,7 @@ pub async fn put_rules(
     ApiPath(path): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<RulesBody>,
 ) -> ApiResult<Json<EngagementOut>> {
-    let engagement = comark_app::engagement::save_rules(
+    let (engagement, _) = comark_app::engagement::save_rules(
         &state.app,
         &org.scope,
         partnership_id(&path.1)?,

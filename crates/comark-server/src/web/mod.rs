@@ -6,8 +6,10 @@
 
 mod account;
 mod accounts;
+mod assessment;
 mod docs;
 mod form;
+mod intake;
 pub mod layout;
 mod maturity;
 mod org;
@@ -70,7 +72,9 @@ fn routes() -> WebRoutes {
     let routes = profiles::routes(routes);
     let routes = accounts::routes(routes);
     let routes = maturity::routes(routes);
+    let routes = assessment::routes(routes);
     let routes = partnerships::routes(routes);
+    let routes = intake::routes(routes);
     org::routes(routes)
 }
 

@@ -57,7 +57,10 @@ macro_rules! browser_journeys {
 }
 
 mod accounts;
+mod assessment;
+mod engagement;
 mod harness;
+mod intake;
 mod journeys;
 mod maturity;
 mod partnerships;

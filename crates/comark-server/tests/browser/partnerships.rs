@@ -298,8 +298,8 @@ browser_journeys! {
 
     /// Northwind and contoso measure a partnership: a goal with a reading and its status, each
     /// side's commitments and deliveries. Northwind agrees an exit strategy whose contribution
-    /// trigger fires on contoso's 20%, adds a suggested risk and closes it, then runs the exit:
-    /// both see the partnership as a read-only record with the closing review.
+    /// trigger fires on contoso's 20%, adds a suggested risk and closes it, then gives notice of
+    /// exit, which takes effect when the notice has run: both see the partnership as a read-only record with the closing review.
     async fn partners_measure_a_partnership_and_exit_it(app, browser) {
         let north_token = app.owner_of("northwind").await;
         let south_token = app.owner_of("contoso").await;
@@ -418,14 +418,26 @@ browser_journeys! {
             .await;
         assert_eq!(closed, json!("closed"));
 
-        // Northwind runs the exit with a closing review.
-        open_details(&north, "Run the exit").await;
+        // Northwind gives notice with a closing review: 30 days, as agreed; both sides see the
+        // notice while the partnership goes on.
+        open_details(&north, "Give notice of exit").await;
         north.wait_for_text("As the exit strategy says, account sharing between the members stops at once.").await;
         north.fill("Closing review", "Registrations came in, but leads fell short.").await;
-        north.press("Run the exit").await;
-        north.wait_for_text("The partnership has exited.").await;
+        north.press("Give notice of exit").await;
+        north.wait_for_text("Notice of exit given; the exit takes effect on").await;
         south.open(&page("contoso")).await;
         south.wait_for_heading("Spring webinars").await;
+        let notice = south.wait_for_text_of("main section.notice h2").await;
+        assert!(notice.starts_with("Notice of exit: the exit takes effect on "), "{notice}");
+        assert_ne!(current_stage(&south).await, "Exit");
+
+        // comark's watcher completes the exit once the notice has run.
+        let due = comark_app::exit::watch(&app.app, chrono::Utc::now() + chrono::Duration::days(31))
+            .await
+            .expect("watch");
+        assert_eq!(due.exits, 1);
+        north.open(&page("northwind")).await;
+        south.open(&page("contoso")).await;
         for side in [&north, &south] {
             let exited = side.wait_for_text_of("main section.exited h2").await;
             assert!(exited.starts_with("Exited on "), "{exited}");
@@ -436,6 +448,7 @@ browser_journeys! {
             assert_eq!(forms, json!(0), "an exited partnership is a record: no forms");
             let history = history(side).await;
             assert!(history.contains("Ran the exit: Awareness → Exit. Closing review: Registrations came in"), "{history}");
+            assert!(history.contains("Notice of exit given; the exit takes effect on"), "{history}");
         }
         screenshot(&south, "exited").await;
     }

@@ -198,6 +198,12 @@ fn api_expectation(method: &str, path: &str, who: Who) -> Option<Expect> {
             | "/api/v1/orgs/{org}/partnerships/{id}/breaches",
         ) => org_route(who, CONNECTORS),
         ("put", "/api/v1/orgs/{org}/partnerships/{id}/exit-strategy") => org_route(who, CONNECTORS),
+        // A fresh partnership has no notice running: allowed to try, refused by the state.
+        ("delete", "/api/v1/orgs/{org}/partnerships/{id}/exit") => match org_route(who, CONNECTORS)
+        {
+            Allowed => Conflict,
+            other => other,
+        },
         (
             "post",
             "/api/v1/orgs/{org}/partnerships/{id}/goals"
@@ -207,8 +213,38 @@ fn api_expectation(method: &str, path: &str, who: Who) -> Option<Expect> {
         ("put", "/api/v1/orgs/{org}/partnerships/{id}/commitments/{kind}") => {
             org_route(who, CONNECTORS)
         }
+        // Anyone may read an open form; a bad request is refused before it counts.
+        ("get", "/api/v1/intake/{handle}") => Allowed,
+        ("post", "/api/v1/intake/{handle}") => Refused,
+        (
+            "get",
+            "/api/v1/orgs/{org}/intake"
+            | "/api/v1/orgs/{org}/requests"
+            | "/api/v1/orgs/{org}/requests/{id}",
+        ) => org_route(who, MEMBERS),
+        ("put", "/api/v1/orgs/{org}/intake" | "/api/v1/orgs/{org}/requests/{id}/assignee") => {
+            org_route(who, CONNECTORS)
+        }
+        (
+            "post",
+            "/api/v1/orgs/{org}/sent-requests"
+            | "/api/v1/orgs/{org}/requests/{id}/checks"
+            | "/api/v1/orgs/{org}/requests/{id}/decision",
+        ) => org_route(who, CONNECTORS),
+        // A fresh request is not accepted yet: allowed to try, refused by the state.
+        ("post", "/api/v1/orgs/{org}/requests/{id}/partnership") => {
+            match org_route(who, CONNECTORS) {
+                Allowed => Conflict,
+                other => other,
+            }
+        }
         ("get", "/api/v1/orgs/{org}/maturity") => org_route(who, MEMBERS),
         ("post", "/api/v1/orgs/{org}/maturity") => org_route(who, CONNECTORS),
+        ("get", "/api/v1/orgs/{org}/gate-templates" | "/api/v1/orgs/{org}/internal-assessment") => {
+            org_route(who, MEMBERS)
+        }
+        ("put", "/api/v1/orgs/{org}/gate-templates") => org_route(who, CONNECTORS),
+        ("post", "/api/v1/orgs/{org}/internal-assessment") => org_route(who, CONNECTORS),
         ("put", "/api/v1/orgs/{org}/partnerships/{id}/risks/{risk_id}") => {
             org_route(who, CONNECTORS)
         }
@@ -307,7 +343,40 @@ fn web_expectation(method: &str, path: &str, who: Who) -> Option<Expect> {
             | "/o/{org}/accounts/populations/{slug}/delete",
         ) => org_route(who, CONNECTORS),
         ("GET", "/o/{org}/maturity") => org_route(who, MEMBERS),
+        ("GET", "/o/{org}/internal-assessment" | "/o/{org}/gate-templates") => {
+            org_route(who, MEMBERS)
+        }
+        // Empty forms are refused after the role check.
+        (
+            "POST",
+            "/o/{org}/internal-assessment"
+            | "/o/{org}/gate-templates"
+            | "/o/{org}/gate-templates/reset",
+        ) => match org_route(who, CONNECTORS) {
+            Allowed => Refused,
+            other => other,
+        },
         ("GET", "/o/{org}/partnerships/{partnership_id}") => org_route(who, MEMBERS),
+        ("GET", "/o/{org}/partnerships/{partnership_id}/engagement") => org_route(who, MEMBERS),
+        // An empty role is refused after the role check; an empty RACI or rules form changes
+        // nothing; a fresh partnership has no rules to approve.
+        ("POST", "/o/{org}/partnerships/{partnership_id}/engagement/roles") => {
+            match org_route(who, CONNECTORS) {
+                Allowed => Refused,
+                other => other,
+            }
+        }
+        (
+            "POST",
+            "/o/{org}/partnerships/{partnership_id}/engagement/raci"
+            | "/o/{org}/partnerships/{partnership_id}/engagement/rules",
+        ) => org_route(who, CONNECTORS),
+        ("POST", "/o/{org}/partnerships/{partnership_id}/engagement/rules/approve") => {
+            match org_route(who, CONNECTORS) {
+                Allowed => Conflict,
+                other => other,
+            }
+        }
         // Empty forms are refused after the role check; a fresh partnership's gate is open.
         (
             "POST",
@@ -344,6 +413,33 @@ fn web_expectation(method: &str, path: &str, who: Who) -> Option<Expect> {
         ("POST", "/o/{org}/partnerships/{partnership_id}/risks/{risk_id}/close") => {
             org_route(who, CONNECTORS)
         }
+        // A fresh partnership has no notice of exit to withdraw.
+        ("POST", "/o/{org}/partnerships/{partnership_id}/exit/withdraw") => {
+            match org_route(who, CONNECTORS) {
+                Allowed => Conflict,
+                other => other,
+            }
+        }
+        // Anyone may open an open request form; an empty one is refused before it counts.
+        ("GET", "/r/{handle}") => Allowed,
+        ("POST", "/r/{handle}") => Refused,
+        ("GET", "/o/{org}/intake" | "/o/{org}/requests" | "/o/{org}/requests/{id}") => {
+            org_route(who, MEMBERS)
+        }
+        // An empty assignment unassigns; empty settings, checks and decisions are refused
+        // after the role check; a fresh request is not accepted yet.
+        ("POST", "/o/{org}/requests/{id}/assign") => org_route(who, CONNECTORS),
+        (
+            "POST",
+            "/o/{org}/intake" | "/o/{org}/requests/{id}/checks" | "/o/{org}/requests/{id}/decision",
+        ) => match org_route(who, CONNECTORS) {
+            Allowed => Refused,
+            other => other,
+        },
+        ("POST", "/o/{org}/requests/{id}/partnership") => match org_route(who, CONNECTORS) {
+            Allowed => Conflict,
+            other => other,
+        },
         // An empty assessment is refused, after the role check.
         ("POST", "/o/{org}/maturity") => match org_route(who, CONNECTORS) {
             Allowed => Refused,
@@ -386,6 +482,17 @@ impl Fixture {
             )
             .await;
         assert_eq!(profile.status, 200, "{}", profile.text);
+        // Both take partnership requests through their public forms.
+        for (token, handle) in [(&owner, "acme"), (&partner, "globex")] {
+            let intake = app
+                .api_as(token)
+                .put(
+                    &format!("/api/v1/orgs/{handle}/intake"),
+                    json!({ "open": true, "checklist": ["Shared values", "Audience fit"] }),
+                )
+                .await;
+            assert_eq!(intake.status, 200, "{}", intake.text);
+        }
         let mut tokens = BTreeMap::new();
         tokens.insert(Who::Owner, owner.clone());
         for (who, role) in [
@@ -531,6 +638,32 @@ async fn fresh_partnership(app: &TestApp, fx: &Fixture) -> (String, String) {
         .expect("item")
         .to_owned();
     (id, item)
+}
+
+/// A fresh request in acme's queue, filed straight into the store (the public form's rate
+/// limit would stop the hundreds the table needs).
+async fn fresh_request(app: &TestApp, fx: &Fixture) -> String {
+    let acme = app
+        .store
+        .org_by_handle("acme")
+        .await
+        .expect("lookup")
+        .expect("acme");
+    let form = comark_domain::intake::RequestForm {
+        name: "Rita Requester".into(),
+        email: format!("rita{}@example.com", fx.next()),
+        company: "Requesters Ltd".into(),
+        kind: "co_promotion".into(),
+        message: "Let's promote each other.".into(),
+        ..Default::default()
+    };
+    let proposal = form.parse().expect("valid request");
+    let (id, _) = app
+        .store
+        .submit_request(acme.id, &proposal, None, None, "Rita Requester")
+        .await
+        .expect("filed");
+    id.to_string()
 }
 
 /// A fresh correction by acme of its mapping with globex.
@@ -697,6 +830,9 @@ async fn concrete(
             .replace("{id}", &partnership)
             .replace("{item_id}", &item);
     }
+    if path.contains("/requests/{id}") {
+        path = path.replace("{id}", &fresh_request(app, fx).await);
+    }
     if path.contains("/imports/{id}") {
         path = path.replace("{id}", &fresh_import(app, fx, None).await);
     }
@@ -779,6 +915,13 @@ async fn concrete(
         "/api/v1/orgs/{org}/partnerships/{id}/contributions" => {
             json!({ "kind": "events", "amount": 1 })
         }
+        // The defaults again, and one answer: later fresh partnerships keep an open gate.
+        "/api/v1/orgs/{org}/gate-templates" => json!({ "stages": { "awareness": [
+            { "text": "Business objectives for partnering are written down", "fed_by": "drivers" },
+            { "text": "An executive sponsor is named" } ] } }),
+        "/api/v1/orgs/{org}/internal-assessment" => {
+            json!({ "answers": { "drivers": "Reach new markets together" } })
+        }
         "/api/v1/orgs/{org}/maturity" => json!({ "levels": {
             "strategy_icp": "coordinated", "value_proposition": "one_off", "programs_plays": "one_off",
             "journeys_handoffs": "one_off", "data_measurement": "coordinated", "governance_rhythm": "one_off" } }),
@@ -789,6 +932,20 @@ async fn concrete(
         "/api/v1/orgs/{org}/mappings/{partner}/corrections" => {
             json!({ "kind": "wrong", "key": format!("wrong-{n}.example") })
         }
+        "/api/v1/intake/{handle}" => json!({ "name": "Rita", "email": "not an address",
+            "company": "Requesters Ltd", "kind": "event", "message": "Hello" }),
+        "/api/v1/orgs/{org}/sent-requests" => json!({ "to": "globex", "request": {
+            "name": "Ann Acme", "email": "ann@acme.example", "company": "Acme",
+            "kind": "co_creation", "message": format!("A joint report, take {n}") } }),
+        "/api/v1/orgs/{org}/intake" => {
+            json!({ "open": true, "checklist": ["Shared values", "Audience fit"] })
+        }
+        "/api/v1/orgs/{org}/requests/{id}/assignee" => json!({ "assignee": null }),
+        "/api/v1/orgs/{org}/requests/{id}/checks" => {
+            json!({ "item": "Shared values", "verdict": "pass" })
+        }
+        "/api/v1/orgs/{org}/requests/{id}/decision" => json!({ "decision": "spam" }),
+        "/api/v1/orgs/{org}/requests/{id}/partnership" => json!({}),
         _ => body,
     };
     (path, body)

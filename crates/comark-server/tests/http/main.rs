@@ -2,9 +2,12 @@
 
 mod account;
 mod accounts;
+mod assessment;
 mod auth;
 mod authz;
 mod connections;
+mod engagement;
+mod intake;
 mod maturity;
 mod ops;
 mod orgs;

@@ -341,10 +341,45 @@ comark_testkit::both_backends_with! { comark_testkit::Options { mail: true };
         assert_eq!(breach.status, 201, "{}", breach.text);
         assert_eq!(breach.json["alerts"].as_array().expect("alerts").len(), 2);
 
-        // The exit: stage exit, the closing review kept, sharing stopped, changes refused.
-        let ended = a.post(&format!("{base}/exit"), json!({ "review": "Contribution fell short twice; we part as agreed." })).await;
-        assert_eq!(ended.status, 200, "{}", ended.text);
-        assert_eq!(ended.json["closing_review"], "Contribution fell short twice; we part as agreed.");
+        // The exit: 30 days' notice as agreed; until then the partnership goes on, and the
+        // notice can be withdrawn.
+        let noticed = a.post(&format!("{base}/exit"), json!({ "review": "We part as agreed." })).await;
+        assert_eq!(noticed.status, 200, "{}", noticed.text);
+        assert!(noticed.json["closing_review"].is_null(), "not exited yet: {}", noticed.text);
+        let effective = noticed.json["notice"]["effective_at"].as_str().expect("effective").to_owned();
+        let days = (chrono::DateTime::parse_from_rfc3339(&effective).expect("date").with_timezone(&chrono::Utc) - chrono::Utc::now()).num_days();
+        assert!((29..=30).contains(&days), "30 days' notice: {effective}");
+        let during = g.get(&format!("/api/v1/orgs/globex/partnerships/{id}")).await;
+        assert_ne!(during.json["partnership"]["stage"], "exit");
+        assert_eq!(during.json["history"][0]["kind"], "exit_notice");
+        let again = a.post(&format!("{base}/exit"), json!({ "review": "again" })).await;
+        assert_eq!(again.status, 409, "one notice at a time: {}", again.text);
+        let withdrawn = g.delete(&format!("/api/v1/orgs/globex/partnerships/{id}/exit")).await;
+        assert!(withdrawn.json["notice"].is_null(), "{}", withdrawn.text);
+        assert_eq!(g.delete(&format!("/api/v1/orgs/globex/partnerships/{id}/exit")).await.status, 409);
+        a.post(&format!("{base}/exit"), json!({ "review": "Contribution fell short twice; we part as agreed." })).await;
+        app.run_jobs().await;
+        let told = mailbox.messages_to("owner@globex.example");
+        assert!(told.iter().any(|m| m.raw.contains("Subject: Notice of exit: \"Joint webinars\"")), "{told:#?}");
+
+        // The watcher runs as a job every hour: one chain, however often it is scheduled.
+        use comark_app::exit::{schedule_watch, WATCH_JOB};
+        schedule_watch(&app.app, chrono::Utc::now(), 0).await.expect("schedule");
+        schedule_watch(&app.app, chrono::Utc::now(), 0).await.expect("schedule");
+        assert_eq!(app.store.pending_jobs(WATCH_JOB).await.expect("jobs").len(), 1);
+        app.run_jobs().await;
+        assert_eq!(app.store.pending_jobs(WATCH_JOB).await.expect("jobs").len(), 1, "the next round waits an hour");
+        assert_ne!(g.get(&format!("/api/v1/orgs/globex/partnerships/{id}")).await.json["partnership"]["stage"], "exit");
+
+        // comark's watcher: a day early nothing happens; once the notice ran, the exit takes
+        // effect: stage exit, the closing review kept, sharing stopped, changes refused.
+        let soon = comark_app::exit::watch(&app.app, chrono::Utc::now() + chrono::Duration::days(29)).await.expect("watch");
+        assert_eq!(soon.exits, 0);
+        assert_eq!(a.get(&format!("{base}/exit")).await.json["closing_review"], serde_json::Value::Null);
+        let due = comark_app::exit::watch(&app.app, chrono::Utc::now() + chrono::Duration::days(31)).await.expect("watch");
+        assert_eq!(due.exits, 1);
+        let ended = a.get(&format!("{base}/exit")).await;
+        assert_eq!(ended.json["closing_review"], "Contribution fell short twice; we part as agreed.", "{}", ended.text);
         let theirs = g.get(&format!("/api/v1/orgs/globex/partnerships/{id}")).await;
         assert_eq!(theirs.json["partnership"]["stage"], "exit");
         assert_eq!(theirs.json["history"][0]["kind"], "exited");

@@ -48,9 +48,21 @@ fn sharing_consequence(strategy: Option<DataHandling>) -> &'static str {
     }
 }
 
-/// The closing review, prominent at the top of an exited partnership's page.
+/// The closing review, prominent at the top of an exited partnership's page; while a notice
+/// of exit runs, the notice.
 pub(super) fn closing(view: &ExitView) -> Markup {
     html! {
+        @if let Some(notice) = &view.notice {
+            section.notice aria-labelledby="exit-notice-heading" {
+                h2 #exit-notice-heading { "Notice of exit: the exit takes effect on " (time(notice.effective_at, day(notice.effective_at))) }
+                p {
+                    (notice.by) " gave notice on " (time(notice.given_at, day(notice.given_at)))
+                    ", as the exit strategy agreed. Until then the partnership goes on; any member may withdraw the notice."
+                }
+                h3 { "Closing review" }
+                blockquote.review { (notice.review) }
+            }
+        }
         @if let Some((review, at)) = &view.closing_review {
             section.exited aria-labelledby="exited" {
                 h2 #exited { "Exited on " (time(*at, day(*at))) }
@@ -85,17 +97,7 @@ fn triggers_of(pairs: &[(String, String)]) -> Vec<Trigger> {
     let figure = |name: &str| text_of(pairs, name).trim().parse::<u8>().unwrap_or(0);
     values_of(pairs, "triggers")
         .iter()
-        .filter_map(|kind| match kind.as_str() {
-            "goal_off_track" => Some(Trigger::GoalOffTrack),
-            "contribution_below" => Some(Trigger::ContributionBelow {
-                percent: figure("percent"),
-            }),
-            "health_below" => Some(Trigger::HealthBelow {
-                score: figure("score"),
-            }),
-            "breach" => Some(Trigger::Breach),
-            _ => None,
-        })
+        .filter_map(|kind| Trigger::of_kind(kind, figure))
         .collect()
 }
 
@@ -139,6 +141,7 @@ pub(super) fn section(s: &Sections<'_>, view: &ExitView) -> Markup {
     );
     let score = forms.typed(sent, "score", score.unwrap_or(DEFAULT_SCORE).to_string());
     let exited = view.closing_review.is_some();
+    let notice_days = strategy.map_or(0, |s| s.notice_days);
     html! {
         section.exit aria-labelledby="exit" {
             h2 #exit { "Exit" }
@@ -239,14 +242,26 @@ pub(super) fn section(s: &Sections<'_>, view: &ExitView) -> Markup {
                         div { button.secondary type="submit" { "Report breach" } }
                     }
                 }
+                @if view.notice.is_some() {
+                    form.stack method="post" action={ (s.url) "/exit/withdraw" } {
+                        (csrf_field(s.csrf))
+                        p { "The notice of exit runs. Withdraw it if the members decide to go on together." }
+                        div { button.secondary type="submit" { "Withdraw the notice" } }
+                    }
+                } @else {
                 details.form.danger #run-exit open[forms.sent(Sent::Exit)] {
-                    summary { "Run the exit" }
+                    summary { (exit_words(notice_days)) }
                     form.stack method="post" action={ (s.url) "/exit" } {
                         (csrf_field(s.csrf))
                         p {
-                            "The partnership moves to the Exit stage and is kept as a read-only record; every member is told. "
+                            @if notice_days > 0 {
+                                "As the exit strategy agreed, the exit takes effect after " (notice_days) " "
+                                (super::plural(notice_days, "day", "days")) " of notice; until then the partnership goes on and the notice can be withdrawn. Then "
+                            } @else {
+                                "At once, "
+                            }
+                            "the partnership moves to the Exit stage and is kept as a read-only record; every member is told. "
                             (sharing_consequence(strategy.map(|s| s.data_handling)))
-                            " This cannot be undone."
                         }
                         div.field {
                             label for="exit-review" { "Closing review" }
@@ -257,8 +272,9 @@ pub(super) fn section(s: &Sections<'_>, view: &ExitView) -> Markup {
                             }
                             @if let Some(message) = forms.error_in(Sent::Exit, "review") { p.error #exit-review-error { (message) } }
                         }
-                        div { button.danger type="submit" { "Run the exit" } }
+                        div { button.danger type="submit" { (exit_words(notice_days)) } }
                     }
+                }
                 }
             }
         }
@@ -328,12 +344,46 @@ pub(super) async fn run(
     let pairs = pairs(&body);
     let review = text_of(&pairs, "review");
     match exit::exit(&state.app, &org.scope, id, &review, &org.actor()).await {
+        Ok(view) => {
+            let said = match &view.notice {
+                Some(notice) => format!(
+                    "Notice of exit given; the exit takes effect on {}.",
+                    notice.effective_at.format("%Y-%m-%d")
+                ),
+                None => "The partnership has exited.".to_owned(),
+            };
+            redirect_with_flash(&detail_url(&org, id), &said, secure(&state))
+        }
+        Err(error) => refused_in(&state, &org, &csrf, id, error, Sent::Exit, pairs).await,
+    }
+}
+
+/// What the exit form's button does: give notice, or exit at once.
+fn exit_words(notice_days: i64) -> &'static str {
+    if notice_days > 0 {
+        "Give notice of exit"
+    } else {
+        "Run the exit"
+    }
+}
+
+pub(super) async fn withdraw(
+    State(state): State<AppState>,
+    org: WebOrg,
+    Csrf(csrf): Csrf,
+    Path((_, id)): Path<(String, String)>,
+) -> Response {
+    let id = match managed(&org, &id) {
+        Ok(id) => id,
+        Err(refusal) => return refusal,
+    };
+    match exit::withdraw_notice(&state.app, &org.scope, id, &org.actor()).await {
         Ok(_) => redirect_with_flash(
             &detail_url(&org, id),
-            "The partnership has exited.",
+            "Notice of exit withdrawn; the partnership goes on.",
             secure(&state),
         ),
-        Err(error) => refused_in(&state, &org, &csrf, id, error, Sent::Exit, pairs).await,
+        Err(error) => refused_in(&state, &org, &csrf, id, error, Sent::Exit, Vec::new()).await,
     }
 }
 

@@ -1,8 +1,10 @@
 //! Partnerships' pages: the list and the form that starts one, and one partnership's page
 //! with its lifecycle, the current stage's gate, the approvals of moving on, the gates still
 //! ahead and the history; then its health, goals and contributions ([`performance`]), its
-//! risk register ([`risks`]) and its exit strategy and exit ([`exit`]).
+//! risk register ([`risks`]) and its exit strategy and exit ([`exit`]); and its roles, RACI
+//! and rules of engagement, on a page of their own ([`engagement`]).
 
+mod engagement;
 mod exit;
 mod performance;
 mod risks;
@@ -78,6 +80,30 @@ pub(super) fn routes(routes: WebRoutes) -> WebRoutes {
             exit::report_breach,
         )
         .post("/o/{org}/partnerships/{partnership_id}/exit", exit::run)
+        .post(
+            "/o/{org}/partnerships/{partnership_id}/exit/withdraw",
+            exit::withdraw,
+        )
+        .get(
+            "/o/{org}/partnerships/{partnership_id}/engagement",
+            engagement::engagement_page,
+        )
+        .post(
+            "/o/{org}/partnerships/{partnership_id}/engagement/roles",
+            engagement::name_role,
+        )
+        .post(
+            "/o/{org}/partnerships/{partnership_id}/engagement/raci",
+            engagement::set_raci,
+        )
+        .post(
+            "/o/{org}/partnerships/{partnership_id}/engagement/rules",
+            engagement::save_rules,
+        )
+        .post(
+            "/o/{org}/partnerships/{partnership_id}/engagement/rules/approve",
+            engagement::approve_rules,
+        )
 }
 
 /// A time people read, with the exact moment for machines and on hover.
@@ -350,6 +376,7 @@ async fn render_list(
                 }
             }
             h2 { "Start a partnership" }
+            p.muted { "Its gates start with the evidence of your " a href={ (base) "/gate-templates" } { "gate templates" } "." }
             @if !manage {
                 p.muted { "Owners, admins and partner managers start partnerships." }
             } @else if partners.is_empty() {
@@ -676,6 +703,11 @@ fn checklist(
                                 "open"
                             }
                         }
+                        @if let Some(feed) = item.fed_by {
+                            a.fed.muted href={ (base) "/internal-assessment#" (feed.anchor()) } {
+                                "fed by the internal assessment: " (feed.label())
+                            }
+                        }
                         @if controls.remove {
                             form.inline method="post" action={ (base) "/partnerships/" (id) "/evidence/" (item.id) "/remove" } {
                                 (csrf_field(csrf))
@@ -718,6 +750,12 @@ fn event_words(event: &PartnershipEvent) -> String {
         "breach_reported" => format!("Reported a breach: {detail}"),
         "trigger_fired" => format!("An exit trigger fired: {detail}"),
         "exited" => format!("Ran the exit: {detail}"),
+        "exit_notice" => detail.to_owned(),
+        "exit_notice_withdrawn" => detail.to_owned(),
+        "role_named" => format!("Named a role: {detail}"),
+        "raci_set" => format!("Set the RACI: {detail}"),
+        "rules_written" => format!("Wrote the rules of engagement: {detail}"),
+        "rules_approved" => format!("Approved the rules of engagement: {detail}"),
         other => format!("{other}: {detail}"),
     }
 }
@@ -815,6 +853,7 @@ fn detail_markup(
                 span.muted { " · started by " (starter) " on " (time(p.created_at, day(p.created_at))) }
             }
             @if !p.purpose.is_empty() { p.purpose { (p.purpose) } }
+            p.engagement-link { a href={ (page_of.url) "/engagement" } { "Roles, RACI and rules of engagement" } }
             (alert(shown_error))
             @if let Some(summary) = forms.summary() { (summary) }
             (exit::closing(exit_view))
@@ -963,16 +1002,11 @@ fn detail_markup(
     )
 }
 
-/// The partnership a changing request names, once the role allows the change: a path that
-/// names no partnership is not found, a role without the right is forbidden.
+/// The partnership a changing request names, once the role allows managing partnerships.
 // The error is the page sent back at once; boxing it would only add an allocation.
 #[allow(clippy::result_large_err)]
 pub(super) fn managed(org: &WebOrg, raw: &str) -> Result<PartnershipId, Response> {
-    let id = raw.parse::<PartnershipId>().map_err(|_| not_found_page())?;
-    if !org.scope.can(Action::ManagePartnerships) {
-        return Err(forbidden());
-    }
-    Ok(id)
+    crate::web::form::managed(org, raw, Action::ManagePartnerships)
 }
 
 fn parse_ids(id: &str, item: &str) -> Option<(PartnershipId, GateItemId)> {
