@@ -8,6 +8,7 @@ mod authz;
 mod connections;
 mod engagement;
 mod intake;
+mod lifecycle;
 mod maturity;
 mod ops;
 mod orgs;
