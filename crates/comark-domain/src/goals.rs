@@ -166,12 +166,24 @@ pub struct Health {
     pub reasons: Vec<String>,
 }
 
+/// A joint decision a member has not answered yet (an approval the others gave).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Waiting {
+    /// The member everyone waits for.
+    pub member: String,
+    /// What it is asked to decide.
+    pub what: String,
+    /// For how many days.
+    pub days: i64,
+}
+
 /// The health of a partnership from its goals, each side's delivery against its
-/// commitments, and how recently anything happened. Components without data are left out
-/// rather than guessed.
+/// commitments, responsiveness (the longest a member has left a joint decision waiting) and
+/// how recently anything happened. Components without data are left out rather than guessed.
 pub fn health(
     goals: &[GoalStatus],
     sides: &[SideContribution],
+    waiting: Option<&Waiting>,
     days_since_activity: Option<i64>,
 ) -> Health {
     let mut parts: Vec<(f64, f64)> = Vec::new();
@@ -219,6 +231,19 @@ pub fn health(
             "delivered against commitments: {}",
             each.join(", ")
         ));
+    }
+    if let Some(wait) = waiting {
+        let responsiveness = match wait.days {
+            d if d <= 3 => 1.0,
+            d if d <= 10 => 0.5,
+            _ => 0.0,
+        };
+        parts.push((responsiveness, 0.2));
+        reasons.push(match wait.days {
+            0 => format!("waiting since today for {} to {}", wait.member, wait.what),
+            1 => format!("waiting 1 day for {} to {}", wait.member, wait.what),
+            n => format!("waiting {n} days for {} to {}", wait.member, wait.what),
+        });
     }
     if let Some(days) = days_since_activity {
         let activity = match days {
@@ -309,8 +334,8 @@ mod tests {
                 kinds: vec![(ContributionKind::Leads, 10.0, 2.0)],
             },
         ];
-        let good = health(&[GoalStatus::OnTrack], &balanced, Some(3));
-        let poor = health(&[GoalStatus::OnTrack], &lopsided, Some(3));
+        let good = health(&[GoalStatus::OnTrack], &balanced, None, Some(3));
+        let poor = health(&[GoalStatus::OnTrack], &lopsided, None, Some(3));
         assert_eq!(good.score, 100);
         assert!(poor.score < good.score);
         assert!(
@@ -318,13 +343,38 @@ mod tests {
                 .contains(&"delivered against commitments: Acme 100%, Globex 20%".to_owned()),
             "{poor:?}"
         );
-        assert_eq!(health(&[], &[], None).score, 0);
+        assert_eq!(health(&[], &[], None, None).score, 0);
         assert_eq!(
-            health(&[GoalStatus::OffTrack, GoalStatus::OnTrack], &[], Some(60)).reasons,
+            health(
+                &[GoalStatus::OffTrack, GoalStatus::OnTrack],
+                &[],
+                None,
+                Some(60)
+            )
+            .reasons,
             vec![
                 "1 of 2 running goals met or on track".to_owned(),
                 "last activity 60 days ago".to_owned()
             ]
         );
+    }
+
+    #[test]
+    fn a_member_leaving_a_joint_decision_waiting_lowers_the_health() {
+        let wait = |days| Waiting {
+            member: "Globex".into(),
+            what: "approve leaving partner selection".into(),
+            days,
+        };
+        let answered = health(&[GoalStatus::OnTrack], &[], None, Some(1));
+        let fresh = health(&[GoalStatus::OnTrack], &[], Some(&wait(2)), Some(1));
+        let slow = health(&[GoalStatus::OnTrack], &[], Some(&wait(7)), Some(1));
+        let stalled = health(&[GoalStatus::OnTrack], &[], Some(&wait(30)), Some(1));
+        assert_eq!(answered.score, 100);
+        assert_eq!(fresh.score, 100, "a couple of days is normal");
+        assert!(stalled.score < slow.score && slow.score < fresh.score);
+        assert!(stalled.reasons.contains(
+            &"waiting 30 days for Globex to approve leaving partner selection".to_owned()
+        ));
     }
 }

@@ -196,9 +196,11 @@ impl OrgStore<'_> {
             })
             .collect();
         let statuses: Vec<GoalStatus> = goals.iter().map(|g| g.status).collect();
+        let waiting = self.longest_wait(&detail).await?;
         let health = goals::health(
             &statuses,
             &contributions,
+            waiting.as_ref(),
             last_activity.map(|at: DateTime<Utc>| (now() - at).num_days()),
         );
         Ok(Performance {
@@ -206,6 +208,57 @@ impl OrgStore<'_> {
             sides,
             health,
         })
+    }
+
+    /// The joint decision left waiting longest: approving the move on from the current stage
+    /// once a member asked, or approving the current rules of engagement once written.
+    async fn longest_wait(
+        &self,
+        detail: &crate::partnerships::PartnershipDetail,
+    ) -> Result<Option<goals::Waiting>> {
+        if detail.partnership.stage == comark_domain::partnership::Stage::Exit {
+            return Ok(None);
+        }
+        let id = detail.partnership.id;
+        let at = now();
+        let mut waits: Vec<goals::Waiting> = Vec::new();
+        let stage = detail.partnership.stage;
+        if let Some(first) = detail.approvals.iter().map(|a| a.at).min() {
+            for member in &detail.partnership.members {
+                if !detail.approvals.iter().any(|a| a.org == member.id) {
+                    waits.push(goals::Waiting {
+                        member: member.name.clone(),
+                        what: format!("approve leaving {}", stage.label().to_lowercase()),
+                        days: (at - first).num_days(),
+                    });
+                }
+            }
+        }
+        let rules: Option<(i64, DateTime<Utc>)> = on_pool!(self.store, pool => {
+            sqlx::query_as("SELECT version, updated_at FROM engagement_rules WHERE partnership_id = $1")
+                .bind(id.0)
+                .fetch_optional(pool)
+                .await?
+        });
+        if let Some((version, written)) = rules {
+            let approved: Vec<Uuid> = on_pool!(self.store, pool => {
+                sqlx::query_scalar("SELECT org_id FROM engagement_approvals WHERE partnership_id = $1 AND version = $2")
+                    .bind(id.0)
+                    .bind(version)
+                    .fetch_all(pool)
+                    .await?
+            });
+            for member in &detail.partnership.members {
+                if !approved.contains(&member.id.0) {
+                    waits.push(goals::Waiting {
+                        member: member.name.clone(),
+                        what: format!("approve version {version} of the rules of engagement"),
+                        days: (at - written).num_days(),
+                    });
+                }
+            }
+        }
+        Ok(waits.into_iter().max_by_key(|w| w.days))
     }
 
     /// Adds a shared goal.

@@ -77,6 +77,12 @@ comark_testkit::both_backends_with! { comark_testkit::Options { mail: true };
         // 3. Partner selection and working together are joint: both approve.
         meet(&app, &globex, "globex", &id, "partner_selection").await;
         assert_eq!(a.post(&format!("{ours}/advance"), json!({})).await.json["outcome"], "waiting");
+        // While acme waits, the relationship's health says so, for both.
+        for (api, url) in [(&a, &ours), (&g, &theirs)] {
+            let health = api.get(&format!("{url}/performance")).await;
+            let reasons = health.json["health"]["reasons"].to_string();
+            assert!(reasons.contains("waiting since today for globex Inc. to approve leaving partner selection"), "{reasons}");
+        }
         assert_eq!(g.post(&format!("{theirs}/advance"), json!({})).await.json["outcome"], "advanced");
 
         // Roles, RACI, rules of engagement and the exit strategy, agreed by both.
