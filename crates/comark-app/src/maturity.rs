@@ -134,16 +134,25 @@ pub async fn evidence(app: &App, scope: &OrgScope) -> Result<Evidence> {
             mapped_partners += 1;
         }
     }
-    let governed_partnerships = store
-        .partnerships()
-        .await?
+    let partnerships = store.partnerships().await?;
+    let governed_partnerships = partnerships
         .iter()
         .filter(|p| p.stage >= Stage::WorkingTogether)
         .count();
+    let mut handoff_agreements = 0;
+    for partnership in partnerships.iter().filter(|p| p.stage != Stage::Exit) {
+        let engagement = store
+            .engagement(partnership.id, &comark_domain::engagement::AREAS)
+            .await?;
+        if engagement.agreed && engagement.rules.contains_key("lead_ownership") {
+            handoff_agreements += 1;
+        }
+    }
     Ok(Evidence {
         icp_written,
         partners_sharing_icp,
         mapped_partners,
         governed_partnerships,
+        handoff_agreements,
     })
 }

@@ -186,6 +186,9 @@ pub struct Evidence {
     pub mapped_partners: usize,
     /// Partnerships past partner selection (working together or later).
     pub governed_partnerships: usize,
+    /// Partnerships whose rules of engagement, with lead ownership and hand-off written in,
+    /// every member approved.
+    pub handoff_agreements: usize,
 }
 
 /// A level comark suggests for a dimension, with the reason a person can check.
@@ -200,7 +203,7 @@ pub struct Suggestion {
 }
 
 /// The levels the evidence supports. It never suggests more than the evidence shows: the
-/// dimensions comark cannot see yet (plays, journeys, dashboards, QBRs) are left to people.
+/// dimensions comark cannot see yet (plays, dashboards, QBRs) are left to people.
 pub fn suggest(evidence: &Evidence) -> Vec<Suggestion> {
     let mut out = Vec::new();
     match (evidence.icp_written, evidence.partners_sharing_icp) {
@@ -230,6 +233,21 @@ pub fn suggest(evidence: &Evidence) -> Vec<Suggestion> {
                     "partner"
                 } else {
                     "partners"
+                }
+            ),
+        });
+    }
+    if evidence.handoff_agreements >= 1 {
+        out.push(Suggestion {
+            dimension: Dimension::JourneysHandoffs,
+            level: Level::Coordinated,
+            reason: format!(
+                "lead ownership and hand-off are agreed in the rules of engagement of {} {}",
+                evidence.handoff_agreements,
+                if evidence.handoff_agreements == 1 {
+                    "partnership"
+                } else {
+                    "partnerships"
                 }
             ),
         });
@@ -291,6 +309,7 @@ mod tests {
             partners_sharing_icp: 1,
             mapped_partners: 2,
             governed_partnerships: 0,
+            handoff_agreements: 1,
         });
         assert_eq!(
             some,
@@ -304,6 +323,11 @@ mod tests {
                     dimension: Dimension::DataMeasurement,
                     level: Level::Coordinated,
                     reason: "you map accounts with 2 partners".into(),
+                },
+                Suggestion {
+                    dimension: Dimension::JourneysHandoffs,
+                    level: Level::Coordinated,
+                    reason: "lead ownership and hand-off are agreed in the rules of engagement of 1 partnership".into(),
                 },
             ]
         );

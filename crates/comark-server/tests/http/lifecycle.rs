@@ -90,11 +90,17 @@ comark_testkit::both_backends_with! { comark_testkit::Options { mail: true };
             api.put(&format!("{url}/roles/executive_sponsor"), json!({ "person": "A Sponsor" })).await;
             api.put(&format!("{url}/raci"), json!({ "area": "Content", "letters": if url == &ours { "RA" } else { "C" } })).await;
         }
-        let rules = a.put(&format!("{ours}/rules"), json!({ "rules": { "channels": "A shared channel" }, "time_zone": "Europe/Berlin" })).await;
+        let rules = a.put(&format!("{ours}/rules"), json!({ "rules": { "channels": "A shared channel", "lead_ownership": "Whoever sourced a lead keeps it" }, "time_zone": "Europe/Berlin" })).await;
         let version = rules.json["version"].as_i64().expect("version");
         a.post(&format!("{ours}/rules/approve"), json!({ "version": version })).await;
         let agreed = g.post(&format!("{theirs}/rules/approve"), json!({ "version": version })).await;
         assert_eq!(agreed.json["agreed"], true, "{}", agreed.text);
+        // Agreed lead hand-off is evidence for the maturity assessment.
+        let maturity = a.get("/api/v1/orgs/acme/maturity").await;
+        let handoffs = maturity.json["suggestions"].as_array().expect("suggestions").iter()
+            .find(|s| s["dimension"] == "journeys_handoffs").expect("a journeys suggestion");
+        assert_eq!(handoffs["level"], "coordinated");
+        assert!(handoffs["reason"].as_str().expect("reason").contains("1 partnership"), "{handoffs}");
         let strategy = a.put(&format!("{ours}/exit-strategy"), json!({
             "notice_days": 14, "data_handling": "stop_sharing",
             "triggers": [{ "kind": "contribution_below", "percent": 50 }] })).await;
