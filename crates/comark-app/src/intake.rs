@@ -325,7 +325,7 @@ pub async fn get(app: &App, scope: &OrgScope, id: RequestId) -> Result<RequestVi
                 Err(AppError::NotFound) => (
                     None,
                     Some(format!(
-                        "{} has not listed its profile in the directory; the fit shows once it does or once you connect.",
+                        "{} has not written its profile yet; the fit shows once it does.",
                         org.name
                     )),
                     connected,

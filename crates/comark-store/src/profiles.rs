@@ -80,7 +80,8 @@ impl OrgStore<'_> {
     }
 
     /// Another organization's profile, if this one may read it: the other listed it in the
-    /// directory, or the two are connected partners.
+    /// directory, the two are connected partners, or the other asked this one for a
+    /// partnership as an organization (so the request can be vetted on its fit).
     pub async fn visible_profile(&self, other: OrgId) -> Result<Option<StoredProfile>> {
         let row: Option<ProfileRow> = on_pool!(self.store, pool => {
             sqlx::query_as(
@@ -90,7 +91,11 @@ impl OrgStore<'_> {
                         SELECT 1 FROM connections c
                         WHERE c.status = 'accepted'
                           AND ((c.requester_org_id = $1 AND c.invitee_org_id = $2)
-                            OR (c.requester_org_id = $2 AND c.invitee_org_id = $1))))",
+                            OR (c.requester_org_id = $2 AND c.invitee_org_id = $1)))
+                     -- Asking for a partnership as an organization shows it to those asked.
+                     OR EXISTS (
+                        SELECT 1 FROM partnership_requests r
+                        WHERE r.org_id = $1 AND r.requester_org_id = $2 AND r.status <> 'spam'))",
             )
             .bind(self.org_uuid())
             .bind(other.0)

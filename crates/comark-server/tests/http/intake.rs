@@ -98,6 +98,31 @@ both_backends! {
     }
 }
 
+both_backends! {
+    async fn asking_as_an_organization_shows_its_profile_to_those_asked_only(app) {
+        let acme = app.owner_of("acme").await;
+        let globex = app.owner_of("globex").await;
+        let initech = app.owner_of("initech").await;
+        app.api_as(&acme).put("/api/v1/orgs/acme/profile", json!({ "industries": ["retail"] })).await;
+        // Globex is neither listed nor connected to anyone.
+        app.api_as(&globex).put("/api/v1/orgs/globex/profile", json!({ "industries": ["retail"], "listed": false })).await;
+        app.api_as(&acme).put("/api/v1/orgs/acme/intake", json!({ "open": true, "checklist": ["Shared values"] })).await;
+        assert_eq!(app.api_as(&acme).get("/api/v1/orgs/acme/directory/globex").await.status, 404, "not visible before asking");
+        let sent = app.api_as(&globex).post("/api/v1/orgs/globex/sent-requests", json!({ "to": "acme", "request": request("globex Inc.", "owner@globex.example") })).await;
+        assert_eq!(sent.status, 202, "{}", sent.text);
+        let id = app.api_as(&acme).get("/api/v1/orgs/acme/requests").await.json[0]["id"].as_str().expect("id").to_owned();
+        let seen = app.api_as(&acme).get(&format!("/api/v1/orgs/acme/requests/{id}")).await;
+        assert!(seen.json["fit"]["score"].as_u64().is_some(), "{}", seen.text);
+        assert_eq!(seen.json["connected"], false);
+        assert_eq!(app.api_as(&acme).get("/api/v1/orgs/acme/directory/globex").await.status, 200);
+        // Someone not asked still sees nothing.
+        assert_eq!(app.api_as(&initech).get("/api/v1/orgs/initech/directory/globex").await.status, 404);
+        // Marked as spam, the request no longer opens the profile.
+        app.api_as(&acme).post(&format!("/api/v1/orgs/acme/requests/{id}/decision"), json!({ "decision": "spam" })).await;
+        assert_eq!(app.api_as(&acme).get("/api/v1/orgs/acme/directory/globex").await.status, 404);
+    }
+}
+
 comark_testkit::both_backends_with! { comark_testkit::Options { mail: true };
     async fn a_request_is_vetted_accepted_and_becomes_a_partnership(app) {
         let acme = app.owner_of("acme").await;
