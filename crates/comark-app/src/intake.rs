@@ -8,7 +8,7 @@ use comark_domain::intake::{
     VettingProgress,
 };
 use comark_domain::{Action, OrgHandle, RequestId, UserId, ValidationErrors};
-use comark_store::intake::{IntakeSettings, PartnershipRequest, RequestDetail};
+use comark_store::intake::{IntakeSettings, PartnershipRequest, RequestDetail, SentRequest};
 use comark_store::{now, Actor, OrgScope, Organization};
 use hmac::{Hmac, Mac};
 use serde::Serialize;
@@ -273,6 +273,12 @@ pub async fn list(
         })?),
     };
     Ok(app.store.org(scope).requests(status).await?)
+}
+
+/// The requests this organization sent as itself, newest first, as the requester sees them.
+pub async fn sent(app: &App, scope: &OrgScope) -> Result<Vec<SentRequest>> {
+    require(scope, Action::View)?;
+    Ok(app.store.org(scope).sent_requests().await?)
 }
 
 /// A request as its vetters see it.

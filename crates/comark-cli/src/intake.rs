@@ -48,6 +48,14 @@ pub enum RequestsCommand {
         #[arg(long, value_enum, default_value_t)]
         format: OutputFormat,
     },
+    /// Lists the requests this organization sent to others and where each stands.
+    Sent {
+        #[command(flatten)]
+        org: OrgArg,
+        /// How to print (table or json).
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
+    },
     /// Shows one request with its checklist, fit and history.
     Show {
         #[command(flatten)]
@@ -182,6 +190,31 @@ pub async fn requests(app: &App, command: RequestsCommand) -> anyhow::Result<Exi
                             .as_ref()
                             .map(|(_, name)| format!(", with {name}"))
                             .unwrap_or_default()
+                    );
+                }
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        RequestsCommand::Sent { org, format } => {
+            let scope = scope(app, &org).await?;
+            let sent = intake::sent(app, &scope).await.map_err(app_error)?;
+            if let OutputFormat::Json = format {
+                println!("{}", serde_json::to_string_pretty(&sent)?);
+            } else if sent.is_empty() {
+                println!("No requests sent.");
+            } else {
+                for r in &sent {
+                    println!(
+                        "{}  to @{:<16} {:<13} {:<9}{}",
+                        r.sent_at.format("%Y-%m-%d"),
+                        r.to.handle,
+                        r.kind.as_str(),
+                        r.status.as_str(),
+                        if r.answer.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" \"{}\"", r.answer)
+                        }
                     );
                 }
             }

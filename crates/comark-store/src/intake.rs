@@ -87,6 +87,41 @@ pub struct PartnershipRequest {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A request this organization sent, as the requester may see it: where it stands, never
+/// the receiver's vetting.
+#[derive(Clone, Debug, Serialize)]
+pub struct SentRequest {
+    /// Its id.
+    pub id: RequestId,
+    /// The organization asked.
+    pub to: OrgRef,
+    /// What was proposed.
+    pub kind: ProposalKind,
+    /// Where it stands; spam shows as declined, so nobody learns how the filter judged.
+    pub status: RequestStatus,
+    /// The note sent with an acceptance or a refusal.
+    pub answer: String,
+    /// Who sent it.
+    pub sent_by: String,
+    /// When.
+    pub sent_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+type SentRow = (
+    Uuid,
+    Uuid,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    DateTime<Utc>,
+    DateTime<Utc>,
+);
+
 /// One vetting check's answer.
 #[derive(Clone, Debug, Serialize)]
 pub struct Check {
@@ -393,6 +428,54 @@ impl OrgStore<'_> {
                 .await?
         });
         rows.into_iter().map(PartnershipRequest::try_from).collect()
+    }
+
+    /// The requests this organization sent as itself, newest first.
+    pub async fn sent_requests(&self) -> Result<Vec<SentRequest>> {
+        let rows: Vec<SentRow> = on_pool!(self.store, pool => {
+            sqlx::query_as(
+                "SELECT r.id, o.id, o.handle, o.name, r.kind, r.status, r.decision_note, r.name,
+                        r.created_at, r.updated_at
+                 FROM partnership_requests r JOIN organizations o ON o.id = r.org_id
+                 WHERE r.requester_org_id = $1 ORDER BY r.created_at DESC, r.id DESC LIMIT 1000",
+            )
+            .bind(self.org_uuid())
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter()
+            .map(
+                |(id, org, handle, name, kind, status, note, sent_by, sent_at, updated_at)| {
+                    let status =
+                        RequestStatus::parse(&status).ok_or_else(|| StoreError::Corrupt {
+                            column: "partnership_requests.status",
+                            detail: status.clone(),
+                        })?;
+                    let (status, answer) = match status {
+                        RequestStatus::Spam => (RequestStatus::Declined, String::new()),
+                        RequestStatus::Accepted | RequestStatus::Declined => (status, note),
+                        other => (other, String::new()),
+                    };
+                    Ok(SentRequest {
+                        id: RequestId(id),
+                        to: OrgRef {
+                            id: OrgId(org),
+                            handle,
+                            name,
+                        },
+                        kind: ProposalKind::parse(&kind).ok_or_else(|| StoreError::Corrupt {
+                            column: "partnership_requests.kind",
+                            detail: kind.clone(),
+                        })?,
+                        status,
+                        answer,
+                        sent_by,
+                        sent_at,
+                        updated_at,
+                    })
+                },
+            )
+            .collect()
     }
 
     /// One request with its checks and history.

@@ -164,7 +164,14 @@ fn run_intake_journey(database_args: &[&str]) {
             "missing {expected}: {detail:#?}"
         );
     }
-    // Brightlane sees the partnership the request became.
+    // Brightlane sees its request accepted, with the answer, and the partnership it became.
+    let sent = with_db(&["requests", "sent", "--org", "brightlane"]);
+    sent.assert_success();
+    assert!(
+        sent.stdout.contains("to @northwind")
+            && sent.stdout.contains("accepted  \"Let's write it.\""),
+        "{sent:#?}"
+    );
     let theirs = with_db(&["partnership", "list", "--org", "brightlane"]);
     assert!(
         theirs.stdout.contains("State of RevOps report"),

@@ -169,6 +169,55 @@ pub async fn send_request(
     Ok(received())
 }
 
+/// A request your organization sent.
+#[derive(Serialize, ToSchema)]
+pub struct SentRequestOut {
+    /// Its id.
+    pub id: uuid::Uuid,
+    /// The organization asked.
+    pub to: OrgRefOut,
+    /// What was proposed.
+    pub kind: String,
+    /// new, vetting, accepted or declined.
+    pub status: String,
+    /// The note sent with an acceptance or a refusal.
+    pub answer: String,
+    /// Who sent it.
+    pub sent_by: String,
+    /// When.
+    pub sent_at: chrono::DateTime<chrono::Utc>,
+    /// When it last changed.
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The requests your organization sent as itself, newest first, and where each stands.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/sent-requests", tag = "intake",
+    params(("org" = String, Path)),
+    responses((status = 200, body = Vec<SentRequestOut>), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn list_sent_requests(
+    State(state): State<AppState>,
+    org: ApiOrg,
+) -> ApiResult<Json<Vec<SentRequestOut>>> {
+    let sent = intake::sent(&state.app, &org.scope).await?;
+    Ok(Json(
+        sent.into_iter()
+            .map(|r| SentRequestOut {
+                id: r.id.0,
+                to: OrgRefOut {
+                    handle: r.to.handle,
+                    name: r.to.name,
+                },
+                kind: r.kind.as_str().to_owned(),
+                status: r.status.as_str().to_owned(),
+                answer: r.answer,
+                sent_by: r.sent_by,
+                sent_at: r.sent_at,
+                updated_at: r.updated_at,
+            })
+            .collect(),
+    ))
+}
+
 /// How an organization takes requests.
 #[derive(Serialize, ToSchema)]
 pub struct IntakeOut {

@@ -131,7 +131,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(partnerships::record_contribution))
         .routes(routes!(maturity::get_maturity, maturity::assess))
         .routes(routes!(intake::get_public_form, intake::submit_request))
-        .routes(routes!(intake::send_request))
+        .routes(routes!(intake::list_sent_requests, intake::send_request))
         .routes(routes!(intake::get_intake, intake::put_intake))
         .routes(routes!(intake::list_requests))
         .routes(routes!(intake::get_request))

@@ -561,6 +561,10 @@ async fn queue_page(
         Ok(settings) => settings,
         Err(error) => return error_page(error),
     };
+    let sent = match intake::sent(&state.app, &org.scope).await {
+        Ok(sent) => sent,
+        Err(error) => return error_page(error),
+    };
     let filter = filter.and_then(RequestStatus::parse);
     let base = base(&org);
     let link = intake::public_link(&state.app, &org.scope.org().handle);
@@ -617,6 +621,36 @@ async fn queue_page(
                         tbody {
                             @for request in &requests {
                                 (queue_row(&base, request))
+                            }
+                        }
+                    }
+                }
+            }
+            @if !sent.is_empty() {
+                section.sent aria-labelledby="sent-heading" {
+                    h2 #sent-heading { "Requests you sent" }
+                    p.muted { "Where the requests your organization sent to others stand." }
+                    div.table-scroll {
+                        table.sent-requests {
+                            thead {
+                                tr {
+                                    th scope="col" { "To" }
+                                    th scope="col" { "Proposed" }
+                                    th scope="col" { "Status" }
+                                    th scope="col" { "Their answer" }
+                                    th scope="col" { "Sent" }
+                                }
+                            }
+                            tbody {
+                                @for request in &sent {
+                                    tr {
+                                        td { (request.to.name) " " span.muted { "@" (request.to.handle) } }
+                                        td { (request.kind.label()) }
+                                        td { (status_badge(request.status)) }
+                                        td { @if request.answer.is_empty() { span.muted { "—" } } @else { (request.answer) } }
+                                        td { (time(request.sent_at, ago(request.sent_at))) " by " (request.sent_by) }
+                                    }
+                                }
                             }
                         }
                     }

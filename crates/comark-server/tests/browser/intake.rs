@@ -254,6 +254,13 @@ browser_journeys! {
         ] {
             assert!(history.contains(step), "{step:?} not in the history:\n{history}");
         }
+
+        // Gil sees, among the requests globex sent, that acme accepted, with acme's answer.
+        gil.open("/o/globex/requests").await;
+        gil.wait_for_text("Where the requests your organization sent to others stand.").await;
+        let sent = gil.wait_for_text_of("main table.sent-requests tbody").await;
+        assert!(sent.contains("acme Inc.") && sent.contains("Accepted"), "{sent}");
+        assert!(sent.contains("Welcome aboard: let us plan the first webinar."), "{sent}");
     }
 
     /// A visitor's request and a script's (which fills in the hidden field) get the same

@@ -220,7 +220,8 @@ fn api_expectation(method: &str, path: &str, who: Who) -> Option<Expect> {
             "get",
             "/api/v1/orgs/{org}/intake"
             | "/api/v1/orgs/{org}/requests"
-            | "/api/v1/orgs/{org}/requests/{id}",
+            | "/api/v1/orgs/{org}/requests/{id}"
+            | "/api/v1/orgs/{org}/sent-requests",
         ) => org_route(who, MEMBERS),
         ("put", "/api/v1/orgs/{org}/intake" | "/api/v1/orgs/{org}/requests/{id}/assignee") => {
             org_route(who, CONNECTORS)

@@ -117,8 +117,10 @@ both_backends! {
         assert_eq!(app.api_as(&acme).get("/api/v1/orgs/acme/directory/globex").await.status, 200);
         // Someone not asked still sees nothing.
         assert_eq!(app.api_as(&initech).get("/api/v1/orgs/initech/directory/globex").await.status, 404);
-        // Marked as spam, the request no longer opens the profile.
+        // Marked as spam, the request no longer opens the profile; globex sees it declined.
         app.api_as(&acme).post(&format!("/api/v1/orgs/acme/requests/{id}/decision"), json!({ "decision": "spam" })).await;
+        let mine = app.api_as(&globex).get("/api/v1/orgs/globex/sent-requests").await;
+        assert_eq!(mine.json[0]["status"], "declined", "{}", mine.text);
         assert_eq!(app.api_as(&acme).get("/api/v1/orgs/acme/directory/globex").await.status, 404);
     }
 }
@@ -188,6 +190,13 @@ comark_testkit::both_backends_with! { comark_testkit::Options { mail: true };
         let answer = mailbox.messages_to("owner@globex.example");
         assert!(answer.iter().any(|m| m.raw.contains("acme Inc. accepted your partnership request") && m.raw.contains("one webinar")), "{answer:#?}");
 
+        // Globex sees where its request stands and acme's answer, never acme's vetting.
+        let mine = g.get("/api/v1/orgs/globex/sent-requests").await;
+        assert_eq!(mine.status, 200, "{}", mine.text);
+        assert_eq!(mine.json[0]["to"]["handle"], "acme");
+        assert_eq!(mine.json[0]["status"], "accepted");
+        assert_eq!(mine.json[0]["answer"], "Let's start with one webinar.");
+        assert!(!mine.text.contains("Smaller than ours"), "the vetting stays acme's: {}", mine.text);
         let started = a.post(&format!("{base}/partnership"), json!({ "name": "Joint webinars" })).await;
         assert_eq!(started.status, 201, "{}", started.text);
         let partnership = started.json["partnership"].as_str().expect("linked").to_owned();
