@@ -1,5 +1,6 @@
 //! The preview: what the first bytes of a file say about all of it.
 
+use std::collections::VecDeque;
 use std::ops::ControlFlow;
 
 use chardetng::EncodingDetector;
@@ -7,7 +8,8 @@ use csv::StringRecord;
 use encoding_rs::{Encoding, REPLACEMENT, UTF_8};
 
 use super::mapping::{detect, header_names, suggest};
-use super::rules::{is_blank, RowRules};
+use super::reader::{FooterFilter, Footing};
+use super::rules::RowRules;
 use super::{ImportError, Sniffed, SAMPLE_ROWS};
 
 /// The delimiters comark recognizes, the default first.
@@ -58,19 +60,31 @@ pub fn sniff(head: &[u8], encoding: Option<&str>) -> Result<Sniffed, ImportError
     let mut sample = Vec::new();
     let mut sample_errors = Vec::new();
     let mut row = 1;
-    while sample.len() < SAMPLE_ROWS {
-        if !csv
-            .read_record(&mut record)
-            .map_err(|e| malformed(row + 1, e))?
-        {
-            break;
-        }
-        row += 1;
-        if is_blank(&record) {
+    // The same rows as the import reads: no blank rows, no report footer.
+    let mut footer = FooterFilter::default();
+    let mut rows: VecDeque<(u64, StringRecord)> = VecDeque::new();
+    let mut ended = false;
+    while sample.len() < SAMPLE_ROWS && !(ended && rows.is_empty()) {
+        if rows.is_empty() {
+            if csv
+                .read_record(&mut record)
+                .map_err(|e| malformed(row + 1, e))?
+            {
+                row += 1;
+                if let Footing::Data = footer.push(row, &record, &mut rows) {
+                    rows.push_back((row, record.clone()));
+                }
+            } else {
+                ended = true;
+                footer.finish(&mut rows);
+            }
             continue;
         }
-        sample.push(record.iter().map(str::to_owned).collect());
-        if let Some(Some(Err(error))) = rules.as_ref().map(|rules| rules.apply(row, &record)) {
+        let Some((at, data)) = rows.pop_front() else {
+            continue;
+        };
+        sample.push(data.iter().map(str::to_owned).collect());
+        if let Some(Some(Err(error))) = rules.as_ref().map(|rules| rules.apply(at, &data)) {
             sample_errors.push(error);
         }
     }
