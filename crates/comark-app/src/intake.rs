@@ -275,6 +275,31 @@ pub async fn list(
     Ok(app.store.org(scope).requests(status).await?)
 }
 
+/// How far the vetting of each request in the queue got, against today's checklist (one
+/// query for the whole queue).
+pub async fn progress(
+    app: &App,
+    scope: &OrgScope,
+) -> Result<std::collections::HashMap<RequestId, VettingProgress>> {
+    require(scope, Action::View)?;
+    let store = app.store.org(scope);
+    let checklist = store.intake_settings().await?.checklist;
+    let mut verdicts: std::collections::HashMap<RequestId, Vec<(String, Verdict)>> =
+        std::collections::HashMap::new();
+    for (id, item, verdict) in store.check_verdicts().await? {
+        verdicts.entry(id).or_default().push((item, verdict));
+    }
+    Ok(verdicts
+        .into_iter()
+        .map(|(id, answered)| {
+            let progress = vetting_progress(&checklist, |item| {
+                answered.iter().find(|(i, _)| i == item).map(|(_, v)| *v)
+            });
+            (id, progress)
+        })
+        .collect())
+}
+
 /// The requests this organization sent as itself, newest first, as the requester sees them.
 pub async fn sent(app: &App, scope: &OrgScope) -> Result<Vec<SentRequest>> {
     require(scope, Action::View)?;

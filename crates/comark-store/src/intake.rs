@@ -478,6 +478,25 @@ impl OrgStore<'_> {
             .collect()
     }
 
+    /// Every answered check of the queue, as (request, item, verdict).
+    pub async fn check_verdicts(&self) -> Result<Vec<(RequestId, String, Verdict)>> {
+        let rows: Vec<(Uuid, String, String)> = on_pool!(self.store, pool => {
+            sqlx::query_as("SELECT request_id, item, verdict FROM request_checks WHERE org_id = $1")
+                .bind(self.org_uuid())
+                .fetch_all(pool)
+                .await?
+        });
+        rows.into_iter()
+            .map(|(id, item, verdict)| {
+                let verdict = Verdict::parse(&verdict).ok_or_else(|| StoreError::Corrupt {
+                    column: "request_checks.verdict",
+                    detail: verdict.clone(),
+                })?;
+                Ok((RequestId(id), item, verdict))
+            })
+            .collect()
+    }
+
     /// One request with its checks and history.
     pub async fn request(&self, id: RequestId) -> Result<RequestDetail> {
         let org = self.org_uuid();

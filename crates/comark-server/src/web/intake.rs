@@ -11,7 +11,9 @@ use chrono::{DateTime, Utc};
 use comark_app::intake::{self, FormGuard, PublicForm, RequestView};
 use comark_app::{orgs, AppError};
 use comark_domain::fit::{Factor, Fit};
-use comark_domain::intake::{Decision, ProposalKind, RequestForm, RequestStatus, Verdict};
+use comark_domain::intake::{
+    Decision, ProposalKind, RequestForm, RequestStatus, Verdict, VettingProgress,
+};
 use comark_domain::{Action, RequestId, UserId, ValidationErrors};
 use comark_store::intake::{PartnershipRequest, RequestEvent};
 use maud::{html, Markup};
@@ -561,6 +563,11 @@ async fn queue_page(
         Ok(settings) => settings,
         Err(error) => return error_page(error),
     };
+    let progress = match intake::progress(&state.app, &org.scope).await {
+        Ok(progress) => progress,
+        Err(error) => return error_page(error),
+    };
+    let checklist_len = settings.checklist.len();
     let sent = match intake::sent(&state.app, &org.scope).await {
         Ok(sent) => sent,
         Err(error) => return error_page(error),
@@ -614,13 +621,14 @@ async fn queue_page(
                                 th scope="col" { "Person" }
                                 th scope="col" { "Proposes" }
                                 th scope="col" { "Status" }
+                                th scope="col" { "Vetting" }
                                 th scope="col" { "Assigned to" }
                                 th scope="col" { "Received" }
                             }
                         }
                         tbody {
                             @for request in &requests {
-                                (queue_row(&base, request))
+                                (queue_row(&base, request, progress.get(&request.id), checklist_len))
                             }
                         }
                     }
@@ -661,7 +669,12 @@ async fn queue_page(
     form_response(&None, markup)
 }
 
-fn queue_row(base: &str, request: &PartnershipRequest) -> Markup {
+fn queue_row(
+    base: &str,
+    request: &PartnershipRequest,
+    progress: Option<&VettingProgress>,
+    checklist_len: usize,
+) -> Markup {
     html! {
         tr {
             td {
@@ -671,6 +684,16 @@ fn queue_row(base: &str, request: &PartnershipRequest) -> Markup {
             td { (request.name) }
             td { (request.kind.label()) }
             td { (status_badge(request.status)) }
+            td {
+                @match progress {
+                    Some(p) => {
+                        (p.passed) " of " (p.passed + p.concerns + p.failed + p.pending) " passed"
+                        @if p.concerns > 0 { ", " (p.concerns) " " (if p.concerns == 1 { "concern" } else { "concerns" }) }
+                        @if p.failed > 0 { ", " (p.failed) " failed" }
+                    }
+                    None => span.muted { "0 of " (checklist_len) " checked" },
+                }
+            }
             td {
                 @if let Some((_, name)) = &request.assignee { (name) } @else { span.muted { "Nobody" } }
             }

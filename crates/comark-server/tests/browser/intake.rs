@@ -176,8 +176,9 @@ browser_journeys! {
         assert_eq!(queue[0][1], json!("Gil Globex"), "{queue}");
         assert_eq!(queue[0][2], json!("Co-promotion"), "{queue}");
         assert_eq!(queue[0][3], json!("New"), "{queue}");
-        assert_eq!(queue[0][4], json!("Nobody"), "{queue}");
-        assert_eq!(queue[0][5], json!("just now"), "{queue}");
+        assert_eq!(queue[0][4], json!("0 of 3 checked"), "{queue}");
+        assert_eq!(queue[0][5], json!("Nobody"), "{queue}");
+        assert_eq!(queue[0][6], json!("just now"), "{queue}");
         pat.follow("globex Inc.").await;
         pat.wait_for_heading("Request from globex Inc.").await;
         let request_path = path(&pat).await;
@@ -211,6 +212,14 @@ browser_journeys! {
             .await;
         assert_eq!(verdicts, json!(["Pass", "Pass", "Pass"]));
         screenshot(&pat, "request").await;
+        // The queue shows how far each request's vetting got.
+        pat.open("/o/acme/requests").await;
+        pat.wait_for_heading("Partnership requests").await;
+        let queue = rows(&pat, "main table.requests tbody tr").await;
+        assert_eq!(queue[0][4], json!("3 of 3 passed"), "{queue}");
+        assert_eq!(queue[0][5], json!("Pat Manager"), "{queue}");
+        pat.open(&request_path).await;
+        pat.wait_for_heading("Request from globex Inc.").await;
 
         // Declining needs a note for the requester; accepting may have one. Then the
         // partnership starts from the request.
