@@ -351,6 +351,16 @@ impl Store {
     /// The instance's secret called `name`, made on first use and the same for every instance
     /// on this database.
     pub async fn instance_secret(&self, name: &str, fresh: &[u8]) -> Result<Vec<u8>> {
+        // Read first: every public form asks, and only the first may need to write.
+        let known: Option<Vec<u8>> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT secret FROM instance_secrets WHERE name = $1")
+                .bind(name)
+                .fetch_optional(pool)
+                .await?
+        });
+        if let Some(secret) = known {
+            return Ok(secret);
+        }
         on_pool!(self, pool => {
             sqlx::query(
                 "INSERT INTO instance_secrets (name, secret, created_at) VALUES ($1, $2, $3)
