@@ -5,6 +5,7 @@ use std::time::Duration as StdDuration;
 use chrono::Duration;
 use comark_store::ClaimedJob;
 use tokio::sync::watch;
+use tracing::Instrument;
 
 use comark_domain::{ConnectionId, ImportId};
 use comark_store::accounts::{IMPORT_JOB, RECOMPUTE_JOB};
@@ -68,7 +69,15 @@ pub async fn drain(app: &App, mailer: Option<&Mailer>) -> Result<usize> {
 
 async fn run_one(app: &App, mailer: Option<&Mailer>, worker: &str, job: ClaimedJob) {
     let span = tracing::info_span!("job", job.id = %job.id, job.kind = %job.kind, job.attempt = job.attempts);
-    let _guard = span.enter();
+    // The span follows the future (`instrument`), not the thread: a guard held across an
+    // `.await` would leave it entered on whatever the thread runs next, nesting unrelated
+    // jobs and requests in it and, in the end, panicking tracing's span registry.
+    run_instrumented(app, mailer, worker, job)
+        .instrument(span)
+        .await;
+}
+
+async fn run_instrumented(app: &App, mailer: Option<&Mailer>, worker: &str, job: ClaimedJob) {
     match execute(app, mailer, &job).await {
         Ok(()) => {
             if let Err(error) = app.store.complete_job(job.id, worker).await {
