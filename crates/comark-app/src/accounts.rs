@@ -469,19 +469,14 @@ pub async fn import_from<R: Read + Send + 'static>(
     };
     store.mark_import_running(import).await?;
 
-    // The delimiter and encoding come from the file's start; the reader gets it back.
-    let mut reader = reader;
-    let mut head = vec![0; PREVIEW_BYTES];
-    let mut filled = 0;
-    while filled < head.len() {
-        match reader.read(&mut head[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(error) => return Err(AppError::Internal(format!("reading the upload: {error}"))),
-        }
-    }
-    head.truncate(filled);
+    // The delimiter and encoding come from the file's start; the reader gets it back. A
+    // reader may block (a file, or an upload fed from the database by another task), so it
+    // is only ever read on a blocking thread: a runtime worker blocked on a reader that
+    // needs the runtime would stop the whole server.
+    let (reader, head) = tokio::task::spawn_blocking(move || read_head(reader))
+        .await
+        .map_err(|e| AppError::Internal(format!("reading the upload: {e}")))?
+        .map_err(|e| AppError::Internal(format!("reading the upload: {e}")))?;
     let sniffed = match sniff(&head, record.encoding.as_deref()) {
         Ok(sniffed) => sniffed,
         Err(error) => {
@@ -569,6 +564,22 @@ pub async fn import_from<R: Read + Send + 'static>(
     Ok(Ok(store.import(import).await?.ok_or(AppError::NotFound)?))
 }
 
+/// Reads up to [`PREVIEW_BYTES`] from the start of `reader` (blocking), giving it back.
+fn read_head<R: Read>(mut reader: R) -> std::io::Result<(R, Vec<u8>)> {
+    let mut head = vec![0; PREVIEW_BYTES];
+    let mut filled = 0;
+    while filled < head.len() {
+        match reader.read(&mut head[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(error),
+        }
+    }
+    head.truncate(filled);
+    Ok((reader, head))
+}
+
 /// Imports a local file (the CLI and the benchmark): records the import, confirms `start`
 /// against the file's first bytes and reads it whole. Returns the import's id, the file's
 /// first look and the outcome.
@@ -609,9 +620,11 @@ pub async fn import_file(
     Ok((record.id, sniffed, outcome))
 }
 
-/// Reads an upload back from the database, piece by piece, as a blocking reader.
+/// Reads an upload back from the database, piece by piece, as a blocking reader. A task on
+/// the runtime fetches the chunks; `read` waits for them with `blocking_recv`, which panics
+/// rather than deadlocks if it is ever called on a runtime worker.
 struct StoredUpload {
-    receiver: std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
+    receiver: tokio::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
     current: std::io::Cursor<Vec<u8>>,
 }
 
@@ -622,16 +635,17 @@ impl Read for StoredUpload {
             if n > 0 || buf.is_empty() {
                 return Ok(n);
             }
-            match self.receiver.recv() {
-                Ok(chunk) => self.current = std::io::Cursor::new(chunk?),
-                Err(_) => return Ok(0),
+            match self.receiver.blocking_recv() {
+                Some(chunk) => self.current = std::io::Cursor::new(chunk?),
+                None => return Ok(0),
             }
         }
     }
 }
 
 fn stored_upload(app: &App, scope: &OrgScope, import: ImportId) -> StoredUpload {
-    let (sender, receiver) = std::sync::mpsc::sync_channel(4);
+    // Bounded, so the fetching task waits for the parser and memory stays flat.
+    let (sender, receiver) = tokio::sync::mpsc::channel(4);
     let app = app.clone();
     let scope = scope.clone();
     tokio::spawn(async move {
@@ -644,14 +658,7 @@ fn stored_upload(app: &App, scope: &OrgScope, import: ImportId) -> StoredUpload 
                 Err(error) => Err(std::io::Error::other(error.to_string())),
             };
             let failed = message.is_err();
-            // The channel is bounded, so waiting here keeps memory flat.
-            let sent = {
-                let sender = sender.clone();
-                tokio::task::spawn_blocking(move || sender.send(message).is_ok())
-                    .await
-                    .unwrap_or(false)
-            };
-            if !sent || failed {
+            if sender.send(message).await.is_err() || failed {
                 break;
             }
             seq += 1;

@@ -238,6 +238,22 @@ impl TestApp {
             .expect("run jobs")
     }
 
+    /// Runs `count` job workers in the background on this runtime, as `comark serve` does
+    /// (tests usually run jobs with [`TestApp::run_jobs`] instead). They stop when the
+    /// returned value is dropped.
+    pub fn start_workers(&self, count: usize) -> Workers {
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        for index in 0..count {
+            tokio::spawn(comark_app::jobs::run_worker(
+                self.app.clone(),
+                None,
+                format!("test-worker-{index}"),
+                stopped.clone(),
+            ));
+        }
+        Workers(stop)
+    }
+
     /// Waits until `check` holds, for at most five seconds.
     pub async fn eventually<F: FnMut() -> bool>(mut check: F) -> bool {
         for _ in 0..100 {
@@ -269,6 +285,46 @@ fn serve_in_background(
         .await;
     });
     shutdown
+}
+
+/// Job workers started by [`TestApp::start_workers`]; dropping this stops them.
+pub struct Workers(tokio::sync::watch::Sender<bool>);
+
+impl Drop for Workers {
+    fn drop(&mut self) {
+        let _ = self.0.send(true);
+    }
+}
+
+/// A GET on plain threads and sockets, with a deadline: it answers even when the runtime
+/// that serves the app is stuck, so a test can tell "slow" from "frozen". Returns the
+/// status and the body, or `None` when nothing came back in time.
+pub fn blocking_get(
+    base_url: &str,
+    path: &str,
+    token: Option<&str>,
+    timeout: Duration,
+) -> Option<(u16, String)> {
+    use std::io::{Read, Write};
+    let address = base_url.strip_prefix("http://")?;
+    let mut stream = std::net::TcpStream::connect(address).ok()?;
+    stream.set_read_timeout(Some(timeout)).ok()?;
+    stream.set_write_timeout(Some(timeout)).ok()?;
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    // HTTP/1.0: the server closes the connection and sends no chunked encoding.
+    write!(
+        stream,
+        "GET {path} HTTP/1.0\r\nHost: {address}\r\n{auth}\r\n"
+    )
+    .ok()?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).ok()?;
+    let text = String::from_utf8_lossy(&raw);
+    let status = text.split_whitespace().nth(1)?.parse().ok()?;
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned())?;
+    Some((status, body))
 }
 
 /// A second server on the same database.

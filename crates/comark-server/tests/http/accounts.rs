@@ -307,3 +307,108 @@ both_backends! {
         assert!(accounts["evidence"][0].as_str().expect("evidence").starts_with("2 shared accounts"), "{accounts}");
     }
 }
+
+/// Starts a dozen imports of a few megabytes each on `app`'s job workers (two, as
+/// `comark serve` starts them) and checks, from a plain thread, that the server keeps
+/// answering `/healthz` and finishes them all. An import must never block a runtime thread
+/// on work that needs the runtime: on a small machine that froze the whole server.
+async fn a_dozen_imports_at_once(app: TestApp) {
+    let owner = app.owner_of("acme").await;
+    let api = app.api_as(&owner);
+    let mut ids = Vec::new();
+    for n in 0..12 {
+        // Several megabytes each, so the upload is read back from the database in pieces
+        // while the import starts.
+        let mut csv = String::from("Account ID,Account Name,Website,Type\n");
+        for row in 0..25_000 {
+            csv.push_str(&format!(
+                "{n}-{row},Company {n} {row},company-{n}-{row}.example,Customer\n"
+            ));
+        }
+        let uploaded = api
+            .upload(
+                &format!("/api/v1/orgs/acme/imports?file_name=crm-{n}.csv"),
+                csv.into_bytes(),
+                &[],
+            )
+            .await;
+        assert_eq!(uploaded.status, 201, "{}", uploaded.text);
+        ids.push(
+            uploaded.json["import"]["id"]
+                .as_str()
+                .expect("id")
+                .to_owned(),
+        );
+    }
+    let _workers = app.start_workers(2);
+    for id in &ids {
+        let started = api
+            .post(&format!("/api/v1/orgs/acme/imports/{id}/start"), json!({}))
+            .await;
+        assert_eq!(started.status, 202, "{}", started.text);
+    }
+    // Watch from a plain thread: if the runtime froze, nothing driven by it would notice.
+    let base = app.base_url.clone();
+    let watched_ids = ids.clone();
+    let watched = std::thread::spawn(move || {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+        let timeout = std::time::Duration::from_secs(3);
+        loop {
+            let health = comark_testkit::blocking_get(&base, "/healthz", None, timeout);
+            if health.as_ref().map(|(status, _)| *status) != Some(200) {
+                return Err(format!(
+                    "/healthz did not answer within {timeout:?}: {health:?}"
+                ));
+            }
+            let mut statuses = Vec::new();
+            for id in &watched_ids {
+                let path = format!("/api/v1/orgs/acme/imports/{id}");
+                let (_, body) =
+                    comark_testkit::blocking_get(&base, &path, Some(&owner), timeout)
+                        .ok_or_else(|| format!("{path} did not answer within {timeout:?}"))?;
+                let json: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+                statuses.push(json["status"].as_str().unwrap_or("?").to_owned());
+            }
+            if statuses.iter().all(|s| s == "done") {
+                return Ok(());
+            }
+            if std::time::Instant::now() > deadline {
+                return Err(format!("imports not done after 90 s: {statuses:?}"));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    })
+    .join()
+    .expect("the watcher thread");
+    if let Err(problem) = watched {
+        // A frozen runtime cannot shut down: end the process rather than hang the suite.
+        eprintln!("the server froze: {problem}");
+        std::process::exit(101);
+    }
+    let imported = api
+        .get(&format!("/api/v1/orgs/acme/imports/{}", ids[11]))
+        .await;
+    assert_eq!(imported.json["rows_imported"], 25_000, "{}", imported.text);
+}
+
+both_backends! {
+    async fn a_dozen_imports_at_once_never_stop_the_server_answering(app) {
+        a_dozen_imports_at_once(app).await;
+    }
+}
+
+/// The same on the one runtime thread of a one-core host (a small VPS), where one blocked
+/// thread is the whole server.
+mod a_dozen_imports_on_a_one_core_host_never_stop_the_server_answering {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+    async fn sqlite() {
+        a_dozen_imports_at_once(TestApp::spawn(comark_testkit::Backend::Sqlite).await).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+    async fn postgres() {
+        a_dozen_imports_at_once(TestApp::spawn(comark_testkit::Backend::Postgres).await).await;
+    }
+}
