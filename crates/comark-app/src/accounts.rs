@@ -15,6 +15,7 @@ use comark_store::accounts::{
     ImportSettings, ImportStatus, ImportTally, NewAccount, NewImport, SavedMapping, SharedMapping,
     StoredMatch,
 };
+use comark_store::import_runs::{ImportRepair, UnfinishedImport};
 use comark_store::{Actor, Backend, OrgScope, Organization};
 use serde::{Deserialize, Serialize};
 
@@ -290,6 +291,14 @@ impl RunningImports {
         }
     }
 
+    /// The imports this process is running now.
+    pub fn ids(&self) -> Vec<ImportId> {
+        self.0
+            .lock()
+            .map(|running| running.keys().copied().collect())
+            .unwrap_or_default()
+    }
+
     /// The import with the progress known here, when it is further than the stored one.
     pub fn overlay(&self, mut import: AccountImport) -> AccountImport {
         if import.status != ImportStatus::Running {
@@ -302,6 +311,15 @@ impl RunningImports {
             import.rows_rejected = import.rows_rejected.max(progress.rows_rejected as i64);
         }
         import
+    }
+}
+
+/// Stops a background task however the function that started it ends.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
@@ -468,6 +486,22 @@ pub async fn import_from<R: Read + Send + 'static>(
         None => return Err(AppError::Rule("confirm the column mapping first".into())),
     };
     store.mark_import_running(import).await?;
+    app.imports_running.set(import, Progress::default());
+    let _clear = ClearOnDrop(&app.imports_running, import);
+    // On PostgreSQL other instances judge whether this run is alive by its heartbeat (on
+    // SQLite the write lock it holds tells them; it could not write a heartbeat anyway).
+    let _heartbeat = (app.store.backend() == Backend::Postgres).then(|| {
+        let store = app.store.clone();
+        let scope = scope.clone();
+        AbortOnDrop(tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(HEARTBEAT.to_std().unwrap_or_default()).await;
+                if let Err(error) = store.org(&scope).import_heartbeat(import).await {
+                    tracing::warn!(%error, "recording an import's heartbeat failed");
+                }
+            }
+        }))
+    });
 
     // The delimiter and encoding come from the file's start; the reader gets it back. A
     // reader may block (a file, or an upload fed from the database by another task), so it
@@ -499,7 +533,6 @@ pub async fn import_from<R: Read + Send + 'static>(
         sender,
     );
     let mut writer = store.account_writer(import).await?;
-    let _clear = ClearOnDrop(&app.imports_running, import);
     let mut last_report = Instant::now();
     let report_progress = app.store.backend() == Backend::Postgres;
     let parsed = loop {
@@ -670,8 +703,16 @@ fn stored_upload(app: &App, scope: &OrgScope, import: ImportId) -> StoredUpload 
     }
 }
 
-/// The job that runs a queued import from its stored upload.
-pub async fn run_import_job(app: &App, org: comark_domain::OrgId, import: ImportId) -> Result<()> {
+/// The job that runs a queued import from its stored upload, as attempt `attempt` of
+/// `max_attempts`. A failed attempt lands nothing; the import goes back to the queue with a
+/// note, or fails with the reason after the last attempt, so it never stays "running".
+pub async fn run_import_job(
+    app: &App,
+    org: comark_domain::OrgId,
+    import: ImportId,
+    attempt: i64,
+    max_attempts: i64,
+) -> Result<()> {
     let Some(scope) = app.store.job_scope(org).await? else {
         return Ok(());
     };
@@ -683,7 +724,7 @@ pub async fn run_import_job(app: &App, org: comark_domain::OrgId, import: Import
     }
     let reader = stored_upload(app, &scope, import);
     let actor = Actor::system();
-    import_from(
+    let outcome = import_from(
         app,
         &scope,
         import,
@@ -692,10 +733,101 @@ pub async fn run_import_job(app: &App, org: comark_domain::OrgId, import: Import
         &actor,
         |_| {},
     )
-    .await?
-    .map(|_| ())
-    .or(Ok(()))
+    .await;
+    match outcome {
+        // A file that cannot be read, or strict mode, is an answer, not a fault.
+        Ok(_) => Ok(()),
+        Err(error) if attempt >= max_attempts => {
+            let reason = format!(
+                "the import failed {attempt} times and was given up: {error}; start it again"
+            );
+            app.store
+                .org(&scope)
+                .fail_import(import, &reason, &ImportTally::default())
+                .await?;
+            Ok(())
+        }
+        Err(error) => {
+            let note = format!(
+                "attempt {attempt} of {max_attempts} failed ({error}); nothing of it landed \
+                 and it will be tried again"
+            );
+            app.store.org(&scope).requeue_import(import, &note).await?;
+            Err(error)
+        }
+    }
 }
+
+/// How often a running import records that its process is alive (PostgreSQL).
+pub const HEARTBEAT: chrono::Duration = chrono::Duration::seconds(5);
+
+/// How long an unfinished import may be silent before its run is judged dead. On SQLite the
+/// reconciler holds the write lock that a live run would hold, so only a run between being
+/// marked running and opening its transaction (a moment) is silent and alive.
+pub fn silence_allowed(backend: Backend) -> chrono::Duration {
+    match backend {
+        Backend::Sqlite => chrono::Duration::seconds(10),
+        Backend::Postgres => HEARTBEAT * 6,
+    }
+}
+
+/// What happens to an import that gave no sign of life for longer than allowed.
+pub fn repair_for(import: &UnfinishedImport) -> ImportRepair {
+    let Some(job) = &import.job else {
+        return ImportRepair::Fail(
+            "the command that ran this import stopped before it finished (it was ended or \
+             its machine went down); run it again"
+                .into(),
+        );
+    };
+    match job.status.as_deref() {
+        Some("queued") if import.status == ImportStatus::Queued => ImportRepair::Leave,
+        Some("queued") if job.attempts < job.max_attempts => ImportRepair::Restart(format!(
+            "restarted at {} UTC: the server running it stopped before it finished \
+             (attempt {} of {}); nothing of the stopped run landed",
+            comark_store::now().format("%Y-%m-%d %H:%M"),
+            job.attempts + 1,
+            job.max_attempts
+        )),
+        Some("queued") => ImportRepair::Fail(format!(
+            "the server running this import stopped {} times before it finished, so it was \
+             given up; start it again",
+            job.attempts
+        )),
+        Some("failed") => ImportRepair::Fail(match &job.last_error {
+            Some(error) => format!(
+                "the import failed {} times and was given up: {error}; start it again",
+                job.attempts
+            ),
+            None => "the import was given up; start it again".into(),
+        }),
+        _ => ImportRepair::Fail("the import stopped before it finished; start it again".into()),
+    }
+}
+
+/// Finds the imports whose run died (a killed command, a server that went down, a job out
+/// of attempts) as of `at`, and restarts or fails each visibly. Imports this process runs
+/// are left alone. Run at start-up and every [`RECONCILE_EVERY`] by `comark serve`.
+pub async fn reconcile_imports(
+    app: &App,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<(UnfinishedImport, ImportRepair)>> {
+    let silent_since = at - silence_allowed(app.store.backend());
+    if !app.store.abandoned_imports_exist(silent_since).await? {
+        return Ok(Vec::new());
+    }
+    let repaired = app
+        .store
+        .reconcile_imports(silent_since, &app.imports_running.ids(), repair_for)
+        .await?;
+    for (import, repair) in &repaired {
+        tracing::warn!(org = %import.org_id, import = %import.id, ?repair, "import reconciled");
+    }
+    Ok(repaired)
+}
+
+/// How often `comark serve` looks for imports whose run died.
+pub const RECONCILE_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Matches one connection's accounts again, applying both sides' corrections.
 pub async fn recompute(app: &App, connection: ConnectionId) -> Result<()> {
@@ -1247,6 +1379,7 @@ mod tests {
             rows_merged: 0,
             errors: serde_json::json!([]),
             failure: None,
+            note: None,
             created_at: chrono::Utc::now(),
             started_at: None,
             finished_at: None,
@@ -1286,5 +1419,69 @@ mod tests {
             running.overlay(import(ImportStatus::Running, 0)).bytes_done,
             0
         );
+    }
+}
+
+#[cfg(test)]
+mod reconcile_tests {
+    use super::*;
+    use comark_store::import_runs::ImportJob;
+
+    fn import(status: ImportStatus, job: Option<(&str, i64)>) -> UnfinishedImport {
+        UnfinishedImport {
+            org_id: comark_domain::OrgId(uuid::Uuid::nil()),
+            id: ImportId(uuid::Uuid::nil()),
+            status,
+            heartbeat_at: None,
+            job: job.map(|(status, attempts)| ImportJob {
+                id: comark_domain::JobId(uuid::Uuid::nil()),
+                status: (status != "gone").then(|| status.to_owned()),
+                locked_until: None,
+                attempts,
+                max_attempts: 3,
+                last_error: (status == "failed").then(|| "disk full".to_owned()),
+            }),
+        }
+    }
+
+    #[test]
+    fn a_silent_command_import_fails_and_says_to_run_it_again() {
+        let ImportRepair::Fail(reason) = repair_for(&import(ImportStatus::Running, None)) else {
+            panic!("a dead command's import must fail");
+        };
+        assert!(
+            reason.contains("command") && reason.contains("run it again"),
+            "{reason}"
+        );
+    }
+
+    #[test]
+    fn a_dead_servers_import_restarts_while_attempts_remain_then_fails() {
+        let ImportRepair::Restart(note) =
+            repair_for(&import(ImportStatus::Running, Some(("queued", 1))))
+        else {
+            panic!("must restart");
+        };
+        assert!(note.contains("attempt 2 of 3"), "{note}");
+        assert!(matches!(
+            repair_for(&import(ImportStatus::Running, Some(("queued", 3)))),
+            ImportRepair::Fail(reason) if reason.contains("stopped 3 times")
+        ));
+    }
+
+    #[test]
+    fn a_queued_import_waits_for_its_job_but_fails_with_a_job_that_gave_up_or_vanished() {
+        assert_eq!(
+            repair_for(&import(ImportStatus::Queued, Some(("queued", 0)))),
+            ImportRepair::Leave
+        );
+        assert!(matches!(
+            repair_for(&import(ImportStatus::Queued, Some(("failed", 3)))),
+            ImportRepair::Fail(reason) if reason.contains("disk full")
+        ));
+        assert!(matches!(
+            repair_for(&import(ImportStatus::Running, Some(("gone", 1)))),
+            ImportRepair::Fail(_)
+        ));
     }
 }

@@ -56,6 +56,24 @@ pub async fn run_worker(
     tracing::info!(worker = %worker_id, "job worker stopped");
 }
 
+/// Looks for imports whose run died, now and every [`crate::accounts::RECONCILE_EVERY`],
+/// until `shutdown` turns true (`comark serve` runs one per process).
+pub async fn watch_imports(app: App, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        if *shutdown.borrow() {
+            break;
+        }
+        if let Err(error) = crate::accounts::reconcile_imports(&app, comark_store::now()).await {
+            // On SQLite a long import holds the write lock; the next round tries again.
+            tracing::debug!(%error, "looking for abandoned imports failed");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(crate::accounts::RECONCILE_EVERY) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
+}
+
 /// Runs every due job now, one after another (tests and the CLI use this).
 pub async fn drain(app: &App, mailer: Option<&Mailer>) -> Result<usize> {
     let worker = format!("drain-{}", uuid::Uuid::now_v7());
@@ -108,7 +126,14 @@ async fn execute(app: &App, mailer: Option<&Mailer>, job: &ClaimedJob) -> Result
             let (Some(org), Some(import)) = (job.org_id, payload_id(job, "import_id")) else {
                 return Err(AppError::Internal("bad import job".into()));
             };
-            crate::accounts::run_import_job(app, comark_domain::OrgId(org), ImportId(import)).await
+            crate::accounts::run_import_job(
+                app,
+                comark_domain::OrgId(org),
+                ImportId(import),
+                job.attempts,
+                job.max_attempts,
+            )
+            .await
         }
         RECOMPUTE_JOB => {
             let connection = payload_id(job, "connection_id")

@@ -59,6 +59,23 @@ pub enum AccountsCommand {
         #[arg(long)]
         encoding: Option<String>,
     },
+    /// Lists the organization's latest imports: where each stands, what it did, and what
+    /// happened to its run. Imports whose run died are failed or restarted first.
+    Imports {
+        #[command(flatten)]
+        org: OrgArg,
+        /// How to print.
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
+    },
+    /// Finds imports whose run died (a killed command, a server that went down, a job out of
+    /// attempts) and fails or restarts each with the reason, as `serve` does every few
+    /// seconds. Prints what it changed.
+    Reconcile {
+        /// Judge as if it were this moment (RFC 3339), to see what waiting would do.
+        #[arg(long)]
+        at: Option<chrono::DateTime<chrono::Utc>>,
+    },
     /// Lists accounts.
     List {
         #[command(flatten)]
@@ -276,6 +293,69 @@ pub async fn accounts(app: &App, command: AccountsCommand) -> anyhow::Result<Exi
             let sniffed = comark_app::import::sniff(&head, encoding.as_deref())
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             println!("{}", serde_json::to_string_pretty(&sniffed)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        AccountsCommand::Imports { org, format } => {
+            let scope = scope(app, &org).await?;
+            // Best effort: on SQLite a running import holds the lock; list what is known.
+            let _ = accounts::reconcile_imports(app, comark_store::now()).await;
+            let imports = accounts::list_imports(app, &scope)
+                .await
+                .map_err(app_error)?;
+            let table: Vec<Vec<String>> = imports
+                .iter()
+                .map(|i| {
+                    vec![
+                        i.id.to_string(),
+                        i.file_name.clone(),
+                        i.status.as_str().to_owned(),
+                        i.rows_imported.to_string(),
+                        i.rows_rejected.to_string(),
+                        i.created_at.format("%Y-%m-%d %H:%M").to_string(),
+                        i.failure
+                            .clone()
+                            .or_else(|| i.note.clone())
+                            .unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            match format {
+                OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&imports)?),
+                _ => print_table(
+                    format,
+                    &[
+                        "id", "file", "status", "imported", "rejected", "uploaded", "note",
+                    ],
+                    &table,
+                )?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        AccountsCommand::Reconcile { at } => {
+            let repaired = accounts::reconcile_imports(app, at.unwrap_or_else(comark_store::now))
+                .await
+                .map_err(app_error)?;
+            if repaired.is_empty() {
+                println!("No import needed attention.");
+            }
+            for (import, repair) in repaired {
+                let handle = app
+                    .store
+                    .org_by_id(import.org_id)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?
+                    .map(|org| org.handle)
+                    .unwrap_or_default();
+                match repair {
+                    comark_store::import_runs::ImportRepair::Restart(note) => {
+                        println!("{handle} import {}: {note}", import.id)
+                    }
+                    comark_store::import_runs::ImportRepair::Fail(reason) => {
+                        println!("{handle} import {}: failed: {reason}", import.id)
+                    }
+                    comark_store::import_runs::ImportRepair::Leave => {}
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         AccountsCommand::List {

@@ -189,6 +189,12 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let (stop_workers, workers_stopped) = watch::channel(false);
     let mut workers = Vec::new();
+    // Imports whose run died while no server watched (a killed command, this server's own
+    // last run) are restarted or failed from start-up on, every few seconds.
+    workers.push(tokio::spawn(comark_app::jobs::watch_imports(
+        app.clone(),
+        workers_stopped.clone(),
+    )));
     for index in 0..config.workers {
         let worker_id = format!("{}-{}-{index}", hostname(), std::process::id());
         workers.push(tokio::spawn(comark_app::jobs::run_worker(

@@ -21,6 +21,7 @@ use sqlx::{Postgres, QueryBuilder, Sqlite};
 use uuid::Uuid;
 
 use crate::audit::insert_audit;
+use crate::import_runs::IMPORT_ATTEMPTS;
 use crate::jobs::insert_job;
 use crate::{now, on_pool, on_unique, write_tx, Actor, NewJob, OrgStore, Pools, Result, Store};
 use crate::{Organization, StoreError};
@@ -155,7 +156,7 @@ impl ImportStatus {
         }
     }
 
-    fn parse(value: &str) -> Result<Self> {
+    pub(crate) fn parse(value: &str) -> Result<Self> {
         Ok(match value {
             "uploaded" => ImportStatus::Uploaded,
             "queued" => ImportStatus::Queued,
@@ -240,6 +241,8 @@ pub struct AccountImport {
     pub errors: serde_json::Value,
     /// Why it failed, when it did.
     pub failure: Option<String>,
+    /// What happened to its run that a person should know (a restart, a retry after an error).
+    pub note: Option<String>,
     /// When it was uploaded.
     pub created_at: DateTime<Utc>,
     /// When a worker started it.
@@ -265,6 +268,7 @@ struct ImportRow {
     rows_merged: i64,
     errors: Json<serde_json::Value>,
     failure: Option<String>,
+    note: Option<String>,
     created_at: DateTime<Utc>,
     started_at: Option<DateTime<Utc>>,
     finished_at: Option<DateTime<Utc>>,
@@ -291,8 +295,13 @@ impl TryFrom<ImportRow> for AccountImport {
             rows_imported: row.rows_imported,
             rows_rejected: row.rows_rejected,
             rows_merged: row.rows_merged,
-            errors: row.errors.0,
+            // Imports that failed before any row was read once stored no list at all.
+            errors: match row.errors.0 {
+                serde_json::Value::Null => serde_json::Value::Array(Vec::new()),
+                errors => errors,
+            },
             failure: row.failure,
+            note: row.note,
             created_at: row.created_at,
             started_at: row.started_at,
             finished_at: row.finished_at,
@@ -301,10 +310,10 @@ impl TryFrom<ImportRow> for AccountImport {
 }
 
 const IMPORT_COLUMNS: &str = "id, file_name, status, mode, strict, encoding, mapping, bytes_total, bytes_done,
-    rows_read, rows_imported, rows_rejected, rows_merged, errors, failure, created_at, started_at, finished_at";
+    rows_read, rows_imported, rows_rejected, rows_merged, errors, failure, note, created_at, started_at, finished_at";
 
 /// What a finished import counted.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct ImportTally {
     /// Raw bytes read.
     pub bytes: i64,
@@ -316,6 +325,18 @@ pub struct ImportTally {
     pub rows_merged: i64,
     /// The rejected rows to keep (row, column, reason).
     pub errors: serde_json::Value,
+}
+
+impl Default for ImportTally {
+    fn default() -> Self {
+        ImportTally {
+            bytes: 0,
+            rows_read: 0,
+            rows_rejected: 0,
+            rows_merged: 0,
+            errors: serde_json::Value::Array(Vec::new()),
+        }
+    }
 }
 
 /// A custom population: a name and the rule that selects its accounts.
@@ -981,7 +1002,7 @@ impl OrgStore<'_> {
         write_tx!(self.store, tx => {
             let updated = sqlx::query(
                 "UPDATE account_imports SET status = 'queued', mapping = $3, encoding = $4, mode = $5, strict = $6,
-                    failure = NULL
+                    failure = NULL, note = NULL, job_id = NULL, heartbeat_at = $7
                  WHERE org_id = $1 AND id = $2 AND status IN ('uploaded', 'failed')",
             )
             .bind(org)
@@ -990,6 +1011,7 @@ impl OrgStore<'_> {
             .bind(&settings.encoding)
             .bind(settings.mode.as_str())
             .bind(settings.strict)
+            .bind(now())
             .execute(&mut *tx)
             .await?
             .rows_affected();
@@ -1001,9 +1023,16 @@ impl OrgStore<'_> {
                     kind: IMPORT_JOB,
                     org_id: Some(self.scope.org_id()),
                     payload: json!({ "import_id": id }),
-                    max_attempts: 3,
+                    max_attempts: IMPORT_ATTEMPTS,
                 };
-                insert_job!(&mut *tx, &job, now());
+                let job_id = insert_job!(&mut *tx, &job, now());
+                // The reconciler follows the import to its job (see `reconcile_imports`).
+                sqlx::query("UPDATE account_imports SET job_id = $3 WHERE org_id = $1 AND id = $2")
+                    .bind(org)
+                    .bind(id.0)
+                    .bind(job_id.0)
+                    .execute(&mut *tx)
+                    .await?;
             }
         });
         self.store.wake_workers();
@@ -1014,7 +1043,8 @@ impl OrgStore<'_> {
     pub async fn mark_import_running(&self, id: ImportId) -> Result<bool> {
         Ok(on_pool!(self.store, pool => {
             sqlx::query(
-                "UPDATE account_imports SET status = 'running', started_at = $3, bytes_done = 0, rows_read = 0
+                "UPDATE account_imports SET status = 'running', started_at = $3, heartbeat_at = $3,
+                    bytes_done = 0, rows_read = 0
                  WHERE org_id = $1 AND id = $2 AND status IN ('queued', 'running')",
             )
             .bind(self.org_uuid())
@@ -1035,13 +1065,50 @@ impl OrgStore<'_> {
         rows_read: i64,
     ) -> Result<()> {
         on_pool!(self.store, pool => {
-            sqlx::query("UPDATE account_imports SET bytes_done = $3, rows_read = $4 WHERE org_id = $1 AND id = $2")
-                .bind(self.org_uuid())
-                .bind(id.0)
-                .bind(bytes_done)
-                .bind(rows_read)
-                .execute(pool)
-                .await?;
+            sqlx::query(
+                "UPDATE account_imports SET bytes_done = $3, rows_read = $4, heartbeat_at = $5
+                 WHERE org_id = $1 AND id = $2 AND status = 'running'",
+            )
+            .bind(self.org_uuid())
+            .bind(id.0)
+            .bind(bytes_done)
+            .bind(rows_read)
+            .bind(now())
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Records that a running import's process is alive (see `reconcile_imports`).
+    pub async fn import_heartbeat(&self, id: ImportId) -> Result<()> {
+        on_pool!(self.store, pool => {
+            sqlx::query(
+                "UPDATE account_imports SET heartbeat_at = $3 WHERE org_id = $1 AND id = $2 AND status = 'running'",
+            )
+            .bind(self.org_uuid())
+            .bind(id.0)
+            .bind(now())
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Puts a running import back in the queue with a note, after an attempt failed and
+    /// before its job tries again. Nothing of the failed attempt landed.
+    pub async fn requeue_import(&self, id: ImportId, note: &str) -> Result<()> {
+        on_pool!(self.store, pool => {
+            sqlx::query(
+                "UPDATE account_imports SET status = 'queued', note = $3, heartbeat_at = $4
+                 WHERE org_id = $1 AND id = $2 AND status IN ('queued', 'running')",
+            )
+            .bind(self.org_uuid())
+            .bind(id.0)
+            .bind(note)
+            .bind(now())
+            .execute(pool)
+            .await?;
         });
         Ok(())
     }

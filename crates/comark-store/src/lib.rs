@@ -14,6 +14,7 @@ mod connections;
 pub mod engagement;
 pub mod exit;
 pub mod goals;
+pub mod import_runs;
 pub mod intake;
 mod invitations;
 mod jobs;

@@ -64,7 +64,8 @@ pub struct Api {
 }
 
 impl Api {
-    pub(crate) fn new(base: &str, token: Option<String>) -> Api {
+    /// A client of the API at `base` (`http://HOST:PORT`), with an optional bearer token.
+    pub fn new(base: &str, token: Option<String>) -> Api {
         Api {
             base: base.to_owned(),
             token,

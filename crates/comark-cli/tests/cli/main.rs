@@ -5,6 +5,7 @@ mod accounts;
 mod admin;
 mod assessment;
 mod commands;
+mod imports;
 mod intake;
 mod partnerships;
 mod serve;
@@ -268,6 +269,12 @@ impl Server {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    /// Kills the server at once (SIGKILL), as a crash or `kill -9` would.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     /// Sends SIGTERM and asserts the server exits successfully within [`SHUTDOWN_TIMEOUT`].

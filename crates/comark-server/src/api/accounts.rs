@@ -57,6 +57,9 @@ pub struct ImportOut {
     pub errors: serde_json::Value,
     /// Why it failed, when it did; nothing landed then.
     pub failure: Option<String>,
+    /// What happened to its run that a person should know: a restart after the server
+    /// running it stopped, or a retry after an error.
+    pub note: Option<String>,
     /// The confirmed column mapping.
     #[schema(value_type = Option<Object>)]
     pub mapping: Option<serde_json::Value>,
@@ -82,6 +85,7 @@ impl From<AccountImport> for ImportOut {
             rows_merged: i.rows_merged,
             errors: i.errors,
             failure: i.failure,
+            note: i.note,
             mapping: i.mapping,
             created_at: i.created_at,
             finished_at: i.finished_at,

@@ -25,7 +25,7 @@ use comark_store::accounts::{
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::form::{ago, forbidden, pairs, value_of, values_of, when};
+use super::form::{ago, capitalized, forbidden, pairs, value_of, values_of, when};
 use super::layout::{csrf_field, error_page, field, not_found_page, page};
 use super::org::{base, plural, secure, shell};
 use super::session::{alert, error_for, form_response, general_error};
@@ -629,6 +629,7 @@ fn import_state(org: &WebOrg, import: &AccountImport) -> Markup {
                     } @else {
                         progress aria-labelledby="import-status" {}
                     }
+                    @if let Some(note) = &import.note { p.notice role="status" { (capitalized(note)) "." } }
                     p { "You can leave this page; the import goes on. " a href=(import_url(org, import.id)) { "Refresh" } }
                 }
                 ImportStatus::Done => {
@@ -643,13 +644,14 @@ fn import_state(org: &WebOrg, import: &AccountImport) -> Markup {
                         li { strong { (import.rows_merged) } " merged into an earlier row with the same CRM id" }
                     }
                     @if import.mode == ImportMode::Replace { p.muted { "Accounts missing from this file were removed." } }
+                    @if let Some(note) = &import.note { p.muted { (capitalized(note)) "." } }
                     (rejected_rows(import, &errors))
                     p { a href={ (base(org)) "/accounts" } { "See your accounts" } }
                 }
                 ImportStatus::Failed => {
                     h2 { "The import failed" }
                     div.alert role="alert" {
-                        (import.failure.as_deref().unwrap_or("The import stopped.")) ". Nothing was imported."
+                        (capitalized(import.failure.as_deref().unwrap_or("the import stopped"))) ". Nothing was imported."
                     }
                     (rejected_rows(import, &errors))
                     @if org.scope.can(Action::ManageAccounts) {

@@ -85,3 +85,12 @@ pub(super) fn ago(at: DateTime<Utc>) -> String {
         _ => format!("on {}", day(at)),
     }
 }
+
+/// `s` with its first letter in upper case, for messages written to follow other words.
+pub(super) fn capitalized(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
+        .unwrap_or_default()
+}

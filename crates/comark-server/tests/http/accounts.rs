@@ -412,3 +412,40 @@ mod a_dozen_imports_on_a_one_core_host_never_stop_the_server_answering {
         a_dozen_imports_at_once(TestApp::spawn(comark_testkit::Backend::Postgres).await).await;
     }
 }
+
+both_backends! {
+    /// A job that used its last attempt leaves its import failed with the job's last error,
+    /// never "queued" or "running" for ever; the failed import still lists its (no) errors.
+    async fn an_import_whose_job_ran_out_of_attempts_is_failed_with_its_last_error(app) {
+        let owner = app.owner_of("acme").await;
+        let api = app.api_as(&owner);
+        let uploaded = api
+            .upload("/api/v1/orgs/acme/imports?file_name=crm.csv", GLOBEX_SALESFORCE.as_bytes().to_vec(), &[])
+            .await;
+        let id = uploaded.json["import"]["id"].as_str().expect("id").to_owned();
+        let started = api.post(&format!("/api/v1/orgs/acme/imports/{id}/start"), json!({})).await;
+        assert_eq!(started.status, 202, "{}", started.text);
+        // Every attempt dies the way a broken database connection would.
+        for _ in 0..3 {
+            let job = app.store.claim_job("doomed", comark_app::jobs::LEASE).await.expect("claim").expect("a job");
+            app.store
+                .fail_job(&job, "doomed", "the database connection was reset", chrono::Duration::zero())
+                .await
+                .expect("fail");
+        }
+        let repaired = comark_app::accounts::reconcile_imports(&app.app, comark_store::now()).await.expect("reconcile");
+        assert_eq!(repaired.len(), 1, "{repaired:?}");
+        let failed = api.get(&format!("/api/v1/orgs/acme/imports/{id}")).await;
+        assert_eq!(failed.json["status"], "failed", "{}", failed.text);
+        let failure = failed.json["failure"].as_str().expect("a failure");
+        assert!(failure.contains("failed 3 times") && failure.contains("connection was reset"), "{failure}");
+        assert_eq!(failed.json["errors"], json!([]), "{}", failed.text);
+        // Nothing more to do, and the import can be started again.
+        assert!(comark_app::accounts::reconcile_imports(&app.app, comark_store::now()).await.expect("again").is_empty());
+        let restarted = api.post(&format!("/api/v1/orgs/acme/imports/{id}/start"), json!({})).await;
+        assert_eq!(restarted.status, 202, "{}", restarted.text);
+        app.run_jobs().await;
+        let done = api.get(&format!("/api/v1/orgs/acme/imports/{id}")).await;
+        assert_eq!(done.json["status"], "done", "{}", done.text);
+    }
+}
