@@ -99,7 +99,7 @@ pub async fn load(app: &App) -> Result<Vec<DemoLogin>> {
                 )
                 .await?;
             store
-                .accept_invitation(&crate::secrets::hash_token(&token), user.id, &actor)
+                .accept_invitation(&crate::secrets::hash_token(&token), user, &actor)
                 .await?;
         }
         orgs.push(org);

@@ -2,6 +2,7 @@
 //! changes only on purpose.
 
 use chrono::{DateTime, Utc};
+use comark_domain::invitation::InvitationKind;
 use comark_domain::{ConnectionStatus, Role, Scope};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -18,6 +19,8 @@ pub struct UserOut {
     pub name: String,
     /// Whether sign-in asks for a TOTP code.
     pub second_factor_enabled: bool,
+    /// Whether they proved that they receive mail at `email` (an e-mailed link opened).
+    pub email_verified: bool,
     /// When they signed up.
     pub created_at: DateTime<Utc>,
 }
@@ -29,6 +32,7 @@ impl From<&comark_store::User> for UserOut {
             email: user.email.clone(),
             name: user.name.clone(),
             second_factor_enabled: user.has_second_factor(),
+            email_verified: user.email_verified,
             created_at: user.created_at,
         }
     }
@@ -129,12 +133,24 @@ impl From<comark_store::Member> for MemberOut {
     }
 }
 
+/// How an invitation finds its invitee.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum InvitationKindOut {
+    /// For one address: only the account with that address may accept it.
+    Email,
+    /// For anyone with the link: works once, never for an owner or an admin.
+    Link,
+}
+
 /// An invitation.
 #[derive(Serialize, ToSchema)]
 pub struct InvitationOut {
     /// Its id.
     pub id: Uuid,
-    /// Whom it was e-mailed to, if anyone.
+    /// For one address (`email`) or for anyone with the link (`link`).
+    pub kind: InvitationKindOut,
+    /// The address it is for; absent for a link invitation.
     pub email: Option<String>,
     /// The role it grants.
     pub role: RoleOut,
@@ -148,6 +164,10 @@ impl From<comark_store::Invitation> for InvitationOut {
     fn from(i: comark_store::Invitation) -> Self {
         InvitationOut {
             id: i.id.0,
+            kind: match i.kind() {
+                InvitationKind::Email => InvitationKindOut::Email,
+                InvitationKind::Link => InvitationKindOut::Link,
+            },
             email: i.email,
             role: i.role.into(),
             created_at: i.created_at,
@@ -161,8 +181,9 @@ impl From<comark_store::Invitation> for InvitationOut {
 pub struct CreatedInvitationOut {
     /// The invitation.
     pub invitation: InvitationOut,
-    /// The link that accepts it.
-    pub link: String,
+    /// The link that accepts it, to hand over yourself; absent when it was e-mailed, so that
+    /// only the invitee's inbox holds it.
+    pub link: Option<String>,
     /// Whether it was e-mailed.
     pub emailed: bool,
 }

@@ -136,7 +136,8 @@ pub struct UpdateMemberIn {
 /// A new invitation.
 #[derive(Deserialize, ToSchema)]
 pub struct NewInvitationIn {
-    /// Whom to e-mail; absent for a link to hand over yourself.
+    /// Whom to invite, by address (only the account with it may accept); absent for a link
+    /// for anyone who holds it, which works once and cannot make an owner or admin.
     #[serde(default)]
     pub email: Option<String>,
     /// The role the invitee gets.
@@ -633,7 +634,9 @@ pub async fn list_invitations(
     Ok(Json(Page::of(items, |i| (i.created_at, i.id), &query)?))
 }
 
-/// Invites someone by e-mail, or makes a link to hand over (owners and admins).
+/// Invites someone by address (e-mailed when this instance sends e-mail; otherwise the link
+/// is in the answer), or makes a link for anyone who holds it, which works once and cannot
+/// make an owner or admin (owners and admins).
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/invitations", tag = "members", params(("org" = String, Path)), request_body = NewInvitationIn,
     responses((status = 201, body = CreatedInvitationOut), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -672,7 +675,9 @@ pub async fn revoke_invitation(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Joins the organization an invitation is for.
+/// Joins the organization an invitation is for. An invitation for an address is refused
+/// (409, nothing changes) to any account with another address, and, where this instance sends
+/// e-mail, to one that never proved the address unless the invitation was mailed to it.
 #[utoipa::path(post, path = "/api/v1/invitations/{token}/accept", tag = "members", params(("token" = String, Path)),
     responses((status = 200, body = OrgOut), (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 409, body = Problem, content_type = "application/problem+json")))]

@@ -5,6 +5,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use comark_app::{connections, orgs, AppError};
+use comark_domain::invitation::LINK_LABEL;
 use comark_domain::{Action, ConnectionStatus, ConnectionTransition, Cursor, Role};
 use maud::{html, Markup};
 use serde::Deserialize;
@@ -219,13 +220,29 @@ async fn members_page(
     render_members(&state, &org, &csrf, flash.as_deref(), None, None).await
 }
 
+/// Who an invitation is for, in the words every page uses.
+fn invitee(invitation: &comark_store::Invitation) -> String {
+    match &invitation.email {
+        Some(email) => email.clone(),
+        None => capitalized(LINK_LABEL),
+    }
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
+        .unwrap_or_default()
+}
+
 async fn render_members(
     state: &AppState,
     org: &WebOrg,
     csrf: &str,
     flash: Option<&str>,
     error: Option<AppError>,
-    new_link: Option<String>,
+    new_invitation: Option<orgs::CreatedInvitation>,
 ) -> Response {
     let members = match orgs::members(&state.app, &org.scope).await {
         Ok(members) => members,
@@ -248,10 +265,19 @@ async fn render_members(
         html! {
             h1 { "Members" }
             (alert(general_error(error_ref)))
-            @if let Some(link) = &new_link {
-                div.notice role="status" {
-                    p { strong { "Invitation created." } " Send this link to your colleague; it works once, for 14 days:" }
-                    p { code #invite-link { (link) } }
+            @if let Some(created) = &new_invitation {
+                @if let Some(link) = &created.link {
+                    div.notice role="status" {
+                        @match &created.invitation.email {
+                            Some(email) => {
+                                p { strong { "Invitation created for " (email) "." } " Send this link to them; it works once, for 14 days, and only for an account with that address:" }
+                            }
+                            None => {
+                                p { strong { "Invitation link created for anyone with this link." } " Whoever opens it first joins as " (created.invitation.role.label()) "; it works once, for 14 days:" }
+                            }
+                        }
+                        p { code #invite-link { (link) } }
+                    }
                 }
             }
             table {
@@ -295,7 +321,13 @@ async fn render_members(
                 h2 { "Invite a colleague" }
                 form.stack method="post" action={ (base) "/invitations" } {
                     (csrf_field(csrf))
-                    (field("E-mail (leave empty to get a link to send yourself)", "email", "email", "", error_for(error_ref, "email"), "off"))
+                    (field("E-mail (leave empty for a link for anyone who holds it)", "email", "email", "", error_for(error_ref, "email"), "off"))
+                    p.muted {
+                        "Only the account with the address you enter can accept its invitation. A link for anyone works once and cannot make an owner or admin."
+                        @if !state.app.settings.mail_enabled {
+                            " This instance does not send e-mail: you get the link to hand over yourself, so comark can only check that the account accepting it has the invited address."
+                        }
+                    }
                     div.field {
                         label for="f-role" { "Role" }
                         select #f-role name="role" {
@@ -314,7 +346,7 @@ async fn render_members(
                     ul {
                         @for invitation in &invitations {
                             li {
-                                (invitation.email.as_deref().unwrap_or("invite link")) " · " (invitation.role.label()) " · until " (invitation.expires_at.format("%Y-%m-%d"))
+                                (invitee(invitation)) " · " (invitation.role.label()) " · until " (invitation.expires_at.format("%Y-%m-%d"))
                                 form.inline method="post" action={ (base) "/invitations/" (invitation.id) "/revoke" } {
                                     (csrf_field(csrf))
                                     button.link type="submit" { "Withdraw" }
@@ -405,7 +437,7 @@ async fn invite(
             "The invitation is on its way by e-mail.",
             secure(&state),
         ),
-        Ok(created) => render_members(&state, &org, &csrf, None, None, Some(created.link)).await,
+        Ok(created) => render_members(&state, &org, &csrf, None, None, Some(created)).await,
         Err(error) => render_members(&state, &org, &csrf, None, Some(error), None).await,
     }
 }
@@ -434,29 +466,69 @@ async fn invitation_page(
     Csrf(csrf): Csrf,
     Path(token): Path<String>,
 ) -> Response {
-    let (invitation, invited_org) = match orgs::invitation_preview(&state.app, &token).await {
-        Ok(found) => found,
-        Err(error) => return error_page(error),
-    };
     let current = crate::auth::optional_web_user(&parts, &state)
         .await
         .ok()
         .flatten();
+    render_invitation(&state, current.as_ref(), &csrf, &token, None).await
+}
+
+/// The invitation page: for whom it is, and, for a signed-in person, whether they may accept
+/// it; a refusal is said here before anyone presses a button.
+async fn render_invitation(
+    state: &AppState,
+    current: Option<&comark_app::auth::CurrentUser>,
+    csrf: &str,
+    token: &str,
+    error: Option<AppError>,
+) -> Response {
+    let (invitation, invited_org) = match orgs::invitation_preview(&state.app, token).await {
+        Ok(found) => found,
+        Err(error) => return error_page(error),
+    };
     let next = format!("/invitations/{token}");
-    page(
-        Shell { title: "Invitation", user_name: current.as_ref().map(|c| c.user.name.as_str()), csrf: &csrf, ..Default::default() },
+    let refusal = match current {
+        _ if error.is_some() => general_error(&error),
+        Some(current) => orgs::acceptance(&state.app, &invitation, &current.user)
+            .err()
+            .map(|refusal| refusal.to_string()),
+        None => None,
+    };
+    let masked = invitation
+        .email
+        .as_deref()
+        .and_then(|email| comark_domain::Email::parse(email).ok())
+        .map(|email| email.masked());
+    let markup = page(
+        Shell {
+            title: "Invitation",
+            user_name: current.map(|c| c.user.name.as_str()),
+            csrf,
+            ..Default::default()
+        },
         html! {
             h1 { "Join " (invited_org.name) }
             p { "You are invited to join " strong { (invited_org.name) } " on comark as " strong { (invitation.role.label()) } "." }
-            @match &current {
+            @match &masked {
+                Some(masked) => p #invitation-for { "This invitation is for " strong { (masked) } ": only the account with that address can accept it." },
+                None => p #invitation-for { "This is an invitation for " strong { (LINK_LABEL) } ": the first person to accept it joins, and then it stops working." },
+            }
+            @if let Some(message) = &refusal {
+                div.alert role="alert" { (message) }
+            }
+            @match current {
                 Some(_) => {
-                    form method="post" action={ "/invitations/" (token) "/accept" } {
-                        (csrf_field(&csrf))
-                        button type="submit" { "Accept and join" }
+                    @if refusal.is_none() {
+                        form method="post" action={ "/invitations/" (token) "/accept" } {
+                            (csrf_field(csrf))
+                            button type="submit" { "Accept and join" }
+                        }
                     }
                 }
                 None => {
-                    p { "Sign in or create an account first; you come back here afterwards." }
+                    p { "Sign in or create an account first"
+                        @if masked.is_some() { ", with the invited address" }
+                        "; you come back here afterwards." }
                     p.actions {
                         a.button href={ "/sign-in?next=" (crate::auth::url_encode(&next)) } { "Sign in" } " "
                         a.button.secondary href={ "/sign-up?next=" (crate::auth::url_encode(&next)) } { "Create an account" }
@@ -464,13 +536,14 @@ async fn invitation_page(
                 }
             }
         },
-    )
-    .into_response()
+    );
+    form_response(&error, markup)
 }
 
 async fn accept_invitation(
     State(state): State<AppState>,
     user: WebUser,
+    Csrf(csrf): Csrf,
     Path(token): Path<String>,
 ) -> Response {
     match orgs::accept_invitation(&state.app, &user.current, &token, &user.actor()).await {
@@ -479,6 +552,10 @@ async fn accept_invitation(
             &format!("Welcome to {}!", org.name),
             secure(&state),
         ),
+        // A refusal keeps the invitation open: show it where the person stands.
+        Err(error @ AppError::Rule(_)) => {
+            render_invitation(&state, Some(&user.current), &csrf, &token, Some(error)).await
+        }
         Err(error) => error_page(error),
     }
 }
