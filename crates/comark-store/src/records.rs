@@ -189,6 +189,8 @@ pub struct Connection {
     pub decided_at: Option<DateTime<Utc>>,
     /// When it ended.
     pub ended_at: Option<DateTime<Utc>>,
+    /// Whether it was asked for through an invite link of the invited side.
+    pub via_link: bool,
 }
 
 /// One entry of an organization's audit log.

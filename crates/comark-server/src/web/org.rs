@@ -5,11 +5,17 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use comark_app::{connections, orgs, AppError};
+use comark_domain::connection::{
+    DEFAULT_LINK_DAYS, DEFAULT_LINK_USES, MAX_LINK_DAYS, MAX_LINK_USES,
+};
 use comark_domain::invitation::LINK_LABEL;
-use comark_domain::{Action, ConnectionStatus, ConnectionTransition, Cursor, Role};
+use comark_domain::{
+    Action, ConnectionLinkId, ConnectionStatus, ConnectionTransition, Cursor, LinkStatus, Role,
+};
 use maud::{html, Markup};
 use serde::Deserialize;
 
+use super::form::managed;
 use super::layout::{csrf_field, error_page, field, not_found_page, page, Shell};
 use super::session::{alert, error_for, form_response, general_error};
 use super::{redirect_with_flash, Csrf, Flash, WebRoutes};
@@ -34,6 +40,7 @@ pub(super) fn routes(routes: WebRoutes) -> WebRoutes {
         .get("/o/{org}/partners", partners_page)
         .post("/o/{org}/partners", request_connection)
         .post("/o/{org}/partners/link", create_link)
+        .post("/o/{org}/connection-links/{link_id}/revoke", revoke_link)
         .post(
             "/o/{org}/partners/{connection_id}/accept",
             accept_connection,
@@ -575,13 +582,21 @@ async fn render_partners(
     csrf: &str,
     flash: Option<&str>,
     error: Option<AppError>,
-    new_link: Option<String>,
+    new_link: Option<connections::CreatedLink>,
 ) -> Response {
     let list = match connections::list(&state.app, &org.scope).await {
         Ok(list) => list,
         Err(error) => return error_page(error),
     };
     let manage = org.scope.can(Action::ManageConnections);
+    let links = if manage {
+        match connections::links(&state.app, &org.scope).await {
+            Ok(links) => links,
+            Err(error) => return error_page(error),
+        }
+    } else {
+        Vec::new()
+    };
     let base = base(org);
     let incoming: Vec<_> = list
         .iter()
@@ -616,7 +631,7 @@ async fn render_partners(
                 ul.cards {
                     @for c in &incoming {
                         li {
-                            strong { (c.partner_name) } " " span.muted { "@" (c.partner_handle) }
+                            strong { (c.partner_name) } " " span.muted { "@" (c.partner_handle) @if c.via_link { " · through your invite link" } }
                             @if let Some(message) = &c.message { blockquote { (message) } }
                             @if manage { (action(c, "accept", "Accept")) " " (action(c, "decline", "Decline")) }
                         }
@@ -657,15 +672,61 @@ async fn render_partners(
                     button type="submit" { "Send request" }
                 }
                 h3 { "Or share an invite link" }
-                @if let Some(link) = &new_link {
+                @if let Some(created) = &new_link {
                     div.notice role="status" {
-                        p { "Anyone in another organization who opens this link within 30 days can connect with you at once:" }
-                        p { code #connect-link { (link) } }
+                        p {
+                            "Another organization that opens this link before " (created.record.expires_at.format("%Y-%m-%d"))
+                            @if created.record.auto_accept { " connects with you at once" } @else { " asks to connect, and you accept it here" }
+                            "; it works for " (created.record.max_uses) " " (plural(created.record.max_uses, "organization", "organizations")) ":"
+                        }
+                        p { code #connect-link { (created.link) } }
                     }
                 }
-                form method="post" action={ (base) "/partners/link" } {
+                form.stack method="post" action={ (base) "/partners/link" } {
                     (csrf_field(csrf))
+                    div.field {
+                        label for="f-max_uses" { "Organizations it may connect (1 to " (MAX_LINK_USES) ")" }
+                        input #f-max_uses name="max_uses" type="number" min="1" max=(MAX_LINK_USES) value=(DEFAULT_LINK_USES)
+                            aria-invalid=[error_for(error_ref, "max_uses").map(|_| "true")];
+                        @if let Some(message) = error_for(error_ref, "max_uses") { p.error { (message) } }
+                    }
+                    div.field {
+                        label for="f-expires_in_days" { "Days it works (1 to " (MAX_LINK_DAYS) ")" }
+                        input #f-expires_in_days name="expires_in_days" type="number" min="1" max=(MAX_LINK_DAYS) value=(DEFAULT_LINK_DAYS)
+                            aria-invalid=[error_for(error_ref, "expires_in_days").map(|_| "true")];
+                        @if let Some(message) = error_for(error_ref, "expires_in_days") { p.error { (message) } }
+                    }
+                    (field("A note to remember it by (optional)", "note", "text", "", error_for(error_ref, "note"), "off"))
+                    label.check for="f-auto_accept" {
+                        input #f-auto_accept type="checkbox" name="auto_accept" value="yes";
+                        " Connect at once, without waiting for my acceptance"
+                    }
                     button.secondary type="submit" { "Create an invite link" }
+                }
+                @if !links.is_empty() {
+                    h3 { "Your invite links" }
+                    table #invite-links {
+                        thead { tr { th { "Note" } th { "Uses" } th { "Works until" } th { "Connects" } th { "Status" } th { span.sr-only { "Actions" } } } }
+                        tbody {
+                            @for link in &links {
+                                tr {
+                                    td { (link.note.as_deref().unwrap_or("—")) }
+                                    td { (link.uses) " of " (link.max_uses) }
+                                    td { (link.expires_at.format("%Y-%m-%d")) }
+                                    td { @if link.auto_accept { "at once" } @else { "after your acceptance" } }
+                                    td { (link.status.label()) }
+                                    td {
+                                        @if link.status == LinkStatus::Open {
+                                            form.inline method="post" action={ (base) "/connection-links/" (link.id) "/revoke" } {
+                                                (csrf_field(csrf))
+                                                button.link type="submit" aria-label={ "Revoke the link " (link.note.as_deref().unwrap_or("")) " created " (link.created_at.format("%Y-%m-%d %H:%M")) } { "Revoke" }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
             }
             @if !closed.is_empty() {
@@ -710,10 +771,56 @@ async fn request_connection(
     }
 }
 
-async fn create_link(State(state): State<AppState>, org: WebOrg, Csrf(csrf): Csrf) -> Response {
-    match connections::create_link(&state.app, &org.scope, &org.actor()).await {
-        Ok(link) => render_partners(&state, &org, &csrf, None, None, Some(link.link)).await,
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct LinkForm {
+    max_uses: String,
+    expires_in_days: String,
+    auto_accept: String,
+    note: String,
+}
+
+/// A number typed into a form: empty is "not given"; anything that is not a whole number
+/// is kept as a value out of every range, so the domain names the field.
+fn typed_number(raw: &str) -> Option<i64> {
+    let raw = raw.trim();
+    (!raw.is_empty()).then(|| raw.parse().unwrap_or(i64::MIN))
+}
+
+async fn create_link(
+    State(state): State<AppState>,
+    org: WebOrg,
+    Csrf(csrf): Csrf,
+    Form(form): Form<LinkForm>,
+) -> Response {
+    let new = connections::NewLink {
+        max_uses: typed_number(&form.max_uses),
+        expires_in_days: typed_number(&form.expires_in_days),
+        auto_accept: !form.auto_accept.is_empty(),
+        note: Some(form.note),
+    };
+    match connections::create_link(&state.app, &org.scope, new, &org.actor()).await {
+        Ok(link) => render_partners(&state, &org, &csrf, None, None, Some(link)).await,
         Err(error) => render_partners(&state, &org, &csrf, None, Some(error), None).await,
+    }
+}
+
+async fn revoke_link(
+    State(state): State<AppState>,
+    org: WebOrg,
+    Path((_, id)): Path<(String, String)>,
+) -> Response {
+    let id = match managed::<ConnectionLinkId>(&org, &id, Action::ManageConnections) {
+        Ok(id) => id,
+        Err(page) => return page,
+    };
+    match connections::revoke_link(&state.app, &org.scope, id, &org.actor()).await {
+        Ok(_) => redirect_with_flash(
+            &format!("{}/partners", base(&org)),
+            "The invite link is revoked; it no longer works.",
+            secure(&state),
+        ),
+        Err(error) => error_page(error),
     }
 }
 
@@ -783,10 +890,11 @@ async fn connect_page(
     Csrf(csrf): Csrf,
     Path(token): Path<String>,
 ) -> Response {
-    let partner = match connections::link_owner(&state.app, &token).await {
-        Ok(partner) => partner,
+    let link = match connections::link_preview(&state.app, &token).await {
+        Ok(link) => link,
         Err(error) => return error_page(error),
     };
+    let partner = &link.org;
     let mine = match state.app.store.organizations_of(user.current.user.id).await {
         Ok(orgs) => orgs,
         Err(error) => return error_page(error.into()),
@@ -799,6 +907,11 @@ async fn connect_page(
         Shell { title: "Connect as partners", user_name: Some(&user.current.user.name), csrf: &csrf, ..Default::default() },
         html! {
             h1 { "Connect with " (partner.name) }
+            @if link.auto_accept {
+                p { "Using this link connects your organization with " (partner.name) " at once." }
+            } @else {
+                p { "Using this link asks " (partner.name) " to connect; you are partners once they accept." }
+            }
             @if eligible.is_empty() {
                 p.empty { "You need to be an owner, admin or partner manager of an organization to connect it with a partner." }
             } @else {
@@ -839,11 +952,21 @@ async fn connect(
         Err(error) => return error_page(error.into()),
     };
     match connections::accept_link(&state.app, &scope, &token, &user.actor()).await {
-        Ok(c) => redirect_with_flash(
-            &format!("/o/{}/partners", scope.org().handle),
-            &format!("You are now connected with {}.", c.partner_name),
-            secure(&state),
-        ),
+        Ok(c) => {
+            let message = if c.status == ConnectionStatus::Accepted {
+                format!("You are now connected with {}.", c.partner_name)
+            } else {
+                format!(
+                    "You asked {} to connect; you are partners once they accept.",
+                    c.partner_name
+                )
+            };
+            redirect_with_flash(
+                &format!("/o/{}/partners", scope.org().handle),
+                &message,
+                secure(&state),
+            )
+        }
         Err(error) => error_page(error),
     }
 }
