@@ -5,6 +5,7 @@ mod accounts;
 mod admin;
 mod assessment;
 mod commands;
+mod connections;
 mod intake;
 mod partnerships;
 mod serve;
