@@ -1,15 +1,16 @@
 //! Partner connections between organizations.
 
 use chrono::Duration;
-use comark_domain::{Action, ConnectionId, ConnectionTransition, OrgHandle, ValidationErrors};
-use comark_store::{now, Actor, Connection, ConnectionLink, OrgScope, Organization};
+use comark_domain::{
+    Action, ConnectionId, ConnectionLinkId, ConnectionTransition, LinkOptions, OrgHandle,
+    ValidationErrors,
+};
+use comark_store::{now, Actor, Connection, ConnectionLink, LiveLink, OrgScope};
+use serde::Deserialize;
 
 use crate::orgs::require;
 use crate::secrets::{hash_token, new_token};
 use crate::{App, AppError, Result};
-
-/// How long a connection invite link works.
-pub const LINK_LIFETIME: Duration = Duration::days(30);
 
 /// The organization's connections.
 pub async fn list(app: &App, scope: &OrgScope) -> Result<Vec<Connection>> {
@@ -49,7 +50,7 @@ pub async fn request(
     }
     app.store
         .org(scope)
-        .request_connection(&partner, message, actor, false)
+        .request_connection(&partner, message, actor)
         .await
         .map_err(|error| match AppError::from(error) {
             AppError::Conflict { .. } => ValidationErrors::single(
@@ -77,6 +78,24 @@ pub async fn transition(
         .await?)
 }
 
+/// What the creator of an invite link chooses; absent numbers take the defaults (one use,
+/// seven days), and a link asks the creator to accept unless `auto_accept`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct NewLink {
+    /// How many organizations may use it (1 to 100).
+    #[serde(default)]
+    pub max_uses: Option<i64>,
+    /// How many days it works (1 to 90).
+    #[serde(default)]
+    pub expires_in_days: Option<i64>,
+    /// Connect at once, without waiting for this side to accept.
+    #[serde(default)]
+    pub auto_accept: bool,
+    /// What to remember it by.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
 /// A new connection invite link, shown once.
 #[derive(Debug, serde::Serialize)]
 pub struct CreatedLink {
@@ -87,14 +106,27 @@ pub struct CreatedLink {
     pub link: String,
 }
 
-/// Creates an invite link that connects its holder's organization with this one at once.
-pub async fn create_link(app: &App, scope: &OrgScope, actor: &Actor) -> Result<CreatedLink> {
+/// Creates an invite link with the creator's limits: a number of uses, an expiry, and
+/// whether an organization using it is connected at once or waits for this side to accept.
+pub async fn create_link(
+    app: &App,
+    scope: &OrgScope,
+    new: NewLink,
+    actor: &Actor,
+) -> Result<CreatedLink> {
     require(scope, Action::ManageConnections)?;
+    let options = LinkOptions::parse(
+        new.max_uses,
+        new.expires_in_days,
+        new.auto_accept,
+        new.note.as_deref(),
+    )?;
     let token = new_token("");
+    let expires_at = now() + Duration::days(options.expires_in_days);
     let record = app
         .store
         .org(scope)
-        .create_connection_link(&hash_token(&token), now() + LINK_LIFETIME, actor)
+        .create_connection_link(&hash_token(&token), &options, expires_at, actor)
         .await?;
     Ok(CreatedLink {
         record,
@@ -102,15 +134,38 @@ pub async fn create_link(app: &App, scope: &OrgScope, actor: &Actor) -> Result<C
     })
 }
 
-/// The organization behind a connection invite link.
-pub async fn link_owner(app: &App, token: &str) -> Result<Organization> {
+/// The organization's invite links: the open ones and those closed in the last 30 days.
+pub async fn links(app: &App, scope: &OrgScope) -> Result<Vec<ConnectionLink>> {
+    require(scope, Action::ManageConnections)?;
+    Ok(app.store.org(scope).connection_links().await?)
+}
+
+/// Withdraws an invite link; it answers like an unknown one from then on.
+pub async fn revoke_link(
+    app: &App,
+    scope: &OrgScope,
+    id: ConnectionLinkId,
+    actor: &Actor,
+) -> Result<ConnectionLink> {
+    require(scope, Action::ManageConnections)?;
+    Ok(app
+        .store
+        .org(scope)
+        .revoke_connection_link(id, actor)
+        .await?)
+}
+
+/// The organization behind a live invite link, and whether using it connects at once. An
+/// unknown, revoked, expired or used-up link is not found alike.
+pub async fn link_preview(app: &App, token: &str) -> Result<LiveLink> {
     app.store
-        .connection_link_owner(&hash_token(token))
+        .live_connection_link(&hash_token(token))
         .await?
         .ok_or(AppError::NotFound)
 }
 
-/// Uses a connection invite link: the two organizations are connected at once.
+/// Uses another organization's invite link: counts one use and asks that organization to
+/// connect, or connects at once if its creator chose so.
 pub async fn accept_link(
     app: &App,
     scope: &OrgScope,
@@ -118,15 +173,9 @@ pub async fn accept_link(
     actor: &Actor,
 ) -> Result<Connection> {
     require(scope, Action::ManageConnections)?;
-    let partner = link_owner(app, token).await?;
-    if partner.id == scope.org_id() {
-        return Err(AppError::Rule(
-            "this is your own organization's link".into(),
-        ));
-    }
     app.store
         .org(scope)
-        .request_connection(&partner, None, actor, true)
+        .connect_via_link(&hash_token(token), actor)
         .await
         .map_err(|error| match AppError::from(error) {
             AppError::Conflict { .. } => AppError::Rule(

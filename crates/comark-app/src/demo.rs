@@ -99,7 +99,7 @@ pub async fn load(app: &App) -> Result<Vec<DemoLogin>> {
                 )
                 .await?;
             store
-                .accept_invitation(&crate::secrets::hash_token(&token), user.id, &actor)
+                .accept_invitation(&crate::secrets::hash_token(&token), user, &actor)
                 .await?;
         }
         orgs.push(org);
@@ -134,7 +134,7 @@ pub async fn load(app: &App) -> Result<Vec<DemoLogin>> {
         }
         let connection = store
             .org(&scope)
-            .request_connection(&orgs[to], Some("Let's market together."), &actor, false)
+            .request_connection(&orgs[to], Some("Let's market together."), &actor)
             .await?;
         if accept {
             let their_scope = store

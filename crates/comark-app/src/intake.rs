@@ -514,7 +514,21 @@ pub async fn decide(
                     }
                 }
                 None => {
-                    let link = crate::connections::create_link(app, scope, actor).await?;
+                    // The request is accepted already, and the link goes only to the vetted
+                    // requester's address: it connects at once, once, within a month (time
+                    // to sign up and create their organization).
+                    let link = crate::connections::create_link(
+                        app,
+                        scope,
+                        crate::connections::NewLink {
+                            max_uses: Some(1),
+                            expires_in_days: Some(30),
+                            auto_accept: true,
+                            note: Some(format!("Accepted request from {}", request.company)),
+                        },
+                        actor,
+                    )
+                    .await?;
                     format!(
                         "To work together in comark, sign up (it is free and self-hosted by {us}) and connect with this link:\n{}",
                         link.link

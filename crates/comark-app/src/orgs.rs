@@ -1,10 +1,11 @@
 //! Organizations, members and invitations.
 
 use chrono::Duration;
+use comark_domain::invitation::{self, Acceptance, Acceptor, Invited, Refusal};
 use comark_domain::{
     Action, Email, InvitationId, OrgHandle, OrgName, Role, UserId, ValidationErrors,
 };
-use comark_store::{now, Actor, Invitation, Member, OrgScope, Organization};
+use comark_store::{now, Actor, Invitation, Member, OrgScope, Organization, User};
 use serde::Deserialize;
 
 use crate::auth::CurrentUser;
@@ -112,25 +113,28 @@ pub async fn remove_member(app: &App, scope: &OrgScope, user: UserId, actor: &Ac
 /// What the invite form holds.
 #[derive(Debug, Clone, Deserialize)]
 pub struct NewInvitation {
-    /// Whom to e-mail; empty for a link to hand over yourself.
+    /// Whom to invite, by address; empty for a link for anyone who holds it.
     #[serde(default)]
     pub email: Option<String>,
     /// The role the invitee gets.
     pub role: String,
 }
 
-/// A new invitation and its secret link, shown once to the inviter.
+/// A new invitation and, unless it went by e-mail, its secret link for the inviter to hand
+/// over.
 #[derive(Debug, serde::Serialize)]
 pub struct CreatedInvitation {
     /// The invitation.
     pub invitation: Invitation,
-    /// The link that accepts it.
-    pub link: String,
+    /// The link that accepts it; `None` when it was e-mailed, so that only the invitee's
+    /// inbox ever holds it (which is what makes opening it a proof of the address).
+    pub link: Option<String>,
     /// Whether it was e-mailed.
     pub emailed: bool,
 }
 
-/// Invites someone by e-mail or link.
+/// Invites someone by e-mail address, or makes a link for anyone who holds it. A link may
+/// not make owners or admins: those are invited by address.
 pub async fn invite(
     app: &App,
     scope: &OrgScope,
@@ -151,6 +155,16 @@ pub async fn invite(
     if !scope.role().may_assign(role) {
         return Err(ValidationErrors::single("role", "only an owner can invite an owner").into());
     }
+    if email.is_none() && !invitation::link_may_grant(role) {
+        return Err(ValidationErrors::single(
+            "role",
+            format!(
+                "a link for anyone cannot make someone {}; enter their e-mail address",
+                role.label().to_lowercase()
+            ),
+        )
+        .into());
+    }
     let token = new_token("");
     let link = app.link(&format!("/invitations/{token}"));
     let email_job = match &email {
@@ -159,10 +173,13 @@ pub async fn invite(
                 to: email.as_str().to_owned(),
                 subject: format!("Join {} on comark", scope.org().name),
                 body: format!(
-                    "{} invited you to join {} on comark as {}.\n\nAccept within 14 days:\n\n{link}\n",
+                    "{} invited you to join {} on comark as {}.\n\n\
+                     The invitation is for this address, {}: sign in or create your account \
+                     with it, then accept within 14 days:\n\n{link}\n",
                     actor.label,
                     scope.org().name,
-                    role.label()
+                    role.label(),
+                    email.as_str(),
                 ),
             }
             .job()?,
@@ -184,7 +201,7 @@ pub async fn invite(
         .await?;
     Ok(CreatedInvitation {
         invitation,
-        link,
+        link: (!emailed).then_some(link),
         emailed,
     })
 }
@@ -214,16 +231,42 @@ pub async fn invitation_preview(app: &App, token: &str) -> Result<(Invitation, O
     }
 }
 
-/// Accepts an invitation as the current user.
+/// Whether `user` may accept `invitation` on this instance, and why not: the invitation page
+/// says so before anyone presses a button.
+pub fn acceptance(
+    app: &App,
+    invitation: &Invitation,
+    user: &User,
+) -> std::result::Result<Acceptance, Refusal> {
+    invitation::may_accept(
+        Invited {
+            email: invitation.email.as_deref(),
+            role: invitation.role,
+            mailed: invitation.mailed,
+        },
+        Acceptor {
+            email: &user.email,
+            verified: user.email_verified,
+        },
+        app.settings.mail_enabled,
+    )
+}
+
+/// Accepts an invitation as the current user. An invitation for an address is refused to
+/// any other account (and, on an instance that sends e-mail, to an account that never proved
+/// the address, unless this very invitation was mailed to it), with nothing changed.
 pub async fn accept_invitation(
     app: &App,
     current: &CurrentUser,
     token: &str,
     actor: &Actor,
 ) -> Result<Organization> {
+    let (invitation, _) = invitation_preview(app, token).await?;
+    acceptance(app, &invitation, &current.user)
+        .map_err(|refusal| AppError::Rule(refusal.to_string()))?;
     Ok(app
         .store
-        .accept_invitation(&hash_token(token), current.user.id, actor)
+        .accept_invitation(&hash_token(token), &current.user, actor)
         .await?)
 }
 

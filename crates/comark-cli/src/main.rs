@@ -4,6 +4,7 @@ mod accounts;
 mod assessment;
 mod bench;
 mod config;
+mod connections;
 mod intake;
 mod maturity;
 mod partnerships;
@@ -65,6 +66,9 @@ enum Command {
     /// The internal assessment (ISO 44001), which feeds the first three gates.
     #[command(subcommand)]
     Assessment(assessment::AssessmentCommand),
+    /// Partner connections and the invite links partners connect through.
+    #[command(subcommand)]
+    Connections(connections::ConnectionsCommand),
     /// The public partnership request form and its vetting checklist.
     #[command(subcommand)]
     Intake(intake::IntakeCommand),
@@ -256,6 +260,10 @@ async fn main() -> anyhow::Result<std::process::ExitCode> {
         Command::Accounts(command) => {
             let store = open_store(&config).await?;
             return accounts::accounts(&app_for(store, &config), command).await;
+        }
+        Command::Connections(command) => {
+            let store = open_store(&config).await?;
+            return connections::connections(&app_for(store, &config), command).await;
         }
         Command::Intake(command) => {
             let store = open_store(&config).await?;

@@ -29,6 +29,8 @@ pub enum AuditAction {
     ConnectionEnded,
     /// A connection invite link was created.
     ConnectionLinkCreated,
+    /// A connection invite link was withdrawn by its organization.
+    ConnectionLinkRevoked,
     /// An API token was created.
     TokenCreated,
     /// An API token was revoked.
@@ -85,6 +87,7 @@ impl AuditAction {
             ConnectionDeclined => "connection.declined",
             ConnectionEnded => "connection.ended",
             ConnectionLinkCreated => "connection.link_created",
+            ConnectionLinkRevoked => "connection.link_revoked",
             TokenCreated => "token.created",
             TokenRevoked => "token.revoked",
             PasswordChanged => "user.password_changed",

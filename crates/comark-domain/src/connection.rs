@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::ValidationErrors;
+
 /// Where a connection stands. Only `Accepted` lets anything cross between the two.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -108,6 +110,119 @@ impl TryFrom<String> for ConnectionStatus {
     }
 }
 
+/// How many organizations one invite link may connect, at most.
+pub const MAX_LINK_USES: i64 = 100;
+/// How many organizations an invite link connects unless its creator chooses more.
+pub const DEFAULT_LINK_USES: i64 = 1;
+/// The longest an invite link may work, in days.
+pub const MAX_LINK_DAYS: i64 = 90;
+/// How long an invite link works unless its creator chooses otherwise, in days.
+pub const DEFAULT_LINK_DAYS: i64 = 7;
+/// The longest note a link may carry, in characters.
+pub const MAX_LINK_NOTE: usize = 200;
+
+/// What the creator of an invite link chose, checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LinkOptions {
+    /// How many organizations may connect through it.
+    pub max_uses: i64,
+    /// How many days it works.
+    pub expires_in_days: i64,
+    /// Whether using it connects at once, rather than asking the creator to accept.
+    pub auto_accept: bool,
+    /// What the creator wants to remember it by ("for Globex's webinar team").
+    pub note: Option<String>,
+}
+
+impl LinkOptions {
+    /// Checks the creator's choices; absent numbers take the defaults (one use, seven days).
+    pub fn parse(
+        max_uses: Option<i64>,
+        expires_in_days: Option<i64>,
+        auto_accept: bool,
+        note: Option<&str>,
+    ) -> Result<LinkOptions, ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        let max_uses = max_uses.unwrap_or(DEFAULT_LINK_USES);
+        if !(1..=MAX_LINK_USES).contains(&max_uses) {
+            errors.add(
+                "max_uses",
+                format!("must be a whole number from 1 to {MAX_LINK_USES}"),
+            );
+        }
+        let expires_in_days = expires_in_days.unwrap_or(DEFAULT_LINK_DAYS);
+        if !(1..=MAX_LINK_DAYS).contains(&expires_in_days) {
+            errors.add(
+                "expires_in_days",
+                format!("must be a whole number of days from 1 to {MAX_LINK_DAYS}"),
+            );
+        }
+        let note = note.map(str::trim).filter(|n| !n.is_empty());
+        if note.is_some_and(|n| n.chars().count() > MAX_LINK_NOTE) {
+            errors.add(
+                "note",
+                format!("must be at most {MAX_LINK_NOTE} characters"),
+            );
+        }
+        errors.into_result()?;
+        Ok(LinkOptions {
+            max_uses,
+            expires_in_days,
+            auto_accept,
+            note: note.map(str::to_owned),
+        })
+    }
+}
+
+/// Where an invite link stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkStatus {
+    /// It still works.
+    Open,
+    /// Every use it allowed was taken.
+    UsedUp,
+    /// Its time ran out.
+    Expired,
+    /// Its creator withdrew it.
+    Revoked,
+}
+
+impl LinkStatus {
+    /// The status of a link: a withdrawal shows first, then a last use, then the time.
+    pub fn of(revoked: bool, expired: bool, uses: i64, max_uses: i64) -> LinkStatus {
+        if revoked {
+            LinkStatus::Revoked
+        } else if uses >= max_uses {
+            LinkStatus::UsedUp
+        } else if expired {
+            LinkStatus::Expired
+        } else {
+            LinkStatus::Open
+        }
+    }
+
+    /// The stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkStatus::Open => "open",
+            LinkStatus::UsedUp => "used_up",
+            LinkStatus::Expired => "expired",
+            LinkStatus::Revoked => "revoked",
+        }
+    }
+
+    /// In words.
+    pub fn label(self) -> &'static str {
+        match self {
+            LinkStatus::Open => "Open",
+            LinkStatus::UsedUp => "Used up",
+            LinkStatus::Expired => "Expired",
+            LinkStatus::Revoked => "Revoked",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::ConnectionStatus::*;
@@ -139,5 +254,40 @@ mod tests {
             }
         }
         assert!(Accepted.apply(Accept, false).is_err());
+    }
+
+    #[test]
+    fn a_link_works_once_for_a_week_unless_its_creator_chooses_otherwise() {
+        let defaults = LinkOptions::parse(None, None, false, Some("  ")).expect("defaults");
+        assert_eq!(
+            defaults,
+            LinkOptions {
+                max_uses: 1,
+                expires_in_days: 7,
+                auto_accept: false,
+                note: None
+            }
+        );
+        let chosen = LinkOptions::parse(Some(100), Some(90), true, Some(" Webinar ")).expect("ok");
+        assert_eq!((chosen.max_uses, chosen.expires_in_days), (100, 90));
+        assert_eq!(chosen.note.as_deref(), Some("Webinar"));
+    }
+
+    #[test]
+    fn link_limits_outside_their_bounds_are_refused_by_field() {
+        let refused = LinkOptions::parse(Some(0), Some(91), false, Some(&"x".repeat(201)))
+            .expect_err("refused");
+        let fields: Vec<&str> = refused.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["max_uses", "expires_in_days", "note"]);
+        assert!(LinkOptions::parse(Some(101), None, false, None).is_err());
+        assert!(LinkOptions::parse(None, Some(0), false, None).is_err());
+    }
+
+    #[test]
+    fn a_link_shows_revoked_before_used_up_before_expired() {
+        assert_eq!(LinkStatus::of(true, true, 1, 1), LinkStatus::Revoked);
+        assert_eq!(LinkStatus::of(false, true, 1, 1), LinkStatus::UsedUp);
+        assert_eq!(LinkStatus::of(false, true, 0, 1), LinkStatus::Expired);
+        assert_eq!(LinkStatus::of(false, false, 1, 2), LinkStatus::Open);
     }
 }

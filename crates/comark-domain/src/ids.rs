@@ -53,6 +53,8 @@ id_type!(
     InvitationId,
     /// A partner connection between two organizations.
     ConnectionId,
+    /// An invite link through which other organizations may ask to connect.
+    ConnectionLinkId,
     /// A personal API token.
     ApiTokenId,
     /// An entry of an organization's audit log.

@@ -14,6 +14,7 @@ pub mod fit;
 pub mod goals;
 pub mod ids;
 pub mod intake;
+pub mod invitation;
 pub mod maturity;
 pub mod partnership;
 pub mod role;
@@ -21,7 +22,7 @@ pub mod token;
 pub mod validate;
 
 pub use audit::AuditAction;
-pub use connection::{ConnectionStatus, ConnectionTransition};
+pub use connection::{ConnectionStatus, ConnectionTransition, LinkOptions, LinkStatus};
 pub use cursor::Cursor;
 pub use ids::*;
 pub use role::{Action, Role};

@@ -116,6 +116,14 @@ impl Email {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The address with its local part hidden but for the first character (`a…@example.com`),
+    /// enough for its owner to recognize it and too little for anyone else to learn it.
+    pub fn masked(&self) -> String {
+        let (local, domain) = self.0.split_once('@').unwrap_or((&self.0, ""));
+        let first: String = local.chars().take(1).collect();
+        format!("{first}…@{domain}")
+    }
 }
 
 /// An organization's handle: the short name partners use to find it, as in `/o/acme`.
@@ -283,6 +291,12 @@ mod tests {
         assert_eq!(OrgHandle::suggest("Acme Corp."), "acme-corp");
         assert_eq!(OrgHandle::suggest("  Über  Agency  "), "ber-agency");
         assert!(OrgHandle::parse(&OrgHandle::suggest("Northwind Traders")).is_ok());
+    }
+
+    #[test]
+    fn a_masked_address_keeps_its_first_letter_and_domain() {
+        let email = Email::parse("Olivia.Owner@Acme.example").expect("valid");
+        assert_eq!(email.masked(), "o…@acme.example");
     }
 
     #[test]

@@ -37,7 +37,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
-pub use connections::ConnectionLink;
+pub use connections::{ConnectionLink, LiveLink, CLOSED_LINKS_SHOWN_FOR};
 pub use jobs::{ClaimedJob, JobCounts, NewJob};
 pub use profiles::StoredProfile;
 pub use records::*;

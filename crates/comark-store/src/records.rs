@@ -40,6 +40,9 @@ pub struct User {
     pub totp_enabled_at: Option<DateTime<Utc>>,
     /// When they signed up.
     pub created_at: DateTime<Utc>,
+    /// Whether they proved that they receive mail at `email` (an e-mailed link opened; the
+    /// database keeps when, in `users.email_verified_at`).
+    pub email_verified: bool,
 }
 
 impl User {
@@ -87,11 +90,13 @@ pub struct Invitation {
     /// The organization that invites.
     #[sqlx(try_from = "Uuid")]
     pub org_id: OrgId,
-    /// Whom it was sent to, if it went by e-mail; a link invitation has none.
+    /// The address it is for; a link invitation (for anyone with the link) has none.
     pub email: Option<String>,
     /// The role the invitee gets.
     #[sqlx(try_from = "String")]
     pub role: Role,
+    /// Whether its link went out by e-mail to `email`.
+    pub mailed: bool,
     /// When it was made.
     pub created_at: DateTime<Utc>,
     /// When it stops working.
@@ -103,6 +108,11 @@ pub struct Invitation {
 }
 
 impl Invitation {
+    /// For one address, or for anyone with the link.
+    pub fn kind(&self) -> comark_domain::invitation::InvitationKind {
+        comark_domain::invitation::InvitationKind::of(self.email.as_deref())
+    }
+
     /// Whether it can still be accepted at `now`.
     pub fn is_usable(&self, now: DateTime<Utc>) -> bool {
         self.accepted_at.is_none() && self.revoked_at.is_none() && self.expires_at > now
@@ -179,6 +189,8 @@ pub struct Connection {
     pub decided_at: Option<DateTime<Utc>>,
     /// When it ended.
     pub ended_at: Option<DateTime<Utc>>,
+    /// Whether it was asked for through an invite link of the invited side.
+    pub via_link: bool,
 }
 
 /// One entry of an organization's audit log.

@@ -9,7 +9,8 @@ use crate::{
 };
 
 const USER_COLUMNS: &str =
-    "id, email, name, password_hash, totp_secret, totp_enabled_at, created_at";
+    "id, email, name, password_hash, totp_secret, totp_enabled_at, created_at,
+     (email_verified_at IS NOT NULL) AS email_verified";
 
 impl Store {
     /// Creates a user. A taken e-mail address is `Conflict("email")`.
@@ -211,12 +212,17 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
             let user = user.ok_or(StoreError::NotFound)?;
-            sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
-                .bind(password_hash)
-                .bind(at)
-                .bind(user)
-                .execute(&mut *tx)
-                .await?;
+            // The link came by e-mail, so using it proves the address too.
+            sqlx::query(
+                "UPDATE users SET password_hash = $1, password_changed_at = $2,
+                        email_verified_at = COALESCE(email_verified_at, $2)
+                 WHERE id = $3",
+            )
+            .bind(password_hash)
+            .bind(at)
+            .bind(user)
+            .execute(&mut *tx)
+            .await?;
             sqlx::query("DELETE FROM sessions WHERE user_id = $1")
                 .bind(user)
                 .execute(&mut *tx)
@@ -347,9 +353,10 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
             let (email, name, password_hash) = row.ok_or(StoreError::NotFound)?;
+            // The confirmation link came by e-mail: the new account has proven its address.
             sqlx::query(
-                "INSERT INTO users (id, email, name, password_hash, created_at, password_changed_at)
-                 VALUES ($1, $2, $3, $4, $5, $5)",
+                "INSERT INTO users (id, email, name, password_hash, created_at, password_changed_at, email_verified_at)
+                 VALUES ($1, $2, $3, $4, $5, $5, $5)",
             )
             .bind(id.0)
             .bind(&email)

@@ -179,8 +179,8 @@ impl TestApp {
         token
     }
 
-    /// Adds a member with `role` to the organization `handle` (through an invitation),
-    /// and returns their token.
+    /// Adds a member with `role` to the organization `handle` (through an invitation to
+    /// their address, as any role may be invited that way), and returns their token.
     pub async fn member_of(&self, owner_token: &str, handle: &str, role: &str) -> String {
         let email = format!("{role}-{}@{handle}.example", uuid::Uuid::new_v4().simple());
         let token = self.sign_up(&format!("{role} at {handle}"), &email).await;
@@ -188,11 +188,11 @@ impl TestApp {
             .api_as(owner_token)
             .post(
                 &format!("/api/v1/orgs/{handle}/invitations"),
-                serde_json::json!({ "role": role }),
+                serde_json::json!({ "email": email, "role": role }),
             )
             .await;
         assert_eq!(invitation.status, 201, "{}", invitation.text);
-        let link = invitation.json["link"].as_str().expect("link");
+        let link = self.invitation_link(&invitation, &email).await;
         let secret = link.rsplit('/').next().expect("token in link");
         let accepted = self
             .api_as(&token)
@@ -203,6 +203,26 @@ impl TestApp {
             .await;
         assert_eq!(accepted.status, 200, "{}", accepted.text);
         token
+    }
+
+    /// The link of a new invitation to `email`: in the answer when this instance sends no
+    /// e-mail, else in the invitee's inbox (the answer never shows a mailed link).
+    pub async fn invitation_link(&self, created: &Reply, email: &str) -> String {
+        if let Some(link) = created.json["link"].as_str() {
+            return link.to_owned();
+        }
+        self.run_jobs().await;
+        self.mailbox
+            .as_ref()
+            .expect("an e-mailed invitation needs the mailbox")
+            .messages_to(&email.trim().to_lowercase())
+            .iter()
+            .rev()
+            .find_map(|mail| {
+                mail.first_link()
+                    .filter(|link| link.contains("/invitations/"))
+            })
+            .expect("an invitation link in the inbox")
     }
 
     /// Connects two organizations as partners (the first asks, the second accepts).

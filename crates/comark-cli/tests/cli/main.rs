@@ -5,6 +5,7 @@ mod accounts;
 mod admin;
 mod assessment;
 mod commands;
+mod connections;
 mod imports;
 mod intake;
 mod partnerships;

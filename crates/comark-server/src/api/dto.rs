@@ -2,7 +2,8 @@
 //! changes only on purpose.
 
 use chrono::{DateTime, Utc};
-use comark_domain::{ConnectionStatus, Role, Scope};
+use comark_domain::invitation::InvitationKind;
+use comark_domain::{ConnectionStatus, LinkStatus, Role, Scope};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -18,6 +19,8 @@ pub struct UserOut {
     pub name: String,
     /// Whether sign-in asks for a TOTP code.
     pub second_factor_enabled: bool,
+    /// Whether they proved that they receive mail at `email` (an e-mailed link opened).
+    pub email_verified: bool,
     /// When they signed up.
     pub created_at: DateTime<Utc>,
 }
@@ -29,6 +32,7 @@ impl From<&comark_store::User> for UserOut {
             email: user.email.clone(),
             name: user.name.clone(),
             second_factor_enabled: user.has_second_factor(),
+            email_verified: user.email_verified,
             created_at: user.created_at,
         }
     }
@@ -129,12 +133,24 @@ impl From<comark_store::Member> for MemberOut {
     }
 }
 
+/// How an invitation finds its invitee.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum InvitationKindOut {
+    /// For one address: only the account with that address may accept it.
+    Email,
+    /// For anyone with the link: works once, never for an owner or an admin.
+    Link,
+}
+
 /// An invitation.
 #[derive(Serialize, ToSchema)]
 pub struct InvitationOut {
     /// Its id.
     pub id: Uuid,
-    /// Whom it was e-mailed to, if anyone.
+    /// For one address (`email`) or for anyone with the link (`link`).
+    pub kind: InvitationKindOut,
+    /// The address it is for; absent for a link invitation.
     pub email: Option<String>,
     /// The role it grants.
     pub role: RoleOut,
@@ -148,6 +164,10 @@ impl From<comark_store::Invitation> for InvitationOut {
     fn from(i: comark_store::Invitation) -> Self {
         InvitationOut {
             id: i.id.0,
+            kind: match i.kind() {
+                InvitationKind::Email => InvitationKindOut::Email,
+                InvitationKind::Link => InvitationKindOut::Link,
+            },
             email: i.email,
             role: i.role.into(),
             created_at: i.created_at,
@@ -161,8 +181,9 @@ impl From<comark_store::Invitation> for InvitationOut {
 pub struct CreatedInvitationOut {
     /// The invitation.
     pub invitation: InvitationOut,
-    /// The link that accepts it.
-    pub link: String,
+    /// The link that accepts it, to hand over yourself; absent when it was e-mailed, so that
+    /// only the invitee's inbox holds it.
+    pub link: Option<String>,
     /// Whether it was e-mailed.
     pub emailed: bool,
 }
@@ -202,6 +223,8 @@ pub struct ConnectionOut {
     pub decided_at: Option<DateTime<Utc>>,
     /// When it ended.
     pub ended_at: Option<DateTime<Utc>>,
+    /// Whether it was asked for through one of the invited side's invite links.
+    pub via_link: bool,
 }
 
 impl From<comark_store::Connection> for ConnectionOut {
@@ -221,8 +244,80 @@ impl From<comark_store::Connection> for ConnectionOut {
             created_at: c.created_at,
             decided_at: c.decided_at,
             ended_at: c.ended_at,
+            via_link: c.via_link,
         }
     }
+}
+
+/// Where an invite link stands.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkStatusOut {
+    /// It still works.
+    Open,
+    /// Every use it allowed was taken.
+    UsedUp,
+    /// Its time ran out.
+    Expired,
+    /// It was withdrawn.
+    Revoked,
+}
+
+/// An invite link through which other organizations may ask to connect (never its secret).
+#[derive(Serialize, ToSchema)]
+pub struct ConnectionLinkOut {
+    /// Its id.
+    pub id: Uuid,
+    /// What its creator remembers it by.
+    pub note: Option<String>,
+    /// How many organizations may use it.
+    pub max_uses: i64,
+    /// How many have.
+    pub uses: i64,
+    /// Whether using it connects at once, rather than waiting for your acceptance.
+    pub auto_accept: bool,
+    /// Where it stands.
+    pub status: LinkStatusOut,
+    /// When it was made.
+    pub created_at: DateTime<Utc>,
+    /// When it stops working.
+    pub expires_at: DateTime<Utc>,
+    /// When it was withdrawn.
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// When it was last used.
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+impl From<comark_store::ConnectionLink> for ConnectionLinkOut {
+    fn from(l: comark_store::ConnectionLink) -> Self {
+        ConnectionLinkOut {
+            id: l.id.0,
+            note: l.note,
+            max_uses: l.max_uses,
+            uses: l.uses,
+            auto_accept: l.auto_accept,
+            status: match l.status {
+                LinkStatus::Open => LinkStatusOut::Open,
+                LinkStatus::UsedUp => LinkStatusOut::UsedUp,
+                LinkStatus::Expired => LinkStatusOut::Expired,
+                LinkStatus::Revoked => LinkStatusOut::Revoked,
+            },
+            created_at: l.created_at,
+            expires_at: l.expires_at,
+            revoked_at: l.revoked_at,
+            last_used_at: l.last_used_at,
+        }
+    }
+}
+
+/// A new invite link: `link` is shown this once.
+#[derive(Serialize, ToSchema)]
+pub struct CreatedConnectionLinkOut {
+    /// The link's record.
+    #[serde(flatten)]
+    pub record: ConnectionLinkOut,
+    /// The URL to hand to a partner.
+    pub link: String,
 }
 
 /// A token scope.

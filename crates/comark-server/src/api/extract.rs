@@ -27,6 +27,29 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// A JSON body that may be left out: no body at all means `T::default()`. For endpoints that
+/// took no body before they took options, so that clients sending none keep working.
+pub struct ApiJsonOrEmpty<T>(pub T);
+
+impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for ApiJsonOrEmpty<T> {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let (parts, body) = request.into_parts();
+        let bytes =
+            axum::body::Bytes::from_request(Request::from_parts(parts.clone(), body), state)
+                .await
+                .map_err(IntoResponse::into_response)?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(ApiJsonOrEmpty(T::default()));
+        }
+        let request = Request::from_parts(parts, axum::body::Body::from(bytes));
+        ApiJson::<T>::from_request(request, state)
+            .await
+            .map(|ApiJson(value)| ApiJsonOrEmpty(value))
+    }
+}
+
 /// Path parameters; one that does not parse names nothing that exists, so it is a 404.
 pub struct ApiPath<T>(pub T);
 

@@ -7,15 +7,15 @@ use axum::Json;
 use comark_app::auth::{self, SignUp};
 use comark_app::{connections, orgs, tokens, AppError};
 use comark_domain::{
-    cursor, ApiTokenId, ConnectionId, ConnectionTransition, Cursor, InvitationId, Scope, UserId,
-    ValidationErrors,
+    cursor, ApiTokenId, ConnectionId, ConnectionLinkId, ConnectionTransition, Cursor, InvitationId,
+    Scope, UserId, ValidationErrors,
 };
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::dto::*;
-use super::extract::{ApiJson, ApiPath, ApiQuery};
+use super::extract::{ApiJson, ApiJsonOrEmpty, ApiPath, ApiQuery};
 use crate::auth::{ApiOrg, ApiUser, ClientInfo};
 use crate::error::{ApiError, Problem};
 use crate::AppState;
@@ -136,7 +136,8 @@ pub struct UpdateMemberIn {
 /// A new invitation.
 #[derive(Deserialize, ToSchema)]
 pub struct NewInvitationIn {
-    /// Whom to e-mail; absent for a link to hand over yourself.
+    /// Whom to invite, by address (only the account with it may accept); absent for a link
+    /// for anyone who holds it, which works once and cannot make an owner or admin.
     #[serde(default)]
     pub email: Option<String>,
     /// The role the invitee gets.
@@ -160,15 +161,21 @@ pub struct ConnectViaLinkIn {
     pub token: String,
 }
 
-/// A new connection link.
-#[derive(serde::Serialize, ToSchema)]
-pub struct ConnectionLinkOut {
-    /// Its id.
-    pub id: Uuid,
-    /// The link to hand to a partner.
-    pub link: String,
-    /// When it stops working.
-    pub expires_at: chrono::DateTime<chrono::Utc>,
+/// The choices for a new connection invite link; every field may be left out.
+#[derive(Deserialize, ToSchema, Default)]
+pub struct NewConnectionLinkIn {
+    /// How many organizations may use it (1 to 100, default 1).
+    #[serde(default)]
+    pub max_uses: Option<i64>,
+    /// How many days it works (1 to 90, default 7).
+    #[serde(default)]
+    pub expires_in_days: Option<i64>,
+    /// Connect at once; by default an organization using it waits for your acceptance.
+    #[serde(default)]
+    pub auto_accept: bool,
+    /// What to remember it by (at most 200 characters).
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 /// Paging through a list.
@@ -633,7 +640,9 @@ pub async fn list_invitations(
     Ok(Json(Page::of(items, |i| (i.created_at, i.id), &query)?))
 }
 
-/// Invites someone by e-mail, or makes a link to hand over (owners and admins).
+/// Invites someone by address (e-mailed when this instance sends e-mail; otherwise the link
+/// is in the answer), or makes a link for anyone who holds it, which works once and cannot
+/// make an owner or admin (owners and admins).
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/invitations", tag = "members", params(("org" = String, Path)), request_body = NewInvitationIn,
     responses((status = 201, body = CreatedInvitationOut), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -672,7 +681,9 @@ pub async fn revoke_invitation(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Joins the organization an invitation is for.
+/// Joins the organization an invitation is for. An invitation for an address is refused
+/// (409, nothing changes) to any account with another address, and, where this instance sends
+/// e-mail, to one that never proved the address unless the invitation was mailed to it.
 #[utoipa::path(post, path = "/api/v1/invitations/{token}/accept", tag = "members", params(("token" = String, Path)),
     responses((status = 200, body = OrgOut), (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 409, body = Problem, content_type = "application/problem+json")))]
@@ -810,23 +821,69 @@ pub async fn end_connection(
     transition(&state, &org, id, ConnectionTransition::End).await
 }
 
-/// Makes a link that connects whoever uses it with your organization at once.
+/// Makes an invite link for partners: by default it works once, for seven days, and an
+/// organization using it waits for your acceptance. The link is in this response only.
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/connection-links", tag = "connections", params(("org" = String, Path)),
-    responses((status = 201, body = ConnectionLinkOut), (status = 403, body = Problem, content_type = "application/problem+json"),
-              (status = 404, body = Problem, content_type = "application/problem+json")))]
+    request_body(content = NewConnectionLinkIn, description = "May be left out for the defaults"),
+    responses((status = 201, body = CreatedConnectionLinkOut), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn create_connection_link(
     State(state): State<AppState>,
     org: ApiOrg,
+    ApiJsonOrEmpty(body): ApiJsonOrEmpty<NewConnectionLinkIn>,
 ) -> ApiResult<Response> {
-    let link = connections::create_link(&state.app, &org.scope, &org.actor()).await?;
-    Ok(created(ConnectionLinkOut {
-        id: link.record.id,
+    let new = connections::NewLink {
+        max_uses: body.max_uses,
+        expires_in_days: body.expires_in_days,
+        auto_accept: body.auto_accept,
+        note: body.note,
+    };
+    let link = connections::create_link(&state.app, &org.scope, new, &org.actor()).await?;
+    Ok(created(CreatedConnectionLinkOut {
+        record: link.record.into(),
         link: link.link,
-        expires_at: link.record.expires_at,
     }))
 }
 
-/// Connects with the organization that issued a connection link.
+/// Your invite links for partners: the open ones, and those closed in the last 30 days, with
+/// their uses (owners, admins and partner managers).
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/connection-links", tag = "connections", params(("org" = String, Path), PageQuery),
+    responses((status = 200, body = Page<ConnectionLinkOut>), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn list_connection_links(
+    State(state): State<AppState>,
+    org: ApiOrg,
+    ApiQuery(query): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Page<ConnectionLinkOut>>> {
+    let links = connections::links(&state.app, &org.scope).await?;
+    let items = links.into_iter().map(ConnectionLinkOut::from).collect();
+    Ok(Json(Page::of(items, |l| (l.created_at, l.id), &query)?))
+}
+
+/// Withdraws an invite link: from now on it answers like an unknown one. Connections already
+/// made through it stay as they are.
+#[utoipa::path(delete, path = "/api/v1/orgs/{org}/connection-links/{link_id}", tag = "connections",
+    params(("org" = String, Path), ("link_id" = Uuid, Path)),
+    responses((status = 204), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn revoke_connection_link(
+    State(state): State<AppState>,
+    org: ApiOrg,
+    ApiPath(path): ApiPath<(String, Uuid)>,
+) -> ApiResult<StatusCode> {
+    connections::revoke_link(
+        &state.app,
+        &org.scope,
+        ConnectionLinkId(path.1),
+        &org.actor(),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Asks the organization that issued a connection link to connect, counting one of its uses;
+/// it connects at once only if its creator chose so. A used-up, expired or revoked link
+/// answers like an unknown one.
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/connections/via-link", tag = "connections", params(("org" = String, Path)),
     request_body = ConnectViaLinkIn,
     responses((status = 201, body = ConnectionOut), (status = 403, body = Problem, content_type = "application/problem+json"),

@@ -5,10 +5,17 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use comark_app::{connections, orgs, AppError};
-use comark_domain::{Action, ConnectionStatus, ConnectionTransition, Cursor, Role};
+use comark_domain::connection::{
+    DEFAULT_LINK_DAYS, DEFAULT_LINK_USES, MAX_LINK_DAYS, MAX_LINK_USES,
+};
+use comark_domain::invitation::LINK_LABEL;
+use comark_domain::{
+    Action, ConnectionLinkId, ConnectionStatus, ConnectionTransition, Cursor, LinkStatus, Role,
+};
 use maud::{html, Markup};
 use serde::Deserialize;
 
+use super::form::managed;
 use super::layout::{csrf_field, error_page, field, not_found_page, page, Shell};
 use super::session::{alert, error_for, form_response, general_error};
 use super::{redirect_with_flash, Csrf, Flash, WebRoutes};
@@ -33,6 +40,7 @@ pub(super) fn routes(routes: WebRoutes) -> WebRoutes {
         .get("/o/{org}/partners", partners_page)
         .post("/o/{org}/partners", request_connection)
         .post("/o/{org}/partners/link", create_link)
+        .post("/o/{org}/connection-links/{link_id}/revoke", revoke_link)
         .post(
             "/o/{org}/partners/{connection_id}/accept",
             accept_connection,
@@ -219,13 +227,29 @@ async fn members_page(
     render_members(&state, &org, &csrf, flash.as_deref(), None, None).await
 }
 
+/// Who an invitation is for, in the words every page uses.
+fn invitee(invitation: &comark_store::Invitation) -> String {
+    match &invitation.email {
+        Some(email) => email.clone(),
+        None => capitalized(LINK_LABEL),
+    }
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
+        .unwrap_or_default()
+}
+
 async fn render_members(
     state: &AppState,
     org: &WebOrg,
     csrf: &str,
     flash: Option<&str>,
     error: Option<AppError>,
-    new_link: Option<String>,
+    new_invitation: Option<orgs::CreatedInvitation>,
 ) -> Response {
     let members = match orgs::members(&state.app, &org.scope).await {
         Ok(members) => members,
@@ -248,10 +272,19 @@ async fn render_members(
         html! {
             h1 { "Members" }
             (alert(general_error(error_ref)))
-            @if let Some(link) = &new_link {
-                div.notice role="status" {
-                    p { strong { "Invitation created." } " Send this link to your colleague; it works once, for 14 days:" }
-                    p { code #invite-link { (link) } }
+            @if let Some(created) = &new_invitation {
+                @if let Some(link) = &created.link {
+                    div.notice role="status" {
+                        @match &created.invitation.email {
+                            Some(email) => {
+                                p { strong { "Invitation created for " (email) "." } " Send this link to them; it works once, for 14 days, and only for an account with that address:" }
+                            }
+                            None => {
+                                p { strong { "Invitation link created for anyone with this link." } " Whoever opens it first joins as " (created.invitation.role.label()) "; it works once, for 14 days:" }
+                            }
+                        }
+                        p { code #invite-link { (link) } }
+                    }
                 }
             }
             table {
@@ -295,7 +328,13 @@ async fn render_members(
                 h2 { "Invite a colleague" }
                 form.stack method="post" action={ (base) "/invitations" } {
                     (csrf_field(csrf))
-                    (field("E-mail (leave empty to get a link to send yourself)", "email", "email", "", error_for(error_ref, "email"), "off"))
+                    (field("E-mail (leave empty for a link for anyone who holds it)", "email", "email", "", error_for(error_ref, "email"), "off"))
+                    p.muted {
+                        "Only the account with the address you enter can accept its invitation. A link for anyone works once and cannot make an owner or admin."
+                        @if !state.app.settings.mail_enabled {
+                            " This instance does not send e-mail: you get the link to hand over yourself, so comark can only check that the account accepting it has the invited address."
+                        }
+                    }
                     div.field {
                         label for="f-role" { "Role" }
                         select #f-role name="role" {
@@ -314,7 +353,7 @@ async fn render_members(
                     ul {
                         @for invitation in &invitations {
                             li {
-                                (invitation.email.as_deref().unwrap_or("invite link")) " · " (invitation.role.label()) " · until " (invitation.expires_at.format("%Y-%m-%d"))
+                                (invitee(invitation)) " · " (invitation.role.label()) " · until " (invitation.expires_at.format("%Y-%m-%d"))
                                 form.inline method="post" action={ (base) "/invitations/" (invitation.id) "/revoke" } {
                                     (csrf_field(csrf))
                                     button.link type="submit" { "Withdraw" }
@@ -405,7 +444,7 @@ async fn invite(
             "The invitation is on its way by e-mail.",
             secure(&state),
         ),
-        Ok(created) => render_members(&state, &org, &csrf, None, None, Some(created.link)).await,
+        Ok(created) => render_members(&state, &org, &csrf, None, None, Some(created)).await,
         Err(error) => render_members(&state, &org, &csrf, None, Some(error), None).await,
     }
 }
@@ -434,29 +473,69 @@ async fn invitation_page(
     Csrf(csrf): Csrf,
     Path(token): Path<String>,
 ) -> Response {
-    let (invitation, invited_org) = match orgs::invitation_preview(&state.app, &token).await {
-        Ok(found) => found,
-        Err(error) => return error_page(error),
-    };
     let current = crate::auth::optional_web_user(&parts, &state)
         .await
         .ok()
         .flatten();
+    render_invitation(&state, current.as_ref(), &csrf, &token, None).await
+}
+
+/// The invitation page: for whom it is, and, for a signed-in person, whether they may accept
+/// it; a refusal is said here before anyone presses a button.
+async fn render_invitation(
+    state: &AppState,
+    current: Option<&comark_app::auth::CurrentUser>,
+    csrf: &str,
+    token: &str,
+    error: Option<AppError>,
+) -> Response {
+    let (invitation, invited_org) = match orgs::invitation_preview(&state.app, token).await {
+        Ok(found) => found,
+        Err(error) => return error_page(error),
+    };
     let next = format!("/invitations/{token}");
-    page(
-        Shell { title: "Invitation", user_name: current.as_ref().map(|c| c.user.name.as_str()), csrf: &csrf, ..Default::default() },
+    let refusal = match current {
+        _ if error.is_some() => general_error(&error),
+        Some(current) => orgs::acceptance(&state.app, &invitation, &current.user)
+            .err()
+            .map(|refusal| refusal.to_string()),
+        None => None,
+    };
+    let masked = invitation
+        .email
+        .as_deref()
+        .and_then(|email| comark_domain::Email::parse(email).ok())
+        .map(|email| email.masked());
+    let markup = page(
+        Shell {
+            title: "Invitation",
+            user_name: current.map(|c| c.user.name.as_str()),
+            csrf,
+            ..Default::default()
+        },
         html! {
             h1 { "Join " (invited_org.name) }
             p { "You are invited to join " strong { (invited_org.name) } " on comark as " strong { (invitation.role.label()) } "." }
-            @match &current {
+            @match &masked {
+                Some(masked) => p #invitation-for { "This invitation is for " strong { (masked) } ": only the account with that address can accept it." },
+                None => p #invitation-for { "This is an invitation for " strong { (LINK_LABEL) } ": the first person to accept it joins, and then it stops working." },
+            }
+            @if let Some(message) = &refusal {
+                div.alert role="alert" { (message) }
+            }
+            @match current {
                 Some(_) => {
-                    form method="post" action={ "/invitations/" (token) "/accept" } {
-                        (csrf_field(&csrf))
-                        button type="submit" { "Accept and join" }
+                    @if refusal.is_none() {
+                        form method="post" action={ "/invitations/" (token) "/accept" } {
+                            (csrf_field(csrf))
+                            button type="submit" { "Accept and join" }
+                        }
                     }
                 }
                 None => {
-                    p { "Sign in or create an account first; you come back here afterwards." }
+                    p { "Sign in or create an account first"
+                        @if masked.is_some() { ", with the invited address" }
+                        "; you come back here afterwards." }
                     p.actions {
                         a.button href={ "/sign-in?next=" (crate::auth::url_encode(&next)) } { "Sign in" } " "
                         a.button.secondary href={ "/sign-up?next=" (crate::auth::url_encode(&next)) } { "Create an account" }
@@ -464,13 +543,14 @@ async fn invitation_page(
                 }
             }
         },
-    )
-    .into_response()
+    );
+    form_response(&error, markup)
 }
 
 async fn accept_invitation(
     State(state): State<AppState>,
     user: WebUser,
+    Csrf(csrf): Csrf,
     Path(token): Path<String>,
 ) -> Response {
     match orgs::accept_invitation(&state.app, &user.current, &token, &user.actor()).await {
@@ -479,6 +559,10 @@ async fn accept_invitation(
             &format!("Welcome to {}!", org.name),
             secure(&state),
         ),
+        // A refusal keeps the invitation open: show it where the person stands.
+        Err(error @ AppError::Rule(_)) => {
+            render_invitation(&state, Some(&user.current), &csrf, &token, Some(error)).await
+        }
         Err(error) => error_page(error),
     }
 }
@@ -498,13 +582,21 @@ async fn render_partners(
     csrf: &str,
     flash: Option<&str>,
     error: Option<AppError>,
-    new_link: Option<String>,
+    new_link: Option<connections::CreatedLink>,
 ) -> Response {
     let list = match connections::list(&state.app, &org.scope).await {
         Ok(list) => list,
         Err(error) => return error_page(error),
     };
     let manage = org.scope.can(Action::ManageConnections);
+    let links = if manage {
+        match connections::links(&state.app, &org.scope).await {
+            Ok(links) => links,
+            Err(error) => return error_page(error),
+        }
+    } else {
+        Vec::new()
+    };
     let base = base(org);
     let incoming: Vec<_> = list
         .iter()
@@ -539,7 +631,7 @@ async fn render_partners(
                 ul.cards {
                     @for c in &incoming {
                         li {
-                            strong { (c.partner_name) } " " span.muted { "@" (c.partner_handle) }
+                            strong { (c.partner_name) } " " span.muted { "@" (c.partner_handle) @if c.via_link { " · through your invite link" } }
                             @if let Some(message) = &c.message { blockquote { (message) } }
                             @if manage { (action(c, "accept", "Accept")) " " (action(c, "decline", "Decline")) }
                         }
@@ -580,15 +672,61 @@ async fn render_partners(
                     button type="submit" { "Send request" }
                 }
                 h3 { "Or share an invite link" }
-                @if let Some(link) = &new_link {
+                @if let Some(created) = &new_link {
                     div.notice role="status" {
-                        p { "Anyone in another organization who opens this link within 30 days can connect with you at once:" }
-                        p { code #connect-link { (link) } }
+                        p {
+                            "Another organization that opens this link before " (created.record.expires_at.format("%Y-%m-%d"))
+                            @if created.record.auto_accept { " connects with you at once" } @else { " asks to connect, and you accept it here" }
+                            "; it works for " (created.record.max_uses) " " (plural(created.record.max_uses, "organization", "organizations")) ":"
+                        }
+                        p { code #connect-link { (created.link) } }
                     }
                 }
-                form method="post" action={ (base) "/partners/link" } {
+                form.stack method="post" action={ (base) "/partners/link" } {
                     (csrf_field(csrf))
+                    div.field {
+                        label for="f-max_uses" { "Organizations it may connect (1 to " (MAX_LINK_USES) ")" }
+                        input #f-max_uses name="max_uses" type="number" min="1" max=(MAX_LINK_USES) value=(DEFAULT_LINK_USES)
+                            aria-invalid=[error_for(error_ref, "max_uses").map(|_| "true")];
+                        @if let Some(message) = error_for(error_ref, "max_uses") { p.error { (message) } }
+                    }
+                    div.field {
+                        label for="f-expires_in_days" { "Days it works (1 to " (MAX_LINK_DAYS) ")" }
+                        input #f-expires_in_days name="expires_in_days" type="number" min="1" max=(MAX_LINK_DAYS) value=(DEFAULT_LINK_DAYS)
+                            aria-invalid=[error_for(error_ref, "expires_in_days").map(|_| "true")];
+                        @if let Some(message) = error_for(error_ref, "expires_in_days") { p.error { (message) } }
+                    }
+                    (field("A note to remember it by (optional)", "note", "text", "", error_for(error_ref, "note"), "off"))
+                    label.check for="f-auto_accept" {
+                        input #f-auto_accept type="checkbox" name="auto_accept" value="yes";
+                        " Connect at once, without waiting for my acceptance"
+                    }
                     button.secondary type="submit" { "Create an invite link" }
+                }
+                @if !links.is_empty() {
+                    h3 { "Your invite links" }
+                    table #invite-links {
+                        thead { tr { th { "Note" } th { "Uses" } th { "Works until" } th { "Connects" } th { "Status" } th { span.sr-only { "Actions" } } } }
+                        tbody {
+                            @for link in &links {
+                                tr {
+                                    td { (link.note.as_deref().unwrap_or("—")) }
+                                    td { (link.uses) " of " (link.max_uses) }
+                                    td { (link.expires_at.format("%Y-%m-%d")) }
+                                    td { @if link.auto_accept { "at once" } @else { "after your acceptance" } }
+                                    td { (link.status.label()) }
+                                    td {
+                                        @if link.status == LinkStatus::Open {
+                                            form.inline method="post" action={ (base) "/connection-links/" (link.id) "/revoke" } {
+                                                (csrf_field(csrf))
+                                                button.link type="submit" aria-label={ "Revoke the link " (link.note.as_deref().unwrap_or("")) " created " (link.created_at.format("%Y-%m-%d %H:%M")) } { "Revoke" }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
             }
             @if !closed.is_empty() {
@@ -633,10 +771,56 @@ async fn request_connection(
     }
 }
 
-async fn create_link(State(state): State<AppState>, org: WebOrg, Csrf(csrf): Csrf) -> Response {
-    match connections::create_link(&state.app, &org.scope, &org.actor()).await {
-        Ok(link) => render_partners(&state, &org, &csrf, None, None, Some(link.link)).await,
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct LinkForm {
+    max_uses: String,
+    expires_in_days: String,
+    auto_accept: String,
+    note: String,
+}
+
+/// A number typed into a form: empty is "not given"; anything that is not a whole number
+/// is kept as a value out of every range, so the domain names the field.
+fn typed_number(raw: &str) -> Option<i64> {
+    let raw = raw.trim();
+    (!raw.is_empty()).then(|| raw.parse().unwrap_or(i64::MIN))
+}
+
+async fn create_link(
+    State(state): State<AppState>,
+    org: WebOrg,
+    Csrf(csrf): Csrf,
+    Form(form): Form<LinkForm>,
+) -> Response {
+    let new = connections::NewLink {
+        max_uses: typed_number(&form.max_uses),
+        expires_in_days: typed_number(&form.expires_in_days),
+        auto_accept: !form.auto_accept.is_empty(),
+        note: Some(form.note),
+    };
+    match connections::create_link(&state.app, &org.scope, new, &org.actor()).await {
+        Ok(link) => render_partners(&state, &org, &csrf, None, None, Some(link)).await,
         Err(error) => render_partners(&state, &org, &csrf, None, Some(error), None).await,
+    }
+}
+
+async fn revoke_link(
+    State(state): State<AppState>,
+    org: WebOrg,
+    Path((_, id)): Path<(String, String)>,
+) -> Response {
+    let id = match managed::<ConnectionLinkId>(&org, &id, Action::ManageConnections) {
+        Ok(id) => id,
+        Err(page) => return page,
+    };
+    match connections::revoke_link(&state.app, &org.scope, id, &org.actor()).await {
+        Ok(_) => redirect_with_flash(
+            &format!("{}/partners", base(&org)),
+            "The invite link is revoked; it no longer works.",
+            secure(&state),
+        ),
+        Err(error) => error_page(error),
     }
 }
 
@@ -706,10 +890,11 @@ async fn connect_page(
     Csrf(csrf): Csrf,
     Path(token): Path<String>,
 ) -> Response {
-    let partner = match connections::link_owner(&state.app, &token).await {
-        Ok(partner) => partner,
+    let link = match connections::link_preview(&state.app, &token).await {
+        Ok(link) => link,
         Err(error) => return error_page(error),
     };
+    let partner = &link.org;
     let mine = match state.app.store.organizations_of(user.current.user.id).await {
         Ok(orgs) => orgs,
         Err(error) => return error_page(error.into()),
@@ -722,6 +907,11 @@ async fn connect_page(
         Shell { title: "Connect as partners", user_name: Some(&user.current.user.name), csrf: &csrf, ..Default::default() },
         html! {
             h1 { "Connect with " (partner.name) }
+            @if link.auto_accept {
+                p { "Using this link connects your organization with " (partner.name) " at once." }
+            } @else {
+                p { "Using this link asks " (partner.name) " to connect; you are partners once they accept." }
+            }
             @if eligible.is_empty() {
                 p.empty { "You need to be an owner, admin or partner manager of an organization to connect it with a partner." }
             } @else {
@@ -762,11 +952,21 @@ async fn connect(
         Err(error) => return error_page(error.into()),
     };
     match connections::accept_link(&state.app, &scope, &token, &user.actor()).await {
-        Ok(c) => redirect_with_flash(
-            &format!("/o/{}/partners", scope.org().handle),
-            &format!("You are now connected with {}.", c.partner_name),
-            secure(&state),
-        ),
+        Ok(c) => {
+            let message = if c.status == ConnectionStatus::Accepted {
+                format!("You are now connected with {}.", c.partner_name)
+            } else {
+                format!(
+                    "You asked {} to connect; you are partners once they accept.",
+                    c.partner_name
+                )
+            };
+            redirect_with_flash(
+                &format!("/o/{}/partners", scope.org().handle),
+                &message,
+                secure(&state),
+            )
+        }
         Err(error) => error_page(error),
     }
 }

@@ -12,20 +12,21 @@ use crate::steps::sign_in;
 /// How long the form must have been shown before it is sent, with a margin.
 const FILL_TIME: Duration = Duration::from_millis(3500);
 
-/// Adds `name` (`email`) to `handle` with `role`, through an invitation.
+/// Adds `name` (`email`) to `handle` with `role`, through an invitation to their address.
 async fn member(app: &TestApp, owner: &str, handle: &str, role: &str, name: &str, email: &str) {
     let token = app.sign_up(name, email).await;
     let invitation = app
         .api_as(owner)
         .post(
             &format!("/api/v1/orgs/{handle}/invitations"),
-            json!({ "role": role }),
+            json!({ "email": email, "role": role }),
         )
         .await;
     assert_eq!(invitation.status, 201, "{}", invitation.text);
-    let secret = invitation.json["link"]
-        .as_str()
-        .and_then(|link| link.rsplit('/').next())
+    let link = app.invitation_link(&invitation, email).await;
+    let secret = link
+        .rsplit('/')
+        .next()
         .expect("an invitation link")
         .to_owned();
     let accepted = app

@@ -6,6 +6,27 @@ use super::*;
 use crate::harness::workspace_root;
 use crate::steps::{list_under, sign_in, sign_up, turn_on_second_factor, SESSION_COOKIE};
 
+/// The cells of the row of the invite links table whose note is `note`.
+async fn link_row(page: &Page, note: &str) -> serde_json::Value {
+    page.wait_js(
+        &format!("the invite link {note:?} in the list"),
+        r#"
+        const row = [...document.querySelectorAll('main table#invite-links tbody tr')]
+            .find(r => r.cells[0].textContent.trim() === arguments[0]);
+        return row ? [...row.cells].map(c => c.innerText.trim()) : null;
+        "#,
+        vec![json!(note)],
+    )
+    .await
+}
+
+/// The day `days` from now, as the pages write it.
+fn day_in(days: i64) -> String {
+    (chrono::Utc::now() + chrono::Duration::days(days))
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
 browser_journeys! {
     /// A visitor creates an account and an organization, and lands on its overview.
     async fn a_visitor_signs_up_and_creates_an_organization(app, browser) {
@@ -176,6 +197,57 @@ browser_journeys! {
         assert!(connected.contains("contoso Inc. @contoso"), "{connected}");
         let main = north.main_text().await;
         assert!(!main.contains("Requests you sent"), "{main}");
+    }
+
+    /// An owner makes an invite link for two partners; a partner uses it and waits; the
+    /// owner sees the link's uses, accepts the request and revokes the link, which then
+    /// opens nothing.
+    async fn an_invite_link_is_listed_with_its_uses_and_revoked(app, browser) {
+        app.owner_of("northwind").await;
+        app.owner_of("contoso").await;
+        let (north, south) =
+            tokio::join!(browser.session(&app.base_url), browser.session(&app.base_url));
+        sign_in(&north, "owner@northwind.example").await;
+        sign_in(&south, "owner@contoso.example").await;
+
+        north.open("/o/northwind/partners").await;
+        north.wait_for_heading("Partners").await;
+        north.fill("Organizations it may connect", "2").await;
+        north.fill("Days it works", "14").await;
+        north.fill("A note to remember it by", "Webinar partners").await;
+        north.press("Create an invite link").await;
+        let link = north.wait_for_text_of("code#connect-link").await;
+        let prefix = format!("{}/connect/", app.base_url);
+        assert!(link.starts_with(&prefix), "the link {link:?} starts with {prefix:?}");
+        let notice = north.main_text().await;
+        assert!(notice.contains("asks to connect, and you accept it here; it works for 2 organizations"), "{notice}");
+        let row = link_row(&north, "Webinar partners").await;
+        assert_eq!(row, json!(["Webinar partners", "0 of 2", day_in(14), "after your acceptance", "Open", "Revoke"]));
+
+        south.open(link.strip_prefix(&app.base_url).expect("a link to this server")).await;
+        south.wait_for_heading("Connect with northwind Inc.").await;
+        south.wait_for_text("Using this link asks northwind Inc. to connect").await;
+        south.press("Connect").await;
+        south.wait_for_path("/o/contoso/partners").await;
+        south.wait_for_text("You asked northwind Inc. to connect; you are partners once they accept.").await;
+        let sent = south.main_text().await;
+        assert!(sent.contains("northwind Inc. @northwind · waiting"), "{sent}");
+
+        north.open("/o/northwind/partners").await;
+        north.wait_for_heading("Partners").await;
+        let waiting = list_under(&north, "Requests waiting for you").await;
+        assert!(waiting.contains("contoso Inc.") && waiting.contains("through your invite link"), "{waiting}");
+        let row = link_row(&north, "Webinar partners").await;
+        assert_eq!(row[1], json!("1 of 2"), "{row}");
+        north.press("Accept").await;
+        north.wait_for_text("You are now connected with contoso Inc.").await;
+        north.press("Revoke").await;
+        north.wait_for_text("The invite link is revoked; it no longer works.").await;
+        let row = link_row(&north, "Webinar partners").await;
+        assert_eq!(row, json!(["Webinar partners", "1 of 2", day_in(14), "after your acceptance", "Revoked", ""]));
+
+        south.open(link.strip_prefix(&app.base_url).expect("a link to this server")).await;
+        south.wait_for_heading("Not found").await;
     }
 
     /// A person turns on two-factor sign-in, signs out, and signs in again with password and

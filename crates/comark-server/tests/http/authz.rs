@@ -133,7 +133,8 @@ fn api_expectation(method: &str, path: &str, who: Who) -> Option<Expect> {
         ("post", "/api/v1/orgs/{org}/connections/{connection_id}/end") => {
             org_route(who, CONNECTORS)
         }
-        ("post", "/api/v1/orgs/{org}/connection-links") => org_route(who, CONNECTORS),
+        ("get" | "post", "/api/v1/orgs/{org}/connection-links") => org_route(who, CONNECTORS),
+        ("delete", "/api/v1/orgs/{org}/connection-links/{link_id}") => org_route(who, CONNECTORS),
         ("post", "/api/v1/orgs/{org}/connections/via-link") => org_route(who, CONNECTORS),
         ("get", "/api/v1/orgs/{org}/audit-events") => org_route(who, MANAGERS),
         ("get", "/api/v1/orgs/{org}/profile") => org_route(who, MEMBERS),
@@ -321,7 +322,12 @@ fn web_expectation(method: &str, path: &str, who: Who) -> Option<Expect> {
             org_route(who, MEMBERS)
         }
         ("POST", "/o/{org}/profile") => org_route(who, EDITORS),
-        ("POST", "/o/{org}/partners" | "/o/{org}/partners/link") => org_route(who, CONNECTORS),
+        (
+            "POST",
+            "/o/{org}/partners"
+            | "/o/{org}/partners/link"
+            | "/o/{org}/connection-links/{link_id}/revoke",
+        ) => org_route(who, CONNECTORS),
         (
             "POST",
             "/o/{org}/partners/{connection_id}/accept"
@@ -597,6 +603,16 @@ async fn fresh_link(app: &TestApp, fx: &Fixture) -> String {
         .to_owned()
 }
 
+/// A fresh connection link of acme's: its id.
+async fn fresh_own_link(app: &TestApp, fx: &Fixture) -> String {
+    let reply = app
+        .api_as(&fx.tokens[&Who::Owner])
+        .post("/api/v1/orgs/acme/connection-links", json!({}))
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    reply.json["id"].as_str().expect("id").to_owned()
+}
+
 /// A fresh upload of acme's, optionally imported with its mapping saved under `save_as`.
 async fn fresh_import(app: &TestApp, fx: &Fixture, save_as: Option<&str>) -> String {
     let api = app.api_as(&fx.tokens[&Who::Owner]);
@@ -748,6 +764,9 @@ async fn concrete(
             "{connection_id}",
             &fresh_connection(app, fx, accepted).await,
         );
+    }
+    if path.contains("{link_id}") {
+        path = path.replace("{link_id}", &fresh_own_link(app, fx).await);
     }
     if path.contains("{token_id}") {
         path = path.replace("{token_id}", &fresh_owner_token(app, fx).await);
