@@ -27,4 +27,7 @@ pub use cursor::Cursor;
 pub use ids::*;
 pub use role::{Action, Role};
 pub use token::Scope;
-pub use validate::{Email, FieldError, OrgHandle, OrgName, Password, PersonName, ValidationErrors};
+pub use validate::{
+    forbidden_character, forbidden_character_message, Email, FieldError, OrgHandle, OrgName,
+    Password, PersonName, ValidationErrors,
+};

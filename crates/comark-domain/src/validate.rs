@@ -61,6 +61,24 @@ impl ValidationErrors {
     }
 }
 
+/// The first character of `text` that comark refuses to store, if any: the ASCII control
+/// characters other than tab, line feed and carriage return (NUL among them, which
+/// PostgreSQL cannot store at all), DEL, and the C1 controls. One rule for every text that
+/// comes in: JSON bodies, forms, query strings, paths and CSV cells.
+pub fn forbidden_character(text: &str) -> Option<char> {
+    // `is_control` is Unicode's category Cc: exactly C0, DEL and C1.
+    text.chars()
+        .find(|&c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+}
+
+/// What a field holding `c` (see [`forbidden_character`]) is told.
+pub fn forbidden_character_message(c: char) -> String {
+    format!(
+        "contains the control character U+{:04X}, which cannot be stored; remove it",
+        u32::from(c)
+    )
+}
+
 /// Why a value was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum InvalidValue {
@@ -265,6 +283,27 @@ impl std::fmt::Debug for Password {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn a_control_character_anywhere_is_found_and_named(
+            before in "\\PC{0,20}",
+            after in "\\PC{0,20}",
+            control in prop_oneof![0u32..0x09, 0x0bu32..0x0d, 0x0eu32..0x20, 0x7fu32..0xa0]
+        ) {
+            let control = char::from_u32(control).expect("a control character");
+            let text = format!("{before}{control}{after}");
+            prop_assert_eq!(forbidden_character(&text), Some(control));
+            let message = forbidden_character_message(control);
+            let code = format!("U+{:04X}", u32::from(control));
+            prop_assert!(message.contains(&code));
+        }
+
+        #[test]
+        fn printable_text_with_tabs_and_line_breaks_is_fine(text in "[\\PC\t\n\r]{0,60}") {
+            prop_assert_eq!(forbidden_character(&text), None);
+        }
+    }
 
     #[test]
     fn emails_are_normalized_for_one_account_per_person() {

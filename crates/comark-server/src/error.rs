@@ -36,7 +36,7 @@ pub struct ProblemField {
 }
 
 /// Every problem type the API returns, with its status and title.
-pub const PROBLEM_TYPES: [(&str, StatusCode, &str); 9] = [
+pub const PROBLEM_TYPES: [(&str, StatusCode, &str); 11] = [
     ("not-found", StatusCode::NOT_FOUND, "Not found"),
     (
         "unauthenticated",
@@ -58,6 +58,16 @@ pub const PROBLEM_TYPES: [(&str, StatusCode, &str); 9] = [
     ),
     ("bad-request", StatusCode::BAD_REQUEST, "Bad request"),
     (
+        "too-large",
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "Request too large",
+    ),
+    (
+        "unsupported-media-type",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "Unsupported content type",
+    ),
+    (
         "internal",
         StatusCode::INTERNAL_SERVER_ERROR,
         "Internal error",
@@ -71,7 +81,7 @@ impl Problem {
             .iter()
             .find(|(c, _, _)| *c == code)
             .copied()
-            .unwrap_or(PROBLEM_TYPES[8]);
+            .unwrap_or(PROBLEM_TYPES[PROBLEM_TYPES.len() - 1]);
         Problem {
             kind: format!("urn:comark:problem:{code}"),
             title: title.to_owned(),

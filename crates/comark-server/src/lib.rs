@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod boundary;
 pub mod error;
 pub mod ops;
 pub mod web;
@@ -66,6 +67,9 @@ pub fn router(state: AppState) -> Router {
         .merge(web::router())
         .merge(ops::router())
         .fallback(web::not_found_fallback)
+        .layer(axum::middleware::from_fn(
+            boundary::refuse_control_characters,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             ops::observe,

@@ -15,16 +15,31 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = Response;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(request, state).await {
-            Ok(Json(value)) => Ok(ApiJson(value)),
-            Err(JsonRejection::JsonDataError(error)) => {
-                Err(Problem::new("invalid-input", Some(error.body_text())).into_response())
-            }
-            Err(rejection) => {
-                Err(Problem::new("bad-request", Some(rejection.body_text())).into_response())
-            }
+        // Read as a document first, so that text comark cannot store is refused by field
+        // whatever the shape (see `boundary`), then as `T`.
+        let document = match Json::<serde_json::Value>::from_request(request, state).await {
+            Ok(Json(document)) => document,
+            Err(rejection) => return Err(rejected(rejection)),
+        };
+        let errors = crate::boundary::json_fields_with_controls(&document);
+        if !errors.is_empty() {
+            return Err(crate::boundary::refused(true, errors));
         }
+        serde_json::from_value(document)
+            .map(ApiJson)
+            .map_err(|error| Problem::new("invalid-input", Some(error.to_string())).into_response())
     }
+}
+
+/// The problem for a body that could not be read as JSON: too large, not declared as JSON,
+/// or not JSON at all.
+fn rejected(rejection: JsonRejection) -> Response {
+    let code = match rejection.status() {
+        axum::http::StatusCode::PAYLOAD_TOO_LARGE => "too-large",
+        axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported-media-type",
+        _ => "bad-request",
+    };
+    Problem::new(code, Some(rejection.body_text())).into_response()
 }
 
 /// A JSON body that may be left out: no body at all means `T::default()`. For endpoints that
