@@ -1,8 +1,8 @@
 //! Signing up, in and out; passwords, resets and the TOTP second factor.
 
 use chrono::Duration;
-use comark_domain::{AuditAction, Email, Password, PersonName, Scope, ValidationErrors};
-use comark_store::{now, NewSession, User};
+use comark_domain::{AuditAction, Email, JobId, Password, PersonName, Scope, ValidationErrors};
+use comark_store::{now, NewJob, NewSession, User};
 use totp_rs::{Algorithm, Secret, TOTP};
 
 use crate::mail::Email as Mail;
@@ -466,38 +466,75 @@ pub fn bearer_token(header: &str) -> Option<&str> {
     .then_some(token)
 }
 
-/// Sends a reset link if the address has an account; answers the same either way.
+/// The job that e-mails a reset link when the address has an account.
+pub const PASSWORD_RESET_JOB: &str = "auth.password_reset";
+
+/// Asks for a reset link to be e-mailed if the address has an account; answers the same
+/// either way, after the same work: whether the address has an account is only looked up
+/// by the job ([`PASSWORD_RESET_JOB`]), so not even the time taken tells.
 pub async fn request_password_reset(app: &App, email: &str) -> Result<()> {
     let Ok(email) = Email::parse(email) else {
         return Ok(());
     };
-    if !mail_allowed(app, email.as_str()).await? {
-        return Ok(());
-    }
-    if let Some(user) = app.store.user_by_email(email.as_str()).await? {
-        let token = new_token("");
-        let link = app.link(&format!("/reset-password/{token}"));
-        let email_job = Mail {
-            to: user.email.clone(),
-            subject: "Reset your comark password".into(),
-            body: format!(
-                "Hello {},\n\nSomeone (hopefully you) asked to reset your comark password.\n\
-                 Open this link within an hour to choose a new one:\n\n{link}\n\n\
-                 If it was not you, ignore this message: your password stays as it is.\n",
-                user.name
-            ),
-        }
-        .job()?;
-        app.store
-            .create_password_reset(
-                user.id,
-                &hash_token(&token),
-                now() + RESET_LIFETIME,
-                email_job,
-            )
-            .await?;
-    }
+    queue_unasked_mail(app, PASSWORD_RESET_JOB, &email).await
+}
+
+/// Counts an e-mail a stranger asked for and queues the job that decides whether to send
+/// it, in one transaction, whoever the address belongs to.
+async fn queue_unasked_mail(app: &App, kind: &'static str, email: &Email) -> Result<()> {
+    let job = NewJob {
+        kind,
+        org_id: None,
+        payload: serde_json::json!({ "email": email.as_str() }),
+        max_attempts: 8,
+    };
+    let queued = app
+        .store
+        .count_and_enqueue(
+            &mail_key(email.as_str()),
+            MAX_UNASKED_MAILS_PER_HOUR,
+            Duration::hours(1),
+            job,
+        )
+        .await?;
+    // The inbox is simply spared another message; the answer stays the same.
+    tracing::info!(kind, queued, "e-mail asked for");
     Ok(())
+}
+
+/// Runs [`PASSWORD_RESET_JOB`]: makes a reset link and queues its e-mail, when the address
+/// has an account. Running it twice makes one link.
+pub async fn send_reset_link(app: &App, job: JobId, email: &str) -> Result<()> {
+    let Some(user) = app.store.user_by_email(email).await? else {
+        return Ok(());
+    };
+    let token = new_token("");
+    let link = app.link(&format!("/reset-password/{token}"));
+    let email_job = Mail {
+        to: user.email.clone(),
+        subject: "Reset your comark password".into(),
+        body: format!(
+            "Hello {},\n\nSomeone (hopefully you) asked to reset your comark password.\n\
+             Open this link within an hour to choose a new one:\n\n{link}\n\n\
+             If it was not you, ignore this message: your password stays as it is.\n",
+            user.name
+        ),
+    }
+    .job()?;
+    app.store
+        .create_password_reset(
+            user.id,
+            job,
+            &hash_token(&token),
+            now() + RESET_LIFETIME,
+            email_job,
+        )
+        .await?;
+    Ok(())
+}
+
+fn mail_key(address: &str) -> String {
+    format!("mail:{address}")
 }
 
 /// E-mails that anyone can trigger (resets, sign-up links) per address per hour: enough for
@@ -508,7 +545,7 @@ pub const MAX_UNASKED_MAILS_PER_HOUR: i64 = 3;
 /// hourly allowance is spent. Known and unknown addresses count alike.
 async fn mail_allowed(app: &App, address: &str) -> Result<bool> {
     // The sign-in throttle's table keeps any per-key counter with a window and a lock.
-    let key = format!("mail:{address}");
+    let key = mail_key(address);
     if app.store.sign_in_locked_until(&key).await?.is_some() {
         return Ok(false);
     }

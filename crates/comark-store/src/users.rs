@@ -3,6 +3,8 @@
 use chrono::{DateTime, Utc};
 use comark_domain::UserId;
 
+use comark_domain::JobId;
+
 use crate::jobs::insert_job;
 use crate::{
     now, on_pool, on_unique, write_tx, NewJob, Result, Store, StoreError, User, UserOrganization,
@@ -172,28 +174,40 @@ impl Store {
         }))
     }
 
-    /// Records a password reset token (by hash) valid until `expires_at`.
+    /// Records a password reset link (by its token's hash) valid until `expires_at`, made
+    /// by the job `job`, and queues its e-mail in the same transaction. A job that runs
+    /// again makes no second link or e-mail: false then.
     pub async fn create_password_reset(
         &self,
         user: UserId,
+        job: JobId,
         token_hash: &str,
         expires_at: DateTime<Utc>,
         email_job: NewJob,
-    ) -> Result<()> {
-        write_tx!(self, tx => {
-            sqlx::query(
-                "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at)
-                 VALUES ($1, $2, $3, $4)",
+    ) -> Result<bool> {
+        let created = write_tx!(self, tx => {
+            let inserted = sqlx::query(
+                "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at, job_id)
+                 VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (job_id) DO NOTHING",
             )
             .bind(token_hash)
             .bind(user.0)
             .bind(now())
             .bind(expires_at)
+            .bind(job.0)
             .execute(&mut *tx)
-            .await?;
-            insert_job!(&mut *tx, &email_job, now());
+            .await?
+            .rows_affected();
+            if inserted == 1 {
+                insert_job!(&mut *tx, &email_job, now());
+            }
+            inserted == 1
         });
-        self.announce_jobs().await
+        if created {
+            self.announce_jobs().await?;
+        }
+        Ok(created)
     }
 
     /// Uses a reset token: sets the new password, ends all sessions, and voids the token.
@@ -278,6 +292,58 @@ impl Store {
             .await?;
             Ok(locked_until)
         })
+    }
+
+    /// Counts one e-mail a stranger asked for against `key` (at most `max` within `window`)
+    /// and, while the allowance lasts, queues `job` in the same transaction. False once the
+    /// allowance is spent: nothing is queued then.
+    pub async fn count_and_enqueue(
+        &self,
+        key: &str,
+        max: i64,
+        window: chrono::Duration,
+        job: NewJob,
+    ) -> Result<bool> {
+        let at = now();
+        let queued = write_tx!(self, tx => {
+            let row: Option<(i64, DateTime<Utc>, Option<DateTime<Utc>>)> = sqlx::query_as(
+                "SELECT failures, window_started_at, locked_until FROM sign_in_failures
+                 WHERE throttle_key = $1",
+            )
+            .bind(key)
+            .fetch_optional(&mut *tx)
+            .await?;
+            // The same bookkeeping as `record_sign_in_failure` with one more than `max`, which
+            // sign-up's e-mails use, so both share one allowance per address.
+            let (count, window_started_at) = match row {
+                Some((_, _, Some(until))) if until > at => return Ok(false),
+                Some((count, started, _)) if at - started < window => (count + 1, started),
+                _ => (1, at),
+            };
+            let allowed = count <= max;
+            let locked_until = (!allowed).then(|| at + window);
+            sqlx::query(
+                "INSERT INTO sign_in_failures (throttle_key, failures, window_started_at, locked_until)
+                 VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (throttle_key) DO UPDATE
+                 SET failures = excluded.failures, window_started_at = excluded.window_started_at,
+                     locked_until = excluded.locked_until",
+            )
+            .bind(key)
+            .bind(count)
+            .bind(window_started_at)
+            .bind(locked_until)
+            .execute(&mut *tx)
+            .await?;
+            if allowed {
+                insert_job!(&mut *tx, &job, at);
+            }
+            allowed
+        });
+        if queued {
+            self.announce_jobs().await?;
+        }
+        Ok(queued)
     }
 
     /// Forgets the failures of `key` after a successful sign-in.

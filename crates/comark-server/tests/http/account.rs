@@ -166,7 +166,7 @@ both_backends_with! { Options { mail: true };
             let reply = app.api().post("/api/v1/auth/password-reset", json!({ "email": email })).await;
             assert_eq!(reply.status, 202, "{email}");
         }
-        assert_eq!(app.run_jobs().await, 1, "one e-mail for the one account");
+        app.run_jobs().await;
         let mails: Vec<_> = mailbox.messages_to("ada@example.com").into_iter().filter(|m| m.raw.contains("Reset your comark password")).collect();
         assert_eq!(mails.len(), 1);
         assert!(mailbox.messages_to("nobody@example.com").is_empty());
