@@ -130,6 +130,11 @@ async fn execute(app: &App, mailer: Option<&Mailer>, job: &ClaimedJob) -> Result
                 .ok_or_else(|| AppError::Internal("bad password reset job".into()))?;
             crate::auth::send_reset_link(app, job.id, email).await
         }
+        crate::auth::UNLOCK_LINK_JOB => {
+            let email = payload_text(job, "email")
+                .ok_or_else(|| AppError::Internal("bad unlock link job".into()))?;
+            crate::auth::send_unlock_link(app, job.id, email).await
+        }
         SEND_EMAIL => {
             let email: Email = serde_json::from_value(job.payload.0.clone())
                 .map_err(|e| AppError::Internal(format!("bad e-mail job: {e}")))?;

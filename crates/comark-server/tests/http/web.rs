@@ -79,3 +79,44 @@ both_backends! {
         assert_eq!(stale.get("/account").await.status, 303, "the old session still works");
     }
 }
+
+both_backends! {
+    async fn a_throttled_sign_in_page_offers_the_second_factor_and_says_there_is_no_link_without_mail(app) {
+        app.sign_up("Ada", "ada@example.com").await;
+        let browser = app.browser();
+        for _ in 0..comark_app::auth::FREE_FAILURES_PER_ACCOUNT {
+            let wrong = browser.submit("/sign-in", &[("email", "ada@example.com"), ("password", "a wrong guess")]).await;
+            assert_eq!(wrong.status, 401);
+            assert!(!wrong.text.contains(r#"name="code""#), "the code field came before any wait");
+        }
+        let waiting = browser.submit("/sign-in", &[("email", "ada@example.com"), ("password", PASSWORD)]).await;
+        assert_eq!(waiting.status, 429, "{}", waiting.text);
+        assert!(waiting.headers.get("retry-after").is_some());
+        assert!(waiting.text.contains("Too many attempts"), "{}", waiting.text);
+        assert!(waiting.text.contains(r#"name="code""#), "no field for the second factor's code");
+        assert!(waiting.text.contains("does not send e-mail"), "the page offered a link it cannot send");
+        assert!(!waiting.text.contains(r#"action="/sign-in/unlock""#));
+        let asked = browser.submit("/sign-in/unlock", &[("email", "ada@example.com")]).await;
+        assert_eq!(asked.location(), Some("/sign-in"));
+        assert!(browser.follow("/sign-in").await.text.contains("does not send e-mail"));
+    }
+}
+
+comark_testkit::both_backends_with! { comark_testkit::Options { mail: true };
+    async fn with_mail_a_throttled_sign_in_page_offers_an_unlock_link(app) {
+        app.sign_up("Ada", "ada@example.com").await;
+        let browser = app.browser();
+        for _ in 0..comark_app::auth::FREE_FAILURES_PER_ACCOUNT {
+            browser.submit("/sign-in", &[("email", "ada@example.com"), ("password", "a wrong guess")]).await;
+        }
+        let waiting = browser.submit("/sign-in", &[("email", "ada@example.com"), ("password", PASSWORD)]).await;
+        assert_eq!(waiting.status, 429);
+        assert!(waiting.text.contains(r#"action="/sign-in/unlock""#), "{}", waiting.text);
+        let asked = browser.submit("/sign-in/unlock", &[("email", "ada@example.com")]).await;
+        assert_eq!(asked.location(), Some("/sign-in"));
+        assert!(browser.follow("/sign-in").await.text.contains("a link to sign in without waiting is on its way"));
+        app.run_jobs().await;
+        let mails = app.mailbox.as_ref().expect("mailbox").messages_to("ada@example.com");
+        assert!(mails.iter().any(|m| m.first_link().is_some_and(|l| l.contains("/sign-in/unlock/"))));
+    }
+}
