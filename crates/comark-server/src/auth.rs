@@ -5,7 +5,7 @@
 //! only after the member's role is loaded: not a member and no such organization both
 //! answer 404 with the same body.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequestParts, RawPathParams};
 use axum::http::request::Parts;
@@ -51,13 +51,26 @@ pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
         .map(|(_, value)| value)
 }
 
+/// The address a request comes from, as decided for it in `ops::observe`: the TCP peer, or
+/// behind a trusted proxy the client it names.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientAddress(pub IpAddr);
+
 /// The client's address and browser.
 pub fn client_of(parts: &Parts) -> Client {
+    let address = parts
+        .extensions
+        .get::<ClientAddress>()
+        .map(|ClientAddress(ip)| *ip)
+        // Never the forwarded headers: only `observe` knows which proxies to believe.
+        .or_else(|| {
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(addr)| addr.ip().to_canonical())
+        });
     Client {
-        ip: parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip().to_string()),
+        ip: address.map(|ip| ip.to_string()),
         user_agent: parts
             .headers
             .get(header::USER_AGENT)

@@ -8,6 +8,7 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod forwarded;
 pub mod ops;
 pub mod web;
 
@@ -26,12 +27,16 @@ pub struct ServerSettings {
     /// secure cookies on `http://localhost` and `http://127.0.0.1`, so this stays on
     /// unless comark is served over plain HTTP on another address.
     pub secure_cookies: bool,
+    /// The reverse proxies (load balancers) whose forwarded headers name the client. From
+    /// any other peer the headers are ignored: see [`forwarded::client_address`].
+    pub trusted_proxies: Vec<forwarded::IpNet>,
 }
 
 impl Default for ServerSettings {
     fn default() -> Self {
         ServerSettings {
             secure_cookies: true,
+            trusted_proxies: Vec::new(),
         }
     }
 }

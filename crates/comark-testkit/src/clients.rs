@@ -60,6 +60,7 @@ async fn read(response: reqwest::Response) -> Reply {
 pub struct Api {
     base: String,
     token: Option<String>,
+    headers: Vec<(String, String)>,
     client: reqwest::Client,
 }
 
@@ -68,8 +69,16 @@ impl Api {
         Api {
             base: base.to_owned(),
             token,
+            headers: Vec::new(),
             client: client(),
         }
+    }
+
+    /// The same client, sending `name: value` with every request (a proxy's
+    /// `X-Forwarded-For`, say).
+    pub fn with_header(mut self, name: &str, value: &str) -> Api {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
     }
 
     /// Sends any request with an optional JSON body.
@@ -77,6 +86,9 @@ impl Api {
         let mut request = self.client.request(method, format!("{}{path}", self.base));
         if let Some(token) = &self.token {
             request = request.bearer_auth(token);
+        }
+        for (name, value) in &self.headers {
+            request = request.header(name, value);
         }
         if let Some(body) = body {
             request = request.json(&body);

@@ -136,7 +136,7 @@ both_backends! {
     }
 }
 
-both_backends_with! { Options { mail: true };
+both_backends_with! { Options { mail: true, ..Default::default() };
     async fn with_mail_sign_up_never_tells_whether_an_address_has_an_account(app) {
         app.sign_up("Ada", "ada@example.com").await;
         let taken = app.api().post("/api/v1/auth/sign-up", json!({ "name": "Eve", "email": "ada@example.com", "password": PASSWORD })).await;
@@ -200,7 +200,7 @@ both_backends_with! { Options { mail: true };
     }
 }
 
-both_backends_with! { Options { mail: true };
+both_backends_with! { Options { mail: true, ..Default::default() };
     async fn reset_links_to_one_address_are_capped_per_hour(app) {
         app.sign_up("Ada", "ada@example.com").await;
         for _ in 0..6 {

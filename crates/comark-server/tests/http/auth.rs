@@ -139,7 +139,7 @@ fn secret_of(link: &str) -> String {
         .to_owned()
 }
 
-both_backends_with! { Options { mail: true };
+both_backends_with! { Options { mail: true, ..Default::default() };
     async fn an_unlock_link_emailed_to_the_owner_signs_them_in_past_the_wait_once(app) {
         app.sign_up("Ada", "ada@example.com").await;
         fail_until_throttled(&app).await;
@@ -198,5 +198,39 @@ both_backends_with! { Options { mail: true };
         let unknown = browser.submit("/forgot-password", &[("email", "nobody@example.com")]).await;
         assert_eq!((known.status, known.location()), (unknown.status, unknown.location()));
         assert_eq!(app.store.pending_jobs(comark_app::auth::PASSWORD_RESET_JOB).await.expect("jobs").len(), 2);
+    }
+}
+
+both_backends_with! { Options { trusted_proxies: &["127.0.0.1/32"], ..Default::default() };
+    async fn failures_from_one_client_behind_a_trusted_proxy_do_not_throttle_another(app) {
+        app.sign_up("Ada", "ada@example.com").await;
+        // The proxy appends the address it got each request from; the attacker writes the
+        // victim's address in front of theirs.
+        let attacker = app.api().with_header("x-forwarded-for", "198.51.100.1, 203.0.113.7");
+        for n in 0..comark_app::auth::FREE_FAILURES_PER_ADDRESS {
+            let guess = attacker.post("/api/v1/auth/sign-in", json!({ "email": format!("someone{n}@example.com"), "password": "guess" })).await;
+            assert_eq!(guess.status, 401, "{}", guess.text);
+        }
+        let throttled = attacker.post("/api/v1/auth/sign-in", json!({ "email": "another@example.com", "password": "guess" })).await;
+        assert_eq!(throttled.status, 429, "the attacker's address was not throttled");
+        let victim = app.api().with_header("x-forwarded-for", "198.51.100.1");
+        let signed_in = victim.post("/api/v1/auth/sign-in", right()).await;
+        assert_eq!(signed_in.status, 200, "another client behind the proxy was throttled: {}", signed_in.text);
+        let neighbour = app.api().with_header("forwarded", "for=\"[2001:db8::7]:4711\"");
+        assert_eq!(neighbour.post("/api/v1/auth/sign-in", right()).await.status, 200);
+    }
+}
+
+both_backends! {
+    async fn a_forged_x_forwarded_for_from_an_untrusted_peer_is_ignored(app) {
+        app.sign_up("Ada", "ada@example.com").await;
+        for n in 0..comark_app::auth::FREE_FAILURES_PER_ADDRESS {
+            let forger = app.api().with_header("x-forwarded-for", &format!("203.0.113.{n}"));
+            let guess = forger.post("/api/v1/auth/sign-in", json!({ "email": format!("someone{n}@example.com"), "password": "guess" })).await;
+            assert_eq!(guess.status, 401, "{}", guess.text);
+        }
+        let forger = app.api().with_header("x-forwarded-for", "198.51.100.99");
+        let throttled = forger.post("/api/v1/auth/sign-in", right()).await;
+        assert_eq!(throttled.status, 429, "a new X-Forwarded-For made a new client: {}", throttled.text);
     }
 }

@@ -102,7 +102,7 @@ both_backends! {
     }
 }
 
-comark_testkit::both_backends_with! { comark_testkit::Options { mail: true };
+comark_testkit::both_backends_with! { comark_testkit::Options { mail: true, ..Default::default() };
     async fn with_mail_a_throttled_sign_in_page_offers_an_unlock_link(app) {
         app.sign_up("Ada", "ada@example.com").await;
         let browser = app.browser();
