@@ -793,6 +793,16 @@ pub async fn reset_password(app: &App, token: &str, new: &str) -> Result<()> {
     Ok(())
 }
 
+/// The instance's key for the form tokens of browsers without a session (see
+/// [`crate::secrets::pre_session_token`]), the same for every instance on the database.
+pub async fn pre_session_key(app: &App) -> Result<Vec<u8>> {
+    let fresh: [u8; 32] = rand::random();
+    Ok(app
+        .store
+        .instance_secret("csrf-pre-session", &fresh)
+        .await?)
+}
+
 /// A second factor being set up: show the secret (and its QR URL) to the user.
 #[derive(Debug, serde::Serialize)]
 pub struct TotpSetup {

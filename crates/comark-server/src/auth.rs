@@ -29,7 +29,8 @@ pub fn session_cookie_name(secure: bool) -> &'static str {
     }
 }
 
-/// The CSRF cookie's name.
+/// The name of the cookie that holds a browser's form token until it signs in (after, the
+/// session's own token is the one forms echo).
 pub fn csrf_cookie_name(secure: bool) -> &'static str {
     if secure {
         "__Host-comark_csrf"
@@ -229,11 +230,18 @@ pub fn url_encode(value: &str) -> String {
         .unwrap_or_default()
 }
 
+/// The session of a web request, as the CSRF guard found it: looked up once per request.
+#[derive(Clone)]
+pub struct WebSession(pub Option<CurrentUser>);
+
 /// The signed-in user of a browser request, if any (pages that also serve visitors use this).
 pub async fn optional_web_user(
     parts: &Parts,
     state: &AppState,
 ) -> Result<Option<CurrentUser>, AppError> {
+    if let Some(WebSession(found)) = parts.extensions.get::<WebSession>() {
+        return Ok(found.clone());
+    }
     match cookie(parts, session_cookie_name(state.settings.secure_cookies)) {
         Some(token) => authenticate_session(&state.app, token).await,
         None => Ok(None),

@@ -50,6 +50,8 @@ pub struct AppState {
     pub settings: Arc<ServerSettings>,
     /// Request counters for `/metrics`.
     pub metrics: Arc<ops::Metrics>,
+    /// The key of the form tokens of browsers without a session, read once.
+    pre_session_key: Arc<tokio::sync::OnceCell<Vec<u8>>>,
 }
 
 impl AppState {
@@ -59,7 +61,17 @@ impl AppState {
             app,
             settings: Arc::new(settings),
             metrics: Arc::default(),
+            pre_session_key: Arc::default(),
         }
+    }
+
+    /// The key of the form tokens of browsers without a session. It never changes, so one
+    /// read per process is enough.
+    pub async fn pre_session_key(&self) -> Result<&[u8], comark_app::AppError> {
+        self.pre_session_key
+            .get_or_try_init(|| comark_app::auth::pre_session_key(&self.app))
+            .await
+            .map(Vec::as_slice)
     }
 }
 
@@ -68,7 +80,7 @@ pub fn router(state: AppState) -> Router {
     let (api_router, _openapi) = api::router();
     Router::new()
         .merge(api_router)
-        .merge(web::router())
+        .merge(web::router(state.clone()))
         .merge(ops::router())
         .fallback(web::not_found_fallback)
         .layer(axum::middleware::from_fn_with_state(

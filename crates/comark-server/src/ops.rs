@@ -104,9 +104,6 @@ pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; 
 
 /// Around every request: a request id, a span with the matched route, metrics and security headers.
 pub async fn observe(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    request
-        .extensions_mut()
-        .insert(crate::web::SecureCookies(state.settings.secure_cookies));
     // Decided once here, so the sign-in throttle, the request form's rate limit, sessions
     // and the audit log all see the same client.
     let peer = request

@@ -46,13 +46,16 @@ pub struct Options {
     /// The proxies whose forwarded headers name the client (`"127.0.0.1/32"` makes the
     /// tests' own requests count as coming through a proxy).
     pub trusted_proxies: &'static [&'static str],
+    /// Serve cookies without `Secure` and without the `__Host-` prefix, as
+    /// `--insecure-cookies` does.
+    pub insecure_cookies: bool,
 }
 
 impl Options {
     /// The server settings these options ask for.
     fn server_settings(&self) -> ServerSettings {
         ServerSettings {
-            secure_cookies: true,
+            secure_cookies: !self.insecure_cookies,
             trusted_proxies: self
                 .trusted_proxies
                 .iter()
@@ -135,7 +138,7 @@ impl TestApp {
 
     /// A browser-like client with its own cookies.
     pub fn browser(&self) -> Browser {
-        Browser::new(&self.base_url)
+        Browser::new(&self.base_url, self.server_settings.secure_cookies)
     }
 
     /// Signs up a person through the API and returns their session token.

@@ -120,3 +120,66 @@ comark_testkit::both_backends_with! { comark_testkit::Options { mail: true, ..De
         assert!(mails.iter().any(|m| m.first_link().is_some_and(|l| l.contains("/sign-in/unlock/"))));
     }
 }
+
+comark_testkit::both_backends_with! { comark_testkit::Options { insecure_cookies: true, ..Default::default() };
+    async fn the_csrf_token_is_bound_to_the_session_even_with_insecure_cookies(app) {
+        app.owner_of("acme").await;
+        app.sign_up("Eve", "eve@example.com").await;
+        let owner = app.browser();
+        owner.sign_in("owner@acme.example", PASSWORD).await;
+        assert!(owner.cookie("comark_session").is_some(), "insecure cookies have no __Host- prefix");
+        let settings = [("name", "Acme Renamed")];
+        // What another host of the same site could plant: a token of its own (from a page
+        // it fetched, or from its own session) as the cookie, and the same in the form.
+        let visitor = app.browser();
+        visitor.get("/sign-in").await;
+        let eve = app.browser();
+        eve.sign_in("eve@example.com", PASSWORD).await;
+        eve.get("/sign-in").await;
+        let planted = [
+            ("a pre-session token", visitor.csrf_token().expect("a token on the sign-in page")),
+            ("another session's token", eve.csrf_token().expect("a token on Eve's page")),
+            ("a made-up token", "planted-planted-planted-planted-planted-planted".to_owned()),
+        ];
+        for (what, token) in &planted {
+            owner.set_cookie("comark_csrf", Some(token));
+            let reply = owner.submit_raw("/o/acme/settings", &[("name", "Pwned"), ("_csrf", token)]).await;
+            assert_eq!(reply.status, 403, "{what} planted as the CSRF cookie was accepted");
+        }
+        // The owner's own forms still work.
+        let renamed = owner.submit("/o/acme/settings", &settings).await;
+        assert_eq!(renamed.status, 303, "{}", renamed.text);
+        let overview = owner.follow("/o/acme").await;
+        assert!(overview.text.contains("Acme Renamed"), "{}", overview.text);
+
+        // Without a session, only a token this server signed works.
+        let stranger = app.browser();
+        let made_up = "made-up-made-up-made-up-made-up-made-up-made";
+        stranger.set_cookie("comark_csrf", Some(made_up));
+        let forged = stranger.submit_raw("/sign-in", &[("email", "owner@acme.example"), ("password", PASSWORD), ("_csrf", made_up)]).await;
+        assert_eq!(forged.status, 403, "an unsigned token was accepted");
+        stranger.set_cookie("comark_csrf", None);
+        stranger.sign_in("owner@acme.example", PASSWORD).await;
+    }
+
+    async fn a_form_another_site_made_the_browser_send_is_refused(app) {
+        app.owner_of("acme").await;
+        let owner = app.browser();
+        owner.sign_in("owner@acme.example", PASSWORD).await;
+        owner.get("/sign-in").await;
+        let token = owner.csrf_token().expect("a token");
+        let cookies = format!("comark_session={}", owner.cookie("comark_session").expect("session"));
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+        for (site, expected) in [("same-site", 403), ("cross-site", 403), ("same-origin", 303)] {
+            let reply = client
+                .post(format!("{}/o/acme/settings", app.base_url))
+                .header("cookie", &cookies)
+                .header("sec-fetch-site", site)
+                .form(&[("name", "Acme Corp"), ("_csrf", &token)])
+                .send()
+                .await
+                .expect("an answer");
+            assert_eq!(reply.status().as_u16(), expected, "Sec-Fetch-Site: {site}");
+        }
+    }
+}
