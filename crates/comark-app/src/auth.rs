@@ -1,8 +1,10 @@
 //! Signing up, in and out; passwords, resets and the TOTP second factor.
 
 use chrono::Duration;
-use comark_domain::{AuditAction, Email, Password, PersonName, Scope, ValidationErrors};
-use comark_store::{now, NewSession, User};
+use comark_domain::{
+    AuditAction, Email, JobId, Password, PersonName, Scope, UserId, ValidationErrors,
+};
+use comark_store::{now, Backoff, NewJob, NewSession, User};
 use totp_rs::{Algorithm, Secret, TOTP};
 
 use crate::mail::Email as Mail;
@@ -13,12 +15,34 @@ use crate::{App, AppError, Result};
 pub const SESSION_LIFETIME: Duration = Duration::days(14);
 /// How long a password reset link works.
 pub const RESET_LIFETIME: Duration = Duration::hours(1);
-/// Failed sign-ins per account within [`THROTTLE_WINDOW`] before it is locked.
-pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
-/// Failed sign-ins per client address within [`THROTTLE_WINDOW`] before it is locked.
-pub const MAX_FAILURES_PER_ADDRESS: i64 = 30;
-/// The window in which failures add up, and how long a lock lasts.
-pub const THROTTLE_WINDOW: Duration = Duration::minutes(15);
+/// How long an e-mailed unlock link works.
+pub const UNLOCK_LIFETIME: Duration = Duration::hours(1);
+/// Failed sign-ins per account that cost nothing; past them, each failure doubles the wait
+/// before the next attempt. Nothing ever locks an account: see [`sign_in`].
+pub const FREE_FAILURES_PER_ACCOUNT: i64 = 5;
+/// Failed sign-ins per client address that cost nothing. More than per account, because
+/// an office or a mobile network puts many people behind one address.
+pub const FREE_FAILURES_PER_ADDRESS: i64 = 20;
+/// The wait after the last free failure; it doubles with each further one.
+pub const FIRST_WAIT: Duration = Duration::seconds(1);
+/// The longest wait between two attempts.
+pub const MAX_WAIT: Duration = Duration::minutes(15);
+/// Failures are forgotten after this long without one. It is longer than [`MAX_WAIT`], so
+/// an attacker who paces their guesses at the longest wait never starts afresh.
+pub const THROTTLE_WINDOW: Duration = Duration::hours(1);
+
+/// How failed sign-ins slow down one account.
+pub const ACCOUNT_BACKOFF: Backoff = Backoff {
+    free: FREE_FAILURES_PER_ACCOUNT,
+    first_wait: FIRST_WAIT,
+    max_wait: MAX_WAIT,
+    forget_after: THROTTLE_WINDOW,
+};
+/// How failed sign-ins slow down one client address.
+pub const ADDRESS_BACKOFF: Backoff = Backoff {
+    free: FREE_FAILURES_PER_ADDRESS,
+    ..ACCOUNT_BACKOFF
+};
 
 /// Where a request comes from, for throttling, sessions and the audit log.
 #[derive(Clone, Debug, Default)]
@@ -224,60 +248,201 @@ pub async fn confirm_sign_up(app: &App, token: &str, client: &Client) -> Result<
 }
 
 fn throttled(until: chrono::DateTime<chrono::Utc>) -> AppError {
+    // Rounded up: a client that waits `Retry-After` seconds must find the wait over.
+    let millis = (until - now()).num_milliseconds();
     AppError::Throttled {
-        retry_after_secs: (until - now()).num_seconds().max(1),
+        retry_after_secs: ((millis + 999) / 1000).max(1),
     }
 }
 
+/// What a person brings to sign in.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Credentials<'a> {
+    /// Their e-mail address.
+    pub email: &'a str,
+    /// Their password.
+    pub password: &'a str,
+    /// A TOTP or recovery code sent with the password: it completes the second factor at
+    /// once, and gets a right password through while the account must wait.
+    pub code: Option<&'a str>,
+    /// The secret of an e-mailed unlock link, which gets a right password through the wait.
+    pub unlock: Option<&'a str>,
+}
+
+impl<'a> Credentials<'a> {
+    /// An e-mail address and a password, nothing more.
+    pub fn new(email: &'a str, password: &'a str) -> Credentials<'a> {
+        Credentials {
+            email,
+            password,
+            ..Default::default()
+        }
+    }
+}
+
+/// The throttle key of a client address. An IPv6 client usually holds a whole /64, so its
+/// addresses count as one.
+pub fn address_key(ip: &str) -> String {
+    match ip.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let [a, b, c, d, ..] = v6.segments();
+            format!("address:{a:x}:{b:x}:{c:x}:{d:x}::/64")
+        }
+        Ok(std::net::IpAddr::V6(v6)) => format!("address:{}", v6.to_canonical()),
+        _ => format!("address:{ip}"),
+    }
+}
+
+fn account_key(email: &str) -> String {
+    format!("account:{email}")
+}
+
+/// Until when the first of `keys` that must wait does, if any must.
+async fn wait_of(app: &App, keys: &[&str]) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+    let mut until = None;
+    for key in keys {
+        until = until.max(app.store.sign_in_locked_until(key).await?);
+    }
+    Ok(until)
+}
+
+async fn record_failure(app: &App, account_key: &str, address_key: Option<&str>) -> Result<()> {
+    app.store
+        .record_failed_attempt(account_key, &ACCOUNT_BACKOFF)
+        .await?;
+    if let Some(key) = address_key {
+        app.store
+            .record_failed_attempt(key, &ADDRESS_BACKOFF)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Checks an e-mail address and password and starts a session (pending the TOTP code if
-/// the account has one). Unknown addresses and wrong passwords answer alike, in like time.
-pub async fn sign_in(app: &App, email: &str, password: &str, client: &Client) -> Result<SignedIn> {
+/// the account has one and none came with the password). Unknown addresses and wrong
+/// passwords answer alike, in like time.
+///
+/// Failures slow an account and a client address down (see [`ACCOUNT_BACKOFF`]) but never
+/// lock them, so an attacker's guesses cannot keep the owner out. While a wait is on, the
+/// password is not checked at all (the answer tells nothing about it), with two ways
+/// through for a person who proves more than the password: a valid TOTP or recovery code
+/// sent with it, or an e-mailed unlock link ([`request_unlock`]). A wrong password or code
+/// gets the same "wait" answer as any other attempt.
+pub async fn sign_in(app: &App, credentials: Credentials<'_>, client: &Client) -> Result<SignedIn> {
+    let email = credentials.email;
     let normalized = Email::parse(email)
         .map(|e| e.as_str().to_owned())
         .unwrap_or_else(|_| email.trim().to_lowercase());
-    let account_key = format!("account:{normalized}");
-    let address_key = client.ip.as_ref().map(|ip| format!("address:{ip}"));
-    for key in std::iter::once(&account_key).chain(address_key.as_ref()) {
-        if let Some(until) = app.store.sign_in_locked_until(key).await? {
-            return Err(throttled(until));
-        }
-    }
+    let account_key = account_key(&normalized);
+    let address_key = client.ip.as_deref().map(address_key);
     let user = app.store.user_by_email(&normalized).await?;
+    let code = credentials
+        .code
+        .map(str::trim)
+        .filter(|code| !code.is_empty());
+    // Looked up whether or not the address has an account, so the time taken tells nothing.
+    let unlock = match credentials.unlock.filter(|token| !token.is_empty()) {
+        Some(token) => {
+            let hash = hash_token(token);
+            let holder = app.store.sign_in_unlock_user(&hash).await?;
+            (holder.is_some() && holder == user.as_ref().map(|u| u.id)).then_some(hash)
+        }
+        None => None,
+    };
+    let keys: Vec<&str> = std::iter::once(account_key.as_str())
+        .chain(address_key.as_deref())
+        .collect();
+    let wait = wait_of(app, &keys).await?;
+    if let (Some(until), None) = (wait, &unlock) {
+        return match code {
+            Some(code) => {
+                past_the_wait_with_code(app, user, credentials.password, code, until, client).await
+            }
+            None => Err(throttled(until)),
+        };
+    }
     let hash = user
         .as_ref()
         .map_or(DUMMY_HASH.to_owned(), |u| u.password_hash.clone());
-    let matches = verify_password(password.to_owned(), hash).await?;
-    match user {
-        Some(user) if matches => {
-            app.store.clear_sign_in_failures(&account_key).await?;
-            let pending = user.has_second_factor();
-            start_session(app, user, pending, client).await
-        }
-        _ => {
-            let mut lock = app
-                .store
-                .record_sign_in_failure(
-                    &account_key,
-                    MAX_FAILURES_PER_ACCOUNT,
-                    THROTTLE_WINDOW,
-                    THROTTLE_WINDOW,
-                )
-                .await?;
-            if let Some(key) = &address_key {
-                lock = lock.or(app
-                    .store
-                    .record_sign_in_failure(
-                        key,
-                        MAX_FAILURES_PER_ADDRESS,
-                        THROTTLE_WINDOW,
-                        THROTTLE_WINDOW,
-                    )
-                    .await?);
+    let matches = verify_password(credentials.password.to_owned(), hash).await?;
+    let Some(user) = user.filter(|_| matches) else {
+        record_failure(app, &account_key, address_key.as_deref()).await?;
+        tracing::info!("failed sign-in");
+        return Err(AppError::Unauthenticated(BAD_CREDENTIALS));
+    };
+    if let Some(unlock) = &unlock {
+        // A link works once. Of two sign-ins racing with it, the one that lost waits.
+        if !app.store.use_sign_in_unlock(unlock, user.id).await? {
+            if let Some(until) = wait {
+                return Err(throttled(until));
             }
-            tracing::info!(locked = lock.is_some(), "failed sign-in");
-            Err(AppError::Unauthenticated(BAD_CREDENTIALS))
+        } else {
+            tracing::info!(user.id = %user.id, "signed in with an unlock link");
         }
     }
+    let mut pending = user.has_second_factor();
+    if let (true, Some(code)) = (pending, code) {
+        if !second_factor_matches(app, &user, code).await? {
+            app.store
+                .record_failed_attempt(&account_key, &ACCOUNT_BACKOFF)
+                .await?;
+            return Err(ValidationErrors::single("code", "is not the current code").into());
+        }
+        pending = false;
+    }
+    app.store.clear_sign_in_failures(&account_key).await?;
+    start_session(app, user, pending, client).await
+}
+
+/// A sign-in while the account or the address must wait, with a code: it gets through
+/// when the code and the password are both right. The code is used up before the password
+/// is checked, so one code buys one guess, however many are sent while it is valid.
+async fn past_the_wait_with_code(
+    app: &App,
+    user: Option<User>,
+    password: &str,
+    code: &str,
+    until: chrono::DateTime<chrono::Utc>,
+    client: &Client,
+) -> Result<SignedIn> {
+    let user = match user {
+        Some(user) if user.has_second_factor() => user,
+        _ => {
+            // The same look-up as for an account with a second factor, so the time taken
+            // tells neither whether the address has an account nor whether it has one.
+            app.store
+                .use_recovery_code(UserId(uuid::Uuid::nil()), &hash_token(code))
+                .await?;
+            return Err(throttled(until));
+        }
+    };
+    if !second_factor_matches(app, &user, code).await? {
+        return Err(throttled(until));
+    }
+    if !verify_password(password.to_owned(), user.password_hash.clone()).await? {
+        let address_key = client.ip.as_deref().map(address_key);
+        record_failure(app, &account_key(&user.email), address_key.as_deref()).await?;
+        return Err(throttled(until));
+    }
+    app.store
+        .clear_sign_in_failures(&account_key(&user.email))
+        .await?;
+    tracing::info!(user.id = %user.id, "signed in past the wait with a second factor");
+    start_session(app, user, false, client).await
+}
+
+/// Whether `code` is the user's current TOTP code or one of their recovery codes, using it
+/// up if so.
+async fn second_factor_matches(app: &App, user: &User, code: &str) -> Result<bool> {
+    let Some(secret) = user.totp_secret.as_deref() else {
+        return Ok(false);
+    };
+    let totp = totp_for(user, secret)?;
+    Ok(use_code(app, user, &totp, code).await?
+        || app
+            .store
+            .use_recovery_code(user.id, &hash_token(&normalize_recovery_code(code)))
+            .await?)
 }
 
 fn totp_for(user: &User, secret_base32: &str) -> Result<TOTP> {
@@ -329,33 +494,20 @@ pub async fn verify_second_factor(
         .session_token_hash
         .as_deref()
         .ok_or(AppError::Forbidden)?;
-    let account_key = format!("account:{}", current.user.email);
+    let account_key = account_key(&current.user.email);
     if let Some(until) = app.store.sign_in_locked_until(&account_key).await? {
         return Err(throttled(until));
     }
-    let secret = current
-        .user
-        .totp_secret
-        .as_deref()
-        .ok_or(AppError::Forbidden)?;
-    let totp = totp_for(&current.user, secret)?;
-    let ok = use_code(app, &current.user, &totp, code).await?
-        || app
-            .store
-            .use_recovery_code(current.user.id, &hash_token(&normalize_recovery_code(code)))
-            .await?;
-    if ok {
+    if current.user.totp_secret.is_none() {
+        return Err(AppError::Forbidden);
+    }
+    if second_factor_matches(app, &current.user, code).await? {
         app.store.complete_second_factor(token_hash).await?;
         app.store.clear_sign_in_failures(&account_key).await?;
         Ok(())
     } else {
         app.store
-            .record_sign_in_failure(
-                &account_key,
-                MAX_FAILURES_PER_ACCOUNT,
-                THROTTLE_WINDOW,
-                THROTTLE_WINDOW,
-            )
+            .record_failed_attempt(&account_key, &ACCOUNT_BACKOFF)
             .await?;
         let _ = client;
         Err(AppError::Invalid(ValidationErrors::single(
@@ -466,41 +618,132 @@ pub fn bearer_token(header: &str) -> Option<&str> {
     .then_some(token)
 }
 
-/// Sends a reset link if the address has an account; answers the same either way.
+/// The job that e-mails a reset link when the address has an account.
+pub const PASSWORD_RESET_JOB: &str = "auth.password_reset";
+/// The job that e-mails an unlock link when the address has an account.
+pub const UNLOCK_LINK_JOB: &str = "auth.unlock_link";
+
+/// Asks for a reset link to be e-mailed if the address has an account; answers the same
+/// either way, after the same work: whether the address has an account is only looked up
+/// by the job ([`PASSWORD_RESET_JOB`]), so not even the time taken tells.
 pub async fn request_password_reset(app: &App, email: &str) -> Result<()> {
     let Ok(email) = Email::parse(email) else {
         return Ok(());
     };
-    if !mail_allowed(app, email.as_str()).await? {
+    queue_unasked_mail(app, PASSWORD_RESET_JOB, &email).await
+}
+
+/// Why an unlock link cannot be had on an instance that sends no e-mail.
+pub const NO_MAIL_FOR_UNLOCK: &str = "this server does not send e-mail, so it cannot send an \
+    unlock link; wait until the time is up, or sign in with your second factor's code";
+
+/// Asks for an unlock link to be e-mailed if the address has an account: the link lets
+/// its holder sign in with the right password without waiting out failed attempts (see
+/// [`sign_in`]). Answers the same for every address, after the same work, and counts
+/// against the same hourly allowance as reset links.
+pub async fn request_unlock(app: &App, email: &str) -> Result<()> {
+    if !app.settings.mail_enabled {
+        return Err(AppError::Rule(NO_MAIL_FOR_UNLOCK.into()));
+    }
+    let Ok(email) = Email::parse(email) else {
         return Ok(());
-    }
-    if let Some(user) = app.store.user_by_email(email.as_str()).await? {
-        let token = new_token("");
-        let link = app.link(&format!("/reset-password/{token}"));
-        let email_job = Mail {
-            to: user.email.clone(),
-            subject: "Reset your comark password".into(),
-            body: format!(
-                "Hello {},\n\nSomeone (hopefully you) asked to reset your comark password.\n\
-                 Open this link within an hour to choose a new one:\n\n{link}\n\n\
-                 If it was not you, ignore this message: your password stays as it is.\n",
-                user.name
-            ),
-        }
-        .job()?;
-        app.store
-            .create_password_reset(
-                user.id,
-                &hash_token(&token),
-                now() + RESET_LIFETIME,
-                email_job,
-            )
-            .await?;
-    }
+    };
+    queue_unasked_mail(app, UNLOCK_LINK_JOB, &email).await
+}
+
+/// Counts an e-mail a stranger asked for and queues the job that decides whether to send
+/// it, in one transaction, whoever the address belongs to.
+async fn queue_unasked_mail(app: &App, kind: &'static str, email: &Email) -> Result<()> {
+    let job = NewJob {
+        kind,
+        org_id: None,
+        payload: serde_json::json!({ "email": email.as_str() }),
+        max_attempts: 8,
+    };
+    let queued = app
+        .store
+        .count_and_enqueue(
+            &mail_key(email.as_str()),
+            MAX_UNASKED_MAILS_PER_HOUR,
+            Duration::hours(1),
+            job,
+        )
+        .await?;
+    // The inbox is simply spared another message; the answer stays the same.
+    tracing::info!(kind, queued, "e-mail asked for");
     Ok(())
 }
 
-/// E-mails that anyone can trigger (resets, sign-up links) per address per hour: enough for
+/// Runs [`PASSWORD_RESET_JOB`]: makes a reset link and queues its e-mail, when the address
+/// has an account. Running it twice makes one link.
+pub async fn send_reset_link(app: &App, job: JobId, email: &str) -> Result<()> {
+    let Some(user) = app.store.user_by_email(email).await? else {
+        return Ok(());
+    };
+    let token = new_token("");
+    let link = app.link(&format!("/reset-password/{token}"));
+    let email_job = Mail {
+        to: user.email.clone(),
+        subject: "Reset your comark password".into(),
+        body: format!(
+            "Hello {},\n\nSomeone (hopefully you) asked to reset your comark password.\n\
+             Open this link within an hour to choose a new one:\n\n{link}\n\n\
+             If it was not you, ignore this message: your password stays as it is.\n",
+            user.name
+        ),
+    }
+    .job()?;
+    app.store
+        .create_password_reset(
+            user.id,
+            job,
+            &hash_token(&token),
+            now() + RESET_LIFETIME,
+            email_job,
+        )
+        .await?;
+    Ok(())
+}
+
+/// Runs [`UNLOCK_LINK_JOB`]: makes an unlock link and queues its e-mail, when the address
+/// has an account. Running it twice makes one link.
+pub async fn send_unlock_link(app: &App, job: JobId, email: &str) -> Result<()> {
+    let Some(user) = app.store.user_by_email(email).await? else {
+        return Ok(());
+    };
+    let token = new_token("");
+    let link = app.link(&format!("/sign-in/unlock/{token}"));
+    let email_job = Mail {
+        to: user.email.clone(),
+        subject: "Sign in to comark without waiting".into(),
+        body: format!(
+            "Hello {},\n\nAfter several wrong passwords, signing in to your comark account \
+             asks for a wait between attempts. Someone (hopefully you) asked for this link to \
+             sign in without waiting.\n\
+             Open it within an hour and sign in with your password; it works once:\n\n{link}\n\n\
+             If it was not you, ignore this message. Someone may be guessing your password: \
+             a second factor (under Account in comark) keeps them out even if they guess it.\n",
+            user.name
+        ),
+    }
+    .job()?;
+    app.store
+        .create_sign_in_unlock(
+            user.id,
+            job,
+            &hash_token(&token),
+            now() + UNLOCK_LIFETIME,
+            email_job,
+        )
+        .await?;
+    Ok(())
+}
+
+fn mail_key(address: &str) -> String {
+    format!("mail:{address}")
+}
+
+/// E-mails that anyone can trigger (resets, unlock and sign-up links) per address per hour: enough for
 /// a person who lost a message, too few to flood someone's inbox.
 pub const MAX_UNASKED_MAILS_PER_HOUR: i64 = 3;
 
@@ -508,7 +751,7 @@ pub const MAX_UNASKED_MAILS_PER_HOUR: i64 = 3;
 /// hourly allowance is spent. Known and unknown addresses count alike.
 async fn mail_allowed(app: &App, address: &str) -> Result<bool> {
     // The sign-in throttle's table keeps any per-key counter with a window and a lock.
-    let key = format!("mail:{address}");
+    let key = mail_key(address);
     if app.store.sign_in_locked_until(&key).await?.is_some() {
         return Ok(false);
     }
@@ -548,6 +791,16 @@ pub async fn reset_password(app: &App, token: &str, new: &str) -> Result<()> {
         .record_user_event(user, AuditAction::PasswordReset, &actor)
         .await?;
     Ok(())
+}
+
+/// The instance's key for the form tokens of browsers without a session (see
+/// [`crate::secrets::pre_session_token`]), the same for every instance on the database.
+pub async fn pre_session_key(app: &App) -> Result<Vec<u8>> {
+    let fresh: [u8; 32] = rand::random();
+    Ok(app
+        .store
+        .instance_secret("csrf-pre-session", &fresh)
+        .await?)
 }
 
 /// A second factor being set up: show the secret (and its QR URL) to the user.

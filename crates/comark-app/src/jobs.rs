@@ -150,6 +150,16 @@ async fn execute(app: &App, mailer: Option<&Mailer>, job: &ClaimedJob) -> Result
             crate::exit::schedule_watch(app, comark_store::now() + crate::exit::WATCH_INTERVAL, 1)
                 .await
         }
+        crate::auth::PASSWORD_RESET_JOB => {
+            let email = payload_text(job, "email")
+                .ok_or_else(|| AppError::Internal("bad password reset job".into()))?;
+            crate::auth::send_reset_link(app, job.id, email).await
+        }
+        crate::auth::UNLOCK_LINK_JOB => {
+            let email = payload_text(job, "email")
+                .ok_or_else(|| AppError::Internal("bad unlock link job".into()))?;
+            crate::auth::send_unlock_link(app, job.id, email).await
+        }
         SEND_EMAIL => {
             let email: Email = serde_json::from_value(job.payload.0.clone())
                 .map_err(|e| AppError::Internal(format!("bad e-mail job: {e}")))?;
@@ -163,6 +173,10 @@ async fn execute(app: &App, mailer: Option<&Mailer>, job: &ClaimedJob) -> Result
         }
         other => Err(AppError::Internal(format!("unknown job kind `{other}`"))),
     }
+}
+
+fn payload_text<'a>(job: &'a ClaimedJob, field: &str) -> Option<&'a str> {
+    job.payload.0.get(field)?.as_str()
 }
 
 fn payload_id(job: &ClaimedJob, field: &str) -> Option<uuid::Uuid> {

@@ -67,6 +67,38 @@ pub async fn verify_password(password: String, hash: String) -> Result<bool, App
     .map_err(|e| AppError::Internal(e.to_string()))
 }
 
+/// How long a form token handed to a browser without a session works.
+pub const PRE_SESSION_TOKEN_LIFETIME: i64 = 24 * 60 * 60;
+
+fn pre_session_mac(key: &[u8], issued: i64, nonce: &str) -> Option<String> {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).ok()?;
+    mac.update(format!("csrf:{issued}:{nonce}").as_bytes());
+    Some(hex::encode(mac.finalize().into_bytes()))
+}
+
+/// A form token for a browser without a session (the sign-in, sign-up and public request
+/// forms): when it was issued (Unix seconds), a nonce, and an HMAC of both under `key`, so
+/// that only this server can make one and none works for long.
+pub fn pre_session_token(key: &[u8], issued: i64) -> String {
+    let nonce = new_token("");
+    let mac = pre_session_mac(key, issued, &nonce).unwrap_or_default();
+    format!("{issued}.{nonce}.{mac}")
+}
+
+/// How old `token` is in seconds at `now`, if this server made it under `key` and it still
+/// works.
+pub fn pre_session_token_age(key: &[u8], token: &str, now: i64) -> Option<i64> {
+    let mut parts = token.splitn(3, '.');
+    let (issued, nonce, mac) = (parts.next()?, parts.next()?, parts.next()?);
+    let issued: i64 = issued.parse().ok()?;
+    let expected = pre_session_mac(key, issued, nonce)?;
+    let age = now.checked_sub(issued)?;
+    // A minute of clock difference between instances is forgiven.
+    ((-60..PRE_SESSION_TOKEN_LIFETIME).contains(&age) && constant_time_eq(&expected, mac))
+        .then_some(age.max(0))
+}
+
 /// A hash that no password matches, verified against when the account does not exist
 /// so that "no such user" takes as long as "wrong password".
 pub const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Rr2m9kdwZ8oYe3m0FrVzoIa0cqC9n3pD1U4C7nw2Yxw";
@@ -92,6 +124,34 @@ mod tests {
         assert!(!verify_password("anything".into(), DUMMY_HASH.into())
             .await
             .expect("verify"));
+    }
+
+    #[test]
+    fn a_pre_session_token_works_only_with_its_key_and_for_a_day() {
+        let key = b"an instance key of at least thirty-two bytes";
+        let token = pre_session_token(key, 1_000_000);
+        assert_eq!(pre_session_token_age(key, &token, 1_000_010), Some(10));
+        assert_eq!(
+            pre_session_token_age(b"another key", &token, 1_000_010),
+            None
+        );
+        let late = 1_000_000 + PRE_SESSION_TOKEN_LIFETIME;
+        assert_eq!(pre_session_token_age(key, &token, late), None);
+        let (issued, rest) = token.split_once('.').expect("issued first");
+        assert_eq!(issued, "1000000");
+        let moved = format!("1000005.{rest}");
+        assert_eq!(
+            pre_session_token_age(key, &moved, 1_000_010),
+            None,
+            "the time is signed"
+        );
+        for forged in ["", "1000000", "1000000..", "x.y.z", &new_token_plain()] {
+            assert_eq!(
+                pre_session_token_age(key, forged, 1_000_010),
+                None,
+                "{forged}"
+            );
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use clap::Args;
+use comark_server::forwarded::{parse_trusted_proxy, IpNet};
 use serde::Deserialize;
 
 /// Where and how comark stores data and talks to the world.
@@ -50,6 +51,19 @@ pub struct ServeArgs {
     /// Send cookies without `Secure` (only for plain HTTP on an address other than localhost).
     #[arg(long, env = "COMARK_INSECURE_COOKIES")]
     pub insecure_cookies: bool,
+    /// A reverse proxy or load balancer in front of comark, as an address or a network
+    /// (10.0.0.0/8); repeat for several. Only requests from these have their
+    /// `Forwarded`/`X-Forwarded-For` headers believed, for the client address that sign-in
+    /// throttling, rate limits, sessions and the audit log use. Without it, the client is
+    /// the TCP peer: behind a proxy, everyone would share the proxy's address.
+    #[arg(
+        long = "trusted-proxy",
+        env = "COMARK_TRUSTED_PROXIES",
+        value_name = "CIDR",
+        value_delimiter = ',',
+        value_parser = comark_server::forwarded::parse_trusted_proxy
+    )]
+    pub trusted_proxies: Vec<IpNet>,
     /// Load the demo ecosystem before serving.
     #[arg(long)]
     pub demo: bool,
@@ -78,6 +92,8 @@ pub struct FileConfig {
     pub mail_from: Option<String>,
     /// See `--insecure-cookies`.
     pub insecure_cookies: Option<bool>,
+    /// See `--trusted-proxy`: a list of addresses or networks.
+    pub trusted_proxies: Option<Vec<String>>,
     /// See `--workers`.
     pub workers: Option<usize>,
 }
@@ -113,6 +129,8 @@ pub struct Config {
     pub mail_from: String,
     /// Insecure cookies.
     pub insecure_cookies: bool,
+    /// The proxies whose forwarded headers name the client.
+    pub trusted_proxies: Vec<IpNet>,
     /// Job workers.
     pub workers: usize,
 }
@@ -153,6 +171,17 @@ impl Config {
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
             bail!("--public-url must start with http:// or https://");
         }
+        let trusted_proxies = if serve.trusted_proxies.is_empty() {
+            file.trusted_proxies
+                .unwrap_or_default()
+                .iter()
+                .map(|text| {
+                    parse_trusted_proxy(text).map_err(|e| anyhow::anyhow!("trusted_proxies: {e}"))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?
+        } else {
+            serve.trusted_proxies.clone()
+        };
         let workers = serve.workers.or(file.workers).unwrap_or(2);
         if workers > 64 {
             bail!("--workers must be at most 64");
@@ -170,6 +199,7 @@ impl Config {
                 .or(file.mail_from)
                 .unwrap_or_else(|| "comark <comark@localhost>".into()),
             insecure_cookies: serve.insecure_cookies || file.insecure_cookies.unwrap_or(false),
+            trusted_proxies,
             workers,
         })
     }
@@ -210,6 +240,55 @@ mod tests {
     fn unknown_keys_in_the_file_are_named() {
         let error = parse_file("listne = \"127.0.0.1:1\"").expect_err("unknown key");
         assert!(format!("{error:#}").contains("listne"), "{error:#}");
+    }
+
+    #[test]
+    fn trusted_proxies_come_from_the_file_unless_flags_name_some() {
+        let dir = std::env::temp_dir().join(format!("comark-proxies-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("comark.toml");
+        std::fs::write(&path, "trusted_proxies = [\"10.0.0.0/8\", \"192.0.2.7\"]\n")
+            .expect("write");
+        let args = ConfigArgs {
+            config: Some(path.clone()),
+            ..Default::default()
+        };
+        let from_file = Config::resolve(&args, &ServeArgs::default()).expect("valid");
+        let names: Vec<String> = from_file
+            .trusted_proxies
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(names, ["10.0.0.0/8", "192.0.2.7/32"]);
+        let serve = ServeArgs {
+            trusted_proxies: vec![parse_trusted_proxy("fd00::/8").expect("a network")],
+            ..Default::default()
+        };
+        let from_flag = Config::resolve(&args, &serve).expect("valid");
+        assert_eq!(from_flag.trusted_proxies.len(), 1);
+        std::fs::write(&path, "trusted_proxies = [\"my-proxy\"]\n").expect("write");
+        let error = Config::resolve(&args, &ServeArgs::default()).expect_err("not a network");
+        assert!(format!("{error:#}").contains("my-proxy"), "{error:#}");
+    }
+
+    #[test]
+    fn trusted_proxies_are_read_from_repeated_flags_or_a_comma_separated_list() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Serve {
+            #[command(flatten)]
+            serve: ServeArgs,
+        }
+        let parsed = Serve::try_parse_from([
+            "serve",
+            "--trusted-proxy",
+            "10.0.0.1",
+            "--trusted-proxy",
+            "10.1.0.0/16,::1",
+        ])
+        .expect("valid flags");
+        assert_eq!(parsed.serve.trusted_proxies.len(), 3);
+        assert!(Serve::try_parse_from(["serve", "--trusted-proxy", "nope"]).is_err());
     }
 
     #[test]

@@ -218,6 +218,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         app,
         ServerSettings {
             secure_cookies: !config.insecure_cookies,
+            trusted_proxies: config.trusted_proxies.clone(),
         },
     );
     comark_server::serve(listener, state, shutdown_signal()).await?;

@@ -5,7 +5,7 @@
 //! only after the member's role is loaded: not a member and no such organization both
 //! answer 404 with the same body.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequestParts, RawPathParams};
 use axum::http::request::Parts;
@@ -29,7 +29,8 @@ pub fn session_cookie_name(secure: bool) -> &'static str {
     }
 }
 
-/// The CSRF cookie's name.
+/// The name of the cookie that holds a browser's form token until it signs in (after, the
+/// session's own token is the one forms echo).
 pub fn csrf_cookie_name(secure: bool) -> &'static str {
     if secure {
         "__Host-comark_csrf"
@@ -51,13 +52,26 @@ pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
         .map(|(_, value)| value)
 }
 
+/// The address a request comes from, as decided for it in `ops::observe`: the TCP peer, or
+/// behind a trusted proxy the client it names.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientAddress(pub IpAddr);
+
 /// The client's address and browser.
 pub fn client_of(parts: &Parts) -> Client {
+    let address = parts
+        .extensions
+        .get::<ClientAddress>()
+        .map(|ClientAddress(ip)| *ip)
+        // Never the forwarded headers: only `observe` knows which proxies to believe.
+        .or_else(|| {
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(addr)| addr.ip().to_canonical())
+        });
     Client {
-        ip: parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip().to_string()),
+        ip: address.map(|ip| ip.to_string()),
         user_agent: parts
             .headers
             .get(header::USER_AGENT)
@@ -216,11 +230,18 @@ pub fn url_encode(value: &str) -> String {
         .unwrap_or_default()
 }
 
+/// The session of a web request, as the CSRF guard found it: looked up once per request.
+#[derive(Clone)]
+pub struct WebSession(pub Option<CurrentUser>);
+
 /// The signed-in user of a browser request, if any (pages that also serve visitors use this).
 pub async fn optional_web_user(
     parts: &Parts,
     state: &AppState,
 ) -> Result<Option<CurrentUser>, AppError> {
+    if let Some(WebSession(found)) = parts.extensions.get::<WebSession>() {
+        return Ok(found.clone());
+    }
     match cookie(parts, session_cookie_name(state.settings.secure_cookies)) {
         Some(token) => authenticate_session(&state.app, token).await,
         None => Ok(None),

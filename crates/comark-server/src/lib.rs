@@ -9,6 +9,7 @@ pub mod api;
 pub mod auth;
 pub mod boundary;
 pub mod error;
+pub mod forwarded;
 pub mod ops;
 pub mod web;
 
@@ -27,12 +28,16 @@ pub struct ServerSettings {
     /// secure cookies on `http://localhost` and `http://127.0.0.1`, so this stays on
     /// unless comark is served over plain HTTP on another address.
     pub secure_cookies: bool,
+    /// The reverse proxies (load balancers) whose forwarded headers name the client. From
+    /// any other peer the headers are ignored: see [`forwarded::client_address`].
+    pub trusted_proxies: Vec<forwarded::IpNet>,
 }
 
 impl Default for ServerSettings {
     fn default() -> Self {
         ServerSettings {
             secure_cookies: true,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -46,6 +51,8 @@ pub struct AppState {
     pub settings: Arc<ServerSettings>,
     /// Request counters for `/metrics`.
     pub metrics: Arc<ops::Metrics>,
+    /// The key of the form tokens of browsers without a session, read once.
+    pre_session_key: Arc<tokio::sync::OnceCell<Vec<u8>>>,
 }
 
 impl AppState {
@@ -55,7 +62,17 @@ impl AppState {
             app,
             settings: Arc::new(settings),
             metrics: Arc::default(),
+            pre_session_key: Arc::default(),
         }
+    }
+
+    /// The key of the form tokens of browsers without a session. It never changes, so one
+    /// read per process is enough.
+    pub async fn pre_session_key(&self) -> Result<&[u8], comark_app::AppError> {
+        self.pre_session_key
+            .get_or_try_init(|| comark_app::auth::pre_session_key(&self.app))
+            .await
+            .map(Vec::as_slice)
     }
 }
 
@@ -64,7 +81,7 @@ pub fn router(state: AppState) -> Router {
     let (api_router, _openapi) = api::router();
     Router::new()
         .merge(api_router)
-        .merge(web::router())
+        .merge(web::router(state.clone()))
         .merge(ops::router())
         .fallback(web::not_found_fallback)
         .layer(axum::middleware::from_fn(

@@ -104,9 +104,22 @@ pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; 
 
 /// Around every request: a request id, a span with the matched route, metrics and security headers.
 pub async fn observe(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    request
-        .extensions_mut()
-        .insert(crate::web::SecureCookies(state.settings.secure_cookies));
+    // Decided once here, so the sign-in throttle, the request form's rate limit, sessions
+    // and the audit log all see the same client.
+    let peer = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|connected| connected.0.ip());
+    if let Some(peer) = peer {
+        let client = crate::forwarded::client_address(
+            peer,
+            request.headers(),
+            &state.settings.trusted_proxies,
+        );
+        request
+            .extensions_mut()
+            .insert(crate::auth::ClientAddress(client));
+    }
     let started = Instant::now();
     let request_id = request
         .headers()

@@ -43,7 +43,7 @@ pub use profiles::StoredProfile;
 pub use records::*;
 pub use scope::{OrgScope, OrgStore, ScopeOrigin};
 pub use sessions::NewSession;
-pub use users::NewSignup;
+pub use users::{Backoff, NewSignup};
 
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]

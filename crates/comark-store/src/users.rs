@@ -3,6 +3,8 @@
 use chrono::{DateTime, Utc};
 use comark_domain::UserId;
 
+use comark_domain::JobId;
+
 use crate::jobs::insert_job;
 use crate::{
     now, on_pool, on_unique, write_tx, NewJob, Result, Store, StoreError, User, UserOrganization,
@@ -173,28 +175,40 @@ impl Store {
         }))
     }
 
-    /// Records a password reset token (by hash) valid until `expires_at`.
+    /// Records a password reset link (by its token's hash) valid until `expires_at`, made
+    /// by the job `job`, and queues its e-mail in the same transaction. A job that runs
+    /// again makes no second link or e-mail: false then.
     pub async fn create_password_reset(
         &self,
         user: UserId,
+        job: JobId,
         token_hash: &str,
         expires_at: DateTime<Utc>,
         email_job: NewJob,
-    ) -> Result<()> {
-        write_tx!(self, tx => {
-            sqlx::query(
-                "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at)
-                 VALUES ($1, $2, $3, $4)",
+    ) -> Result<bool> {
+        let created = write_tx!(self, tx => {
+            let inserted = sqlx::query(
+                "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at, job_id)
+                 VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (job_id) DO NOTHING",
             )
             .bind(token_hash)
             .bind(user.0)
             .bind(now())
             .bind(expires_at)
+            .bind(job.0)
             .execute(&mut *tx)
-            .await?;
-            insert_job!(&mut *tx, &email_job, now());
+            .await?
+            .rows_affected();
+            if inserted == 1 {
+                insert_job!(&mut *tx, &email_job, now());
+            }
+            inserted == 1
         });
-        self.announce_jobs().await
+        if created {
+            self.announce_jobs().await?;
+        }
+        Ok(created)
     }
 
     /// Uses a reset token: sets the new password, ends all sessions, and voids the token.
@@ -236,7 +250,8 @@ impl Store {
         })
     }
 
-    /// Whether `key` (an account or an address) is locked out of signing in at `at`.
+    /// Until when `key` (an account, an address, a mailbox...) must wait before its next
+    /// attempt, if it must wait now.
     pub async fn sign_in_locked_until(&self, key: &str) -> Result<Option<DateTime<Utc>>> {
         let locked: Option<Option<DateTime<Utc>>> = on_pool!(self, pool => {
             sqlx::query_scalar("SELECT locked_until FROM sign_in_failures WHERE throttle_key = $1")
@@ -247,8 +262,10 @@ impl Store {
         Ok(locked.flatten().filter(|until| *until > now()))
     }
 
-    /// Counts a failed sign-in against `key`; locks it for `lock` once `max_failures` pile up
-    /// within `window`. Returns the lock's end, if one is now in force.
+    /// Counts one use of `key` against a fixed allowance: `max_failures` within `window`,
+    /// then nothing more for `lock`. Returns the lock's end, if one is now in force. The
+    /// request form's rate limits and the unasked e-mails count this way; failed sign-ins
+    /// slow down with [`Store::record_failed_attempt`] instead.
     pub async fn record_sign_in_failure(
         &self,
         key: &str,
@@ -284,6 +301,100 @@ impl Store {
             .await?;
             Ok(locked_until)
         })
+    }
+
+    /// Counts a failed attempt against `key` and sets when the next one may come, as
+    /// `backoff` says. Returns that time when there is a wait.
+    pub async fn record_failed_attempt(
+        &self,
+        key: &str,
+        backoff: &Backoff,
+    ) -> Result<Option<DateTime<Utc>>> {
+        let at = now();
+        write_tx!(self, tx => {
+            let row: Option<(i64, DateTime<Utc>, Option<DateTime<Utc>>)> = sqlx::query_as(
+                "SELECT failures, window_started_at, last_failed_at FROM sign_in_failures
+                 WHERE throttle_key = $1",
+            )
+            .bind(key)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let (failures, window_started_at) = match row {
+                Some((failures, started, Some(last))) if at - last < backoff.forget_after => {
+                    (failures + 1, started)
+                }
+                _ => (1, at),
+            };
+            let next_attempt_at = backoff.wait_after(failures).map(|wait| at + wait);
+            sqlx::query(
+                "INSERT INTO sign_in_failures
+                     (throttle_key, failures, window_started_at, locked_until, last_failed_at)
+                 VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (throttle_key) DO UPDATE
+                 SET failures = excluded.failures, window_started_at = excluded.window_started_at,
+                     locked_until = excluded.locked_until, last_failed_at = excluded.last_failed_at",
+            )
+            .bind(key)
+            .bind(failures)
+            .bind(window_started_at)
+            .bind(next_attempt_at)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+            Ok(next_attempt_at)
+        })
+    }
+
+    /// Counts one e-mail a stranger asked for against `key` (at most `max` within `window`)
+    /// and, while the allowance lasts, queues `job` in the same transaction. False once the
+    /// allowance is spent: nothing is queued then.
+    pub async fn count_and_enqueue(
+        &self,
+        key: &str,
+        max: i64,
+        window: chrono::Duration,
+        job: NewJob,
+    ) -> Result<bool> {
+        let at = now();
+        let queued = write_tx!(self, tx => {
+            let row: Option<(i64, DateTime<Utc>, Option<DateTime<Utc>>)> = sqlx::query_as(
+                "SELECT failures, window_started_at, locked_until FROM sign_in_failures
+                 WHERE throttle_key = $1",
+            )
+            .bind(key)
+            .fetch_optional(&mut *tx)
+            .await?;
+            // The same bookkeeping as `record_sign_in_failure` with one more than `max`, which
+            // sign-up's e-mails use, so both share one allowance per address.
+            let (count, window_started_at) = match row {
+                Some((_, _, Some(until))) if until > at => return Ok(false),
+                Some((count, started, _)) if at - started < window => (count + 1, started),
+                _ => (1, at),
+            };
+            let allowed = count <= max;
+            let locked_until = (!allowed).then(|| at + window);
+            sqlx::query(
+                "INSERT INTO sign_in_failures (throttle_key, failures, window_started_at, locked_until)
+                 VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (throttle_key) DO UPDATE
+                 SET failures = excluded.failures, window_started_at = excluded.window_started_at,
+                     locked_until = excluded.locked_until",
+            )
+            .bind(key)
+            .bind(count)
+            .bind(window_started_at)
+            .bind(locked_until)
+            .execute(&mut *tx)
+            .await?;
+            if allowed {
+                insert_job!(&mut *tx, &job, at);
+            }
+            allowed
+        });
+        if queued {
+            self.announce_jobs().await?;
+        }
+        Ok(queued)
     }
 
     /// Forgets the failures of `key` after a successful sign-in.
@@ -387,5 +498,148 @@ impl Store {
             .rows_affected()
         });
         Ok(used == 1)
+    }
+}
+
+/// How failed attempts slow a key down: a free allowance, then a wait that doubles with
+/// each further failure, up to a cap. Nothing is ever refused for good, so an attacker's
+/// failures cannot lock the owner out.
+#[derive(Clone, Copy, Debug)]
+pub struct Backoff {
+    /// Failures that cost nothing.
+    pub free: i64,
+    /// The wait after the last free failure.
+    pub first_wait: chrono::Duration,
+    /// The longest wait.
+    pub max_wait: chrono::Duration,
+    /// The failures are forgotten after this long without one.
+    pub forget_after: chrono::Duration,
+}
+
+impl Backoff {
+    /// How long the next attempt must wait after `failures` failures in a row.
+    pub fn wait_after(&self, failures: i64) -> Option<chrono::Duration> {
+        let past_free = failures.checked_sub(self.free)?;
+        if past_free < 0 {
+            return None;
+        }
+        // 2^past_free, without overflowing long before the cap matters.
+        let factor = 1i32.checked_shl(u32::try_from(past_free.min(30)).unwrap_or(30));
+        let wait = factor
+            .and_then(|factor| self.first_wait.checked_mul(factor))
+            .unwrap_or(self.max_wait);
+        Some(wait.min(self.max_wait))
+    }
+}
+
+impl Store {
+    /// Records an unlock link (by its token's hash) for `user`, made by the job `job`, and
+    /// queues its e-mail in the same transaction. A job that runs again makes no second
+    /// link or e-mail: false then.
+    pub async fn create_sign_in_unlock(
+        &self,
+        user: UserId,
+        job: JobId,
+        token_hash: &str,
+        expires_at: DateTime<Utc>,
+        email_job: NewJob,
+    ) -> Result<bool> {
+        let created = write_tx!(self, tx => {
+            let inserted = sqlx::query(
+                "INSERT INTO sign_in_unlocks (token_hash, user_id, job_id, created_at, expires_at)
+                 VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (job_id) DO NOTHING",
+            )
+            .bind(token_hash)
+            .bind(user.0)
+            .bind(job.0)
+            .bind(now())
+            .bind(expires_at)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if inserted == 1 {
+                insert_job!(&mut *tx, &email_job, now());
+            }
+            inserted == 1
+        });
+        if created {
+            self.announce_jobs().await?;
+        }
+        Ok(created)
+    }
+
+    /// The account an unlock link is for, while it is unused and unexpired.
+    pub async fn sign_in_unlock_user(&self, token_hash: &str) -> Result<Option<UserId>> {
+        let user: Option<uuid::Uuid> = on_pool!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT user_id FROM sign_in_unlocks
+                 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
+            )
+            .bind(token_hash)
+            .bind(now())
+            .fetch_optional(pool)
+            .await?
+        });
+        Ok(user.map(UserId))
+    }
+
+    /// Uses up an unlock link of `user`; false when it is unknown, used, expired or someone
+    /// else's. Two sign-ins racing with one link cannot both get past.
+    pub async fn use_sign_in_unlock(&self, token_hash: &str, user: UserId) -> Result<bool> {
+        let at = now();
+        let used = on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE sign_in_unlocks SET used_at = $1
+                 WHERE token_hash = $2 AND user_id = $3 AND used_at IS NULL AND expires_at > $1",
+            )
+            .bind(at)
+            .bind(token_hash)
+            .bind(user.0)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(used == 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Backoff;
+    use chrono::Duration;
+
+    const BACKOFF: Backoff = Backoff {
+        free: 5,
+        first_wait: Duration::seconds(1),
+        max_wait: Duration::minutes(15),
+        forget_after: Duration::hours(1),
+    };
+
+    #[test]
+    fn the_wait_doubles_after_the_free_failures_up_to_the_cap() {
+        let waits: Vec<_> = (0..12)
+            .map(|n| BACKOFF.wait_after(n).map(|w| w.num_seconds()))
+            .collect();
+        assert_eq!(
+            waits,
+            [
+                None,
+                None,
+                None,
+                None,
+                None,
+                Some(1),
+                Some(2),
+                Some(4),
+                Some(8),
+                Some(16),
+                Some(32),
+                Some(64)
+            ]
+        );
+        assert_eq!(BACKOFF.wait_after(15), Some(Duration::minutes(15)));
+        assert_eq!(BACKOFF.wait_after(i64::MAX), Some(Duration::minutes(15)));
+        assert_eq!(BACKOFF.wait_after(i64::MIN), None);
     }
 }

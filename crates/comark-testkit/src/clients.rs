@@ -60,6 +60,7 @@ async fn read(response: reqwest::Response) -> Reply {
 pub struct Api {
     base: String,
     token: Option<String>,
+    headers: Vec<(String, String)>,
     client: reqwest::Client,
 }
 
@@ -69,8 +70,16 @@ impl Api {
         Api {
             base: base.to_owned(),
             token,
+            headers: Vec::new(),
             client: client(),
         }
+    }
+
+    /// The same client, sending `name: value` with every request (a proxy's
+    /// `X-Forwarded-For`, say).
+    pub fn with_header(mut self, name: &str, value: &str) -> Api {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
     }
 
     /// Sends any request with an optional JSON body.
@@ -78,6 +87,9 @@ impl Api {
         let mut request = self.client.request(method, format!("{}{path}", self.base));
         if let Some(token) = &self.token {
             request = request.bearer_auth(token);
+        }
+        for (name, value) in &self.headers {
+            request = request.header(name, value);
         }
         if let Some(body) = body {
             request = request.json(&body);
@@ -127,20 +139,55 @@ impl Api {
     }
 }
 
+/// The CSRF token a page handed out, and the session cookie it was handed out under.
+type PageToken = (Option<String>, String);
+
 /// A client that keeps cookies and fills in CSRF fields, like a browser would.
 #[derive(Clone)]
 pub struct Browser {
     base: String,
     client: reqwest::Client,
     cookies: Arc<Mutex<BTreeMap<String, String>>>,
+    session_cookie: &'static str,
+    page_token: Arc<Mutex<Option<PageToken>>>,
 }
 
 impl Browser {
-    pub(crate) fn new(base: &str) -> Browser {
+    pub(crate) fn new(base: &str, secure_cookies: bool) -> Browser {
         Browser {
             base: base.to_owned(),
             client: client(),
             cookies: Arc::default(),
+            session_cookie: comark_server::auth::session_cookie_name(secure_cookies),
+            page_token: Arc::default(),
+        }
+    }
+
+    /// The CSRF token the forms of the last page carried, if it was handed out under the
+    /// session the browser has now (signing in or out changes the token forms must echo).
+    pub fn csrf_token(&self) -> Option<String> {
+        let session = self.cookie(self.session_cookie);
+        let remembered = self.page_token.lock().ok()?.clone();
+        remembered
+            .filter(|(under, _)| *under == session)
+            .map(|(_, token)| token)
+    }
+
+    fn remember_token(&self, page: &str) {
+        const FIELD: &str = r#"name="_csrf" value=""#;
+        let Some(start) = page.find(FIELD).map(|at| at + FIELD.len()) else {
+            return;
+        };
+        let Some(length) = page[start..].find('"') else {
+            return;
+        };
+        let token = page[start..start + length].to_owned();
+        if token.is_empty() {
+            return;
+        }
+        let session = self.cookie(self.session_cookie);
+        if let Ok(mut remembered) = self.page_token.lock() {
+            *remembered = Some((session, token));
         }
     }
 
@@ -206,6 +253,7 @@ impl Browser {
         }
         let reply = read(request.send().await.expect("the server answers")).await;
         self.remember(&reply.headers);
+        self.remember_token(&reply.text);
         reply
     }
 
@@ -232,19 +280,18 @@ impl Browser {
         reply
     }
 
-    /// POST a form with the browser's CSRF token added, as a page's form would.
+    /// POST a form with the CSRF token a page of this session carried, as a page's form
+    /// would (opening the sign-in page, whose form every browser gets, when it has seen
+    /// none).
     pub async fn submit(&self, path: &str, fields: &[(&str, &str)]) -> Reply {
-        if self.cookie("__Host-comark_csrf").is_none() {
+        if self.csrf_token().is_none() {
             self.get("/sign-in").await;
         }
         let mut form: Vec<(String, String)> = fields
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        form.push((
-            "_csrf".into(),
-            self.cookie("__Host-comark_csrf").unwrap_or_default(),
-        ));
+        form.push(("_csrf".into(), self.csrf_token().unwrap_or_default()));
         self.send(Method::POST, path, Some(form)).await
     }
 

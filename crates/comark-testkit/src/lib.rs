@@ -32,6 +32,8 @@ pub struct TestApp {
     pub store: Store,
     /// The SMTP server e-mail goes to, when the app was spawned with mail.
     pub mailbox: Option<Mailbox>,
+    /// How the server was set up.
+    pub server_settings: ServerSettings,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     _database: TestDatabase,
 }
@@ -41,6 +43,28 @@ pub struct TestApp {
 pub struct Options {
     /// Start an SMTP server and send e-mail to it.
     pub mail: bool,
+    /// The proxies whose forwarded headers name the client (`"127.0.0.1/32"` makes the
+    /// tests' own requests count as coming through a proxy).
+    pub trusted_proxies: &'static [&'static str],
+    /// Serve cookies without `Secure` and without the `__Host-` prefix, as
+    /// `--insecure-cookies` does.
+    pub insecure_cookies: bool,
+}
+
+impl Options {
+    /// The server settings these options ask for.
+    fn server_settings(&self) -> ServerSettings {
+        ServerSettings {
+            secure_cookies: !self.insecure_cookies,
+            trusted_proxies: self
+                .trusted_proxies
+                .iter()
+                .map(|net| {
+                    comark_server::forwarded::parse_trusted_proxy(net).expect("a trusted proxy")
+                })
+                .collect(),
+        }
+    }
 }
 
 impl TestApp {
@@ -70,12 +94,14 @@ impl TestApp {
                 mail_from: "comark <comark@test.example>".into(),
             },
         );
-        let shutdown = serve_in_background(listener, app.clone());
+        let server_settings = options.server_settings();
+        let shutdown = serve_in_background(listener, app.clone(), server_settings.clone());
         TestApp {
             base_url,
             app,
             store,
             mailbox,
+            server_settings,
             shutdown: Some(shutdown),
             _database: database,
         }
@@ -92,7 +118,7 @@ impl TestApp {
             .expect("bind port 0");
         let base_url = format!("http://{}", listener.local_addr().expect("local address"));
         let app = App::new(store.clone(), (*self.app.settings).clone());
-        let shutdown = serve_in_background(listener, app.clone());
+        let shutdown = serve_in_background(listener, app.clone(), self.server_settings.clone());
         Instance {
             base_url,
             app,
@@ -112,7 +138,7 @@ impl TestApp {
 
     /// A browser-like client with its own cookies.
     pub fn browser(&self) -> Browser {
-        Browser::new(&self.base_url)
+        Browser::new(&self.base_url, self.server_settings.secure_cookies)
     }
 
     /// Signs up a person through the API and returns their session token.
@@ -290,14 +316,10 @@ impl TestApp {
 fn serve_in_background(
     listener: tokio::net::TcpListener,
     app: App,
+    settings: ServerSettings,
 ) -> tokio::sync::oneshot::Sender<()> {
     let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
-    let state = AppState::new(
-        app,
-        ServerSettings {
-            secure_cookies: true,
-        },
-    );
+    let state = AppState::new(app, settings);
     tokio::spawn(async move {
         let _ = comark_server::serve(listener, state, async move {
             let _ = stopped.await;

@@ -1,6 +1,6 @@
 //! `comark user reset-password`: the administrator's way back into an account.
 
-use comark_app::auth::{sign_in, Client};
+use comark_app::auth::{sign_in, Client, Credentials};
 use comark_app::demo::DEMO_PASSWORD;
 use comark_app::{App, Settings};
 
@@ -24,8 +24,7 @@ async fn reset_password_reads_the_new_password_from_stdin_and_signing_in_with_it
     let app = App::new(store.clone(), Settings::default());
     let session = sign_in(
         &app,
-        "owner@northwind.example",
-        DEMO_PASSWORD,
+        Credentials::new("owner@northwind.example", DEMO_PASSWORD),
         &Client::default(),
     )
     .await
@@ -44,8 +43,7 @@ async fn reset_password_reads_the_new_password_from_stdin_and_signing_in_with_it
 
     sign_in(
         &app,
-        "owner@northwind.example",
-        NEW_PASSWORD,
+        Credentials::new("owner@northwind.example", NEW_PASSWORD),
         &Client::default(),
     )
     .await
@@ -53,8 +51,7 @@ async fn reset_password_reads_the_new_password_from_stdin_and_signing_in_with_it
     assert!(
         sign_in(
             &app,
-            "owner@northwind.example",
-            DEMO_PASSWORD,
+            Credentials::new("owner@northwind.example", DEMO_PASSWORD),
             &Client::default()
         )
         .await

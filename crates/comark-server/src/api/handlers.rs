@@ -40,6 +40,14 @@ pub struct SignInIn {
     pub email: String,
     /// Your password.
     pub password: String,
+    /// Your TOTP or recovery code, if your account has a second factor: it completes the
+    /// sign-in at once, and gets the right password through while sign-in asks to wait.
+    #[serde(default)]
+    pub code: Option<String>,
+    /// The token at the end of an e-mailed unlock link: it gets the right password through
+    /// while sign-in asks to wait, once.
+    #[serde(default)]
+    pub unlock_token: Option<String>,
 }
 
 /// A TOTP or recovery code.
@@ -301,17 +309,48 @@ pub async fn confirm_sign_up(
     Ok(created(session_out(signed_in)))
 }
 
-/// Signs in and returns a session token (which may still need the second factor).
+/// Signs in and returns a session token (which may still need the second factor, unless
+/// its code came along). After several failed attempts for the account or from the client's
+/// address, each attempt must wait longer (429 with `Retry-After`, the password unchecked);
+/// the right password still gets through at once with a valid `code` or `unlock_token`.
 #[utoipa::path(post, path = "/api/v1/auth/sign-in", tag = "auth", security(()), request_body = SignInIn,
     responses((status = 200, body = SessionOut), (status = 401, body = Problem, content_type = "application/problem+json"),
-              (status = 429, body = Problem, content_type = "application/problem+json")))]
+              (status = 422, body = Problem, content_type = "application/problem+json"),
+              (status = 429, body = Problem, content_type = "application/problem+json",
+               headers(("Retry-After" = u64, description = "Seconds until the next attempt is checked")))))]
 pub async fn sign_in(
     State(state): State<AppState>,
     ClientInfo(client): ClientInfo,
     ApiJson(body): ApiJson<SignInIn>,
 ) -> ApiResult<Json<SessionOut>> {
-    let signed_in = auth::sign_in(&state.app, &body.email, &body.password, &client).await?;
+    let credentials = auth::Credentials {
+        email: &body.email,
+        password: &body.password,
+        code: body.code.as_deref(),
+        unlock: body.unlock_token.as_deref(),
+    };
+    let signed_in = auth::sign_in(&state.app, credentials, &client).await?;
     Ok(Json(session_out(signed_in)))
+}
+
+/// Asking for an unlock link.
+#[derive(Deserialize, ToSchema)]
+pub struct UnlockRequestIn {
+    /// The account's e-mail address.
+    pub email: String,
+}
+
+/// E-mails a link that lets the account's owner sign in with the right password without
+/// waiting out failed attempts, if the address has an account; answers the same either
+/// way. 409 when this server sends no e-mail.
+#[utoipa::path(post, path = "/api/v1/auth/unlock", tag = "auth", security(()), request_body = UnlockRequestIn,
+    responses((status = 202), (status = 409, body = Problem, content_type = "application/problem+json")))]
+pub async fn request_unlock(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<UnlockRequestIn>,
+) -> ApiResult<StatusCode> {
+    auth::request_unlock(&state.app, &body.email).await?;
+    Ok(StatusCode::ACCEPTED)
 }
 
 /// Completes sign-in with a TOTP or recovery code.

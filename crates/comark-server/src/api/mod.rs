@@ -53,6 +53,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(sign_up))
         .routes(routes!(confirm_sign_up))
         .routes(routes!(sign_in))
+        .routes(routes!(request_unlock))
         .routes(routes!(second_factor))
         .routes(routes!(sign_out))
         .routes(routes!(request_password_reset))

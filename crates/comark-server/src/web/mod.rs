@@ -29,7 +29,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 
-use crate::auth::{cookie, csrf_cookie_name};
+use comark_app::auth::CurrentUser;
+use comark_app::secrets;
+
+use crate::auth::{cookie, csrf_cookie_name, optional_web_user, WebSession};
 use crate::error::Problem;
 use crate::AppState;
 
@@ -79,8 +82,10 @@ fn routes() -> WebRoutes {
 }
 
 /// The web UI's router, behind the CSRF and flash guard.
-pub fn router() -> Router<AppState> {
-    routes().router.layer(axum::middleware::from_fn(guard))
+pub fn router(state: AppState) -> Router<AppState> {
+    routes()
+        .router
+        .layer(axum::middleware::from_fn_with_state(state, guard))
 }
 
 /// Every web route as (method, path pattern), for the authorization matrix.
@@ -121,41 +126,100 @@ impl<S: Send + Sync> FromRequestParts<S> for Flash {
 const FLASH_COOKIE: &str = "comark_flash";
 const MAX_FORM_BYTES: usize = 64 * 1024;
 
-fn secure_cookies(request: &Request) -> bool {
-    request
-        .extensions()
-        .get::<SecureCookies>()
-        .is_none_or(|s| s.0)
+/// The token a state-changing request must echo, and the one this request's page hands out.
+struct FormToken {
+    /// What the form field or `X-CSRF-Token` header must equal.
+    expected: Option<String>,
+    /// What forms on the answer carry.
+    handed_out: String,
+    /// A new pre-session token to store in the cookie.
+    new_cookie: bool,
 }
 
-/// Whether cookies are marked secure, put into requests by the top-level router.
-#[derive(Clone, Copy)]
-pub struct SecureCookies(pub bool);
+/// The token of this browser. A signed-in browser (second factor pending or not) echoes its
+/// session's own token, so the token is bound to the session whatever the cookies are
+/// called: a cookie planted from a sibling host (possible when `--insecure-cookies` drops
+/// the `__Host-` prefix) cannot stand in for it. A browser without a session echoes the
+/// token in its cookie, which must be one this server signed and not older than a day.
+fn form_token(session: Option<&CurrentUser>, cookie_token: Option<&str>, key: &[u8]) -> FormToken {
+    if let Some(token) = session.and_then(|current| current.csrf_token.clone()) {
+        return FormToken {
+            expected: Some(token.clone()),
+            handed_out: token,
+            new_cookie: false,
+        };
+    }
+    let now = comark_store::now().timestamp();
+    let valid = cookie_token.and_then(|token| {
+        secrets::pre_session_token_age(key, token, now).map(|age| (token.to_owned(), age))
+    });
+    match valid {
+        // Renewed half-way, so a form shown now still works when it is sent a while later.
+        Some((token, age)) if age < secrets::PRE_SESSION_TOKEN_LIFETIME / 2 => FormToken {
+            expected: Some(token.clone()),
+            handed_out: token,
+            new_cookie: false,
+        },
+        valid => FormToken {
+            expected: valid.map(|(token, _)| token),
+            handed_out: secrets::pre_session_token(key, now),
+            new_cookie: true,
+        },
+    }
+}
 
-/// Checks the CSRF token of every state-changing request (double submit: the form field or
-/// `X-CSRF-Token` header must equal the `__Host-` cookie, which another site can neither
-/// read nor set), hands forms the token, and shows a flash message once.
-async fn guard(request: Request, next: Next) -> Response {
-    let secure = secure_cookies(&request);
+/// A browser marks a request that another site made it send (`Sec-Fetch-Site`), even a
+/// sibling host of the same site. No form of comark's is sent from elsewhere, so such a
+/// request is refused before its token is looked at; older browsers that send no such
+/// header rely on the token alone.
+fn sent_from_another_site(parts: &Parts) -> bool {
+    parts
+        .headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|site| {
+            site.eq_ignore_ascii_case("cross-site") || site.eq_ignore_ascii_case("same-site")
+        })
+}
+
+/// Checks the CSRF token of every state-changing request (the form field or `X-CSRF-Token`
+/// header must equal the browser's token: see [`form_token`]), hands forms the token, and
+/// shows a flash message once. The session is looked up here once and handed on to the
+/// handler ([`WebSession`]).
+async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let secure = state.settings.secure_cookies;
     let (mut parts, body) = request.into_parts();
-    let existing = cookie(&parts, csrf_cookie_name(secure))
-        .filter(|t| t.len() >= 32)
-        .map(str::to_owned);
-    let token = existing
-        .clone()
-        .unwrap_or_else(comark_app::secrets::new_token_plain);
+    let session = match optional_web_user(&parts, &state).await {
+        Ok(session) => session,
+        Err(error) => return layout::error_page(error),
+    };
+    let key = match state.pre_session_key().await {
+        Ok(key) => key,
+        Err(error) => return layout::error_page(error),
+    };
+    let FormToken {
+        expected,
+        handed_out: token,
+        new_cookie,
+    } = form_token(
+        session.as_ref(),
+        cookie(&parts, csrf_cookie_name(secure)),
+        key,
+    );
+    parts.extensions.insert(WebSession(session));
     let flash = cookie(&parts, FLASH_COOKIE).map(decode_flash);
+    let is_valid = |sent: &Option<String>| matches!((&expected, sent), (Some(expected), Some(sent)) if secrets::constant_time_eq(expected, sent));
     let request = if parts.method == Method::GET || parts.method == Method::HEAD {
         Request::from_parts(parts, body)
+    } else if sent_from_another_site(&parts) {
+        return csrf_failure();
     } else if is_multipart(&parts) {
         // File uploads are streamed, not buffered: the CSRF field must come first, and the
         // handler gets the rest of the form (see `CheckedMultipart`).
         let Some(mut multipart) = multipart_of(&parts, body).await else {
             return (StatusCode::BAD_REQUEST, "malformed form").into_response();
         };
-        let sent = csrf_field_of(&mut multipart).await;
-        let valid = matches!((&existing, &sent), (Some(expected), Some(sent)) if comark_app::secrets::constant_time_eq(expected, sent));
-        if !valid {
+        if !is_valid(&csrf_field_of(&mut multipart).await) {
             return csrf_failure();
         }
         parts
@@ -173,11 +237,9 @@ async fn guard(request: Request, next: Next) -> Response {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
             .or_else(|| form_value(&bytes, "_csrf"));
-        let valid = matches!((&existing, &sent), (Some(expected), Some(sent)) if comark_app::secrets::constant_time_eq(expected, sent));
-        if !valid {
+        if !is_valid(&sent) {
             return csrf_failure();
         }
-        parts.extensions.insert(Csrf(token.clone()));
         Request::from_parts(parts, Body::from(bytes))
     };
     let (mut parts, body) = request.into_parts();
@@ -186,7 +248,7 @@ async fn guard(request: Request, next: Next) -> Response {
     let method = parts.method.clone();
     let mut response = next.run(Request::from_parts(parts, body)).await;
     let headers = response.headers_mut();
-    if existing.is_none() {
+    if new_cookie {
         let attributes = if secure { "; Secure" } else { "" };
         let value = format!(
             "{}={token}; Path=/; HttpOnly; SameSite=Strict{attributes}",

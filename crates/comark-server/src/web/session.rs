@@ -22,6 +22,8 @@ pub(super) fn routes(routes: WebRoutes) -> WebRoutes {
         .post("/sign-up/confirm/{token}", confirm)
         .get("/sign-in", sign_in_page)
         .post("/sign-in", sign_in)
+        .get("/sign-in/unlock/{token}", unlock_page)
+        .post("/sign-in/unlock", request_unlock)
         .get("/sign-in/second-factor", second_factor_page)
         .post("/sign-in/second-factor", second_factor)
         .post("/sign-out", sign_out)
@@ -48,10 +50,14 @@ pub(super) fn general_error(error: &Option<AppError>) -> Option<String> {
     match error {
         None | Some(AppError::Invalid(_)) => None,
         Some(AppError::Unauthenticated(m)) => Some(capitalize(m)),
-        Some(AppError::Throttled { retry_after_secs }) => Some(format!(
-            "Too many attempts. Try again in {} minutes.",
-            (retry_after_secs + 59) / 60
-        )),
+        Some(AppError::Throttled { retry_after_secs }) => Some(match retry_after_secs {
+            ..=1 => "Too many attempts. Try again in a second.".to_owned(),
+            2..=90 => format!("Too many attempts. Try again in {retry_after_secs} seconds."),
+            _ => format!(
+                "Too many attempts. Try again in {} minutes.",
+                (retry_after_secs + 59) / 60
+            ),
+        }),
         Some(AppError::Rule(m)) => Some(capitalize(m)),
         Some(AppError::Conflict { message, .. }) => Some(capitalize(message)),
         Some(AppError::Forbidden) => Some("Your role does not allow this.".into()),
@@ -79,12 +85,19 @@ fn status_for(error: &Option<AppError>) -> StatusCode {
     }
 }
 
-/// Renders a form page with the status its error calls for.
+/// Renders a form page with the status its error calls for (and, when it asks to wait,
+/// how long in `Retry-After`).
 pub(super) fn form_response(error: &Option<AppError>, markup: Markup) -> Response {
     if let Some(AppError::Internal(detail)) = error {
         tracing::error!(error = %detail, "internal error");
     }
-    (status_for(error), markup).into_response()
+    let mut response = (status_for(error), markup).into_response();
+    if let Some(AppError::Throttled { retry_after_secs }) = error {
+        if let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+    }
+    response
 }
 
 pub(super) fn alert(message: Option<String>) -> Markup {
@@ -298,6 +311,10 @@ async fn confirm(
 pub(super) struct SignInForm {
     email: String,
     password: String,
+    /// The second factor's code, offered while sign-in asks to wait.
+    code: Option<String>,
+    /// The secret of an e-mailed unlock link.
+    unlock: Option<String>,
     next: Option<String>,
 }
 
@@ -306,12 +323,18 @@ pub(super) struct NextQuery {
     next: Option<String>,
 }
 
+/// The sign-in page. When sign-in asks to wait, it says how the person can sign in now
+/// anyway: with their second factor's code beside the password, or with an e-mailed link
+/// (or, on a server without e-mail, that there is no link to have).
 fn sign_in_form(
+    state: &AppState,
     csrf: &str,
     flash: Option<&str>,
     form: &SignInForm,
     error: &Option<AppError>,
 ) -> Markup {
+    let waiting = matches!(error, Some(AppError::Throttled { .. }));
+    let with_code = waiting || form.code.is_some() || error_for(error, "code").is_some();
     page(
         Shell {
             title: "Sign in",
@@ -322,12 +345,34 @@ fn sign_in_form(
         html! {
             h1 { "Sign in" }
             (alert(general_error(error)))
+            @if waiting {
+                p id="sign-in-waiting" { "Several wrong passwords were tried for this account or from your network, so each attempt waits a little longer. You can sign in now with your password and your second factor's code." }
+            }
+            @if form.unlock.is_some() {
+                p { "Sign in with your password to skip the wait. The link works once." }
+            }
             form.stack method="post" action="/sign-in" {
                 (csrf_field(csrf))
                 @if let Some(next) = &form.next { input type="hidden" name="next" value=(next); }
+                @if let Some(unlock) = &form.unlock { input type="hidden" name="unlock" value=(unlock); }
                 (field("E-mail", "email", "email", &form.email, error_for(error, "email"), "username"))
                 (field("Password", "password", "password", "", error_for(error, "password"), "current-password"))
+                @if with_code {
+                    (field("Code from your authenticator app, or a recovery code", "code", "text", "", error_for(error, "code"), "one-time-code"))
+                }
                 button type="submit" { "Sign in" }
+            }
+            @if waiting {
+                @if state.app.settings.mail_enabled {
+                    form.stack method="post" action="/sign-in/unlock" {
+                        (csrf_field(csrf))
+                        input type="hidden" name="email" value=(form.email);
+                        p { "No second factor? We can e-mail the account a link to sign in without waiting." }
+                        button.secondary type="submit" { "E-mail me a link" }
+                    }
+                } @else {
+                    p.muted { "This server does not send e-mail, so it cannot send you a link to sign in without waiting." }
+                }
             }
             p { a href="/forgot-password" { "Forgot your password?" } " · " a href="/sign-up" { "Create an account" } }
         },
@@ -335,6 +380,7 @@ fn sign_in_form(
 }
 
 async fn sign_in_page(
+    State(state): State<AppState>,
     Csrf(csrf): Csrf,
     Flash(flash): Flash,
     Query(query): Query<NextQuery>,
@@ -343,7 +389,37 @@ async fn sign_in_page(
         next: query.next,
         ..Default::default()
     };
-    sign_in_form(&csrf, flash.as_deref(), &form, &None)
+    sign_in_form(&state, &csrf, flash.as_deref(), &form, &None)
+}
+
+// Like the other e-mailed links, this one opens a form rather than acting on GET, so mail
+// scanners that fetch links cannot use it up.
+async fn unlock_page(
+    State(state): State<AppState>,
+    Csrf(csrf): Csrf,
+    Path(token): Path<String>,
+) -> Markup {
+    let form = SignInForm {
+        unlock: Some(token),
+        ..Default::default()
+    };
+    sign_in_form(&state, &csrf, None, &form, &None)
+}
+
+async fn request_unlock(State(state): State<AppState>, Form(form): Form<EmailForm>) -> Response {
+    let secure = state.settings.secure_cookies;
+    match auth::request_unlock(&state.app, &form.email).await {
+        // The same answer whether or not the address has an account.
+        Ok(()) => redirect_with_flash(
+            "/sign-in",
+            "If that address has an account, a link to sign in without waiting is on its way.",
+            secure,
+        ),
+        Err(AppError::Rule(message)) => {
+            redirect_with_flash("/sign-in", &capitalize(&message), secure)
+        }
+        Err(error) => error_page(error),
+    }
 }
 
 async fn sign_in(
@@ -352,7 +428,13 @@ async fn sign_in(
     Csrf(csrf): Csrf,
     Form(form): Form<SignInForm>,
 ) -> Response {
-    match auth::sign_in(&state.app, &form.email, &form.password, &client).await {
+    let credentials = auth::Credentials {
+        email: &form.email,
+        password: &form.password,
+        code: form.code.as_deref(),
+        unlock: form.unlock.as_deref(),
+    };
+    match auth::sign_in(&state.app, credentials, &client).await {
         Ok(signed_in) => {
             let next = safe_next(form.next.as_deref());
             let to = if signed_in.second_factor_pending {
@@ -371,7 +453,7 @@ async fn sign_in(
         }
         Err(error) => {
             let error = Some(error);
-            form_response(&error, sign_in_form(&csrf, None, &form, &error))
+            form_response(&error, sign_in_form(&state, &csrf, None, &form, &error))
         }
     }
 }

@@ -104,7 +104,7 @@ both_backends! {
         assert_eq!(app.api_as(&pending).post("/api/v1/auth/second-factor", json!({ "code": recovery[0] })).await.status, 422);
     }
 
-    async fn repeated_failures_lock_the_account_without_telling_who_exists(app) {
+    async fn repeated_failures_slow_the_account_down_without_telling_who_exists(app) {
         app.sign_up("Ada", "ada@example.com").await;
         let wrong = |email: &'static str| {
             let api = app.api();
@@ -118,11 +118,12 @@ both_backends! {
             wrong("ada@example.com").await;
             wrong("nobody@example.com").await;
         }
-        let locked = app.api().post("/api/v1/auth/sign-in", json!({ "email": "ada@example.com", "password": PASSWORD })).await;
-        assert_eq!(locked.status, 429, "{}", locked.text);
-        assert!(locked.headers.get("retry-after").is_some());
-        let locked_unknown = wrong("nobody@example.com").await;
-        assert_eq!(locked_unknown.status, 429, "an unknown account is not throttled like a known one");
+        let waiting = app.api().post("/api/v1/auth/sign-in", json!({ "email": "ada@example.com", "password": PASSWORD })).await;
+        assert_eq!(waiting.status, 429, "{}", waiting.text);
+        assert!(waiting.headers.get("retry-after").is_some());
+        let waiting_unknown = wrong("nobody@example.com").await;
+        assert_eq!(waiting_unknown.status, 429, "an unknown account is not throttled like a known one");
+        assert_eq!(waiting.json["type"], waiting_unknown.json["type"]);
     }
 
     async fn a_second_instance_on_the_same_database_shares_sessions(app) {
@@ -135,7 +136,7 @@ both_backends! {
     }
 }
 
-both_backends_with! { Options { mail: true };
+both_backends_with! { Options { mail: true, ..Default::default() };
     async fn with_mail_sign_up_never_tells_whether_an_address_has_an_account(app) {
         app.sign_up("Ada", "ada@example.com").await;
         let taken = app.api().post("/api/v1/auth/sign-up", json!({ "name": "Eve", "email": "ada@example.com", "password": PASSWORD })).await;
@@ -166,7 +167,7 @@ both_backends_with! { Options { mail: true };
             let reply = app.api().post("/api/v1/auth/password-reset", json!({ "email": email })).await;
             assert_eq!(reply.status, 202, "{email}");
         }
-        assert_eq!(app.run_jobs().await, 1, "one e-mail for the one account");
+        app.run_jobs().await;
         let mails: Vec<_> = mailbox.messages_to("ada@example.com").into_iter().filter(|m| m.raw.contains("Reset your comark password")).collect();
         assert_eq!(mails.len(), 1);
         assert!(mailbox.messages_to("nobody@example.com").is_empty());
@@ -199,7 +200,7 @@ both_backends_with! { Options { mail: true };
     }
 }
 
-both_backends_with! { Options { mail: true };
+both_backends_with! { Options { mail: true, ..Default::default() };
     async fn reset_links_to_one_address_are_capped_per_hour(app) {
         app.sign_up("Ada", "ada@example.com").await;
         for _ in 0..6 {

@@ -94,6 +94,8 @@ fn api_expectation(method: &str, path: &str, who: Who) -> Option<Expect> {
         ("post", "/api/v1/auth/sign-up") => Allowed,
         ("post", "/api/v1/auth/sign-in") => Allowed,
         ("post", "/api/v1/auth/password-reset") => Allowed,
+        // This instance sends no e-mail, so there is no unlock link to have.
+        ("post", "/api/v1/auth/unlock") => Conflict,
         ("post", "/api/v1/auth/password-reset/confirm") => Conflict,
         ("post", "/api/v1/auth/sign-up/confirm") => Conflict,
         // One's own account.
@@ -275,13 +277,18 @@ fn web_expectation(method: &str, path: &str, who: Who) -> Option<Expect> {
             "GET",
             "/" | "/assets/app.css" | "/assets/app.js" | "/assets/htmx.min.js" | "/docs/api",
         ) => Allowed,
-        ("GET", "/sign-up" | "/sign-in" | "/forgot-password" | "/reset-password/{token}") => {
-            Allowed
-        }
+        (
+            "GET",
+            "/sign-up"
+            | "/sign-in"
+            | "/forgot-password"
+            | "/reset-password/{token}"
+            | "/sign-in/unlock/{token}",
+        ) => Allowed,
         ("POST", "/sign-up") => Allowed,
         ("POST", "/sign-in") => Allowed,
         // Both answer everyone by sending them to the sign-in page with a message.
-        ("POST", "/forgot-password" | "/sign-out") => SignIn,
+        ("POST", "/forgot-password" | "/sign-in/unlock" | "/sign-out") => SignIn,
         ("POST", "/reset-password/{token}") => Conflict,
         ("GET", "/sign-up/confirm/{token}") => Allowed,
         ("POST", "/sign-up/confirm/{token}") => Conflict,
@@ -879,7 +886,9 @@ async fn concrete(
             json!({ "name": "New Person", "email": format!("new{n}@example.com"), "password": PASSWORD })
         }
         "/api/v1/auth/sign-in" => json!({ "email": "owner@acme.example", "password": PASSWORD }),
-        "/api/v1/auth/password-reset" => json!({ "email": "owner@acme.example" }),
+        "/api/v1/auth/password-reset" | "/api/v1/auth/unlock" => {
+            json!({ "email": "owner@acme.example" })
+        }
         "/api/v1/auth/password-reset/confirm" => {
             json!({ "token": "unknown", "password": PASSWORD })
         }
@@ -1062,7 +1071,7 @@ both_backends! {
                 let fields: Vec<(&str, String)> = match pattern {
                     "/sign-up" => vec![("name", "New".into()), ("email", format!("web{}@example.com", fx.next())), ("password", PASSWORD.into())],
                     "/sign-in" => vec![("email", fx.emails[&Who::Owner].clone()), ("password", PASSWORD.into())],
-                    "/forgot-password" => vec![("email", "someone@example.com".into())],
+                    "/forgot-password" | "/sign-in/unlock" => vec![("email", "someone@example.com".into())],
                     "/reset-password/{token}" => vec![("password", PASSWORD.into())],
                     "/sign-in/second-factor" | "/account/totp/confirm" => vec![("code", "000000".into())],
                     "/account/password" => vec![("current_password", "wrong".into()), ("new_password", PASSWORD.into())],

@@ -125,7 +125,7 @@ both_backends! {
     }
 }
 
-comark_testkit::both_backends_with! { comark_testkit::Options { mail: true };
+comark_testkit::both_backends_with! { comark_testkit::Options { mail: true, ..Default::default() };
     async fn a_request_is_vetted_accepted_and_becomes_a_partnership(app) {
         let acme = app.owner_of("acme").await;
         let globex = app.owner_of("globex").await;

@@ -30,7 +30,7 @@ fn stage_of(detail: &serde_json::Value) -> String {
         .to_owned()
 }
 
-comark_testkit::both_backends_with! { comark_testkit::Options { mail: true };
+comark_testkit::both_backends_with! { comark_testkit::Options { mail: true, ..Default::default() };
     async fn two_organizations_run_a_partnership_from_first_request_to_exit(app) {
         let acme = app.owner_of("acme").await;
         let globex = app.owner_of("globex").await;

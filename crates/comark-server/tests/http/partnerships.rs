@@ -274,7 +274,7 @@ both_backends! {
     }
 }
 
-comark_testkit::both_backends_with! { comark_testkit::Options { mail: true };
+comark_testkit::both_backends_with! { comark_testkit::Options { mail: true, ..Default::default() };
     async fn partners_are_told_by_email_when_their_approval_is_needed(app) {
         let acme = app.owner_of("acme").await;
         let globex = app.owner_of("globex").await;
@@ -298,7 +298,7 @@ comark_testkit::both_backends_with! { comark_testkit::Options { mail: true };
     }
 }
 
-comark_testkit::both_backends_with! { comark_testkit::Options { mail: true };
+comark_testkit::both_backends_with! { comark_testkit::Options { mail: true, ..Default::default() };
     async fn triggers_warn_both_sides_and_the_exit_ends_the_sharing(app) {
         let acme = app.owner_of("acme").await;
         let globex = app.owner_of("globex").await;

@@ -79,3 +79,107 @@ both_backends! {
         assert_eq!(stale.get("/account").await.status, 303, "the old session still works");
     }
 }
+
+both_backends! {
+    async fn a_throttled_sign_in_page_offers_the_second_factor_and_says_there_is_no_link_without_mail(app) {
+        app.sign_up("Ada", "ada@example.com").await;
+        let browser = app.browser();
+        for _ in 0..comark_app::auth::FREE_FAILURES_PER_ACCOUNT {
+            let wrong = browser.submit("/sign-in", &[("email", "ada@example.com"), ("password", "a wrong guess")]).await;
+            assert_eq!(wrong.status, 401);
+            assert!(!wrong.text.contains(r#"name="code""#), "the code field came before any wait");
+        }
+        let waiting = browser.submit("/sign-in", &[("email", "ada@example.com"), ("password", PASSWORD)]).await;
+        assert_eq!(waiting.status, 429, "{}", waiting.text);
+        assert!(waiting.headers.get("retry-after").is_some());
+        assert!(waiting.text.contains("Too many attempts"), "{}", waiting.text);
+        assert!(waiting.text.contains(r#"name="code""#), "no field for the second factor's code");
+        assert!(waiting.text.contains("does not send e-mail"), "the page offered a link it cannot send");
+        assert!(!waiting.text.contains(r#"action="/sign-in/unlock""#));
+        let asked = browser.submit("/sign-in/unlock", &[("email", "ada@example.com")]).await;
+        assert_eq!(asked.location(), Some("/sign-in"));
+        assert!(browser.follow("/sign-in").await.text.contains("does not send e-mail"));
+    }
+}
+
+comark_testkit::both_backends_with! { comark_testkit::Options { mail: true, ..Default::default() };
+    async fn with_mail_a_throttled_sign_in_page_offers_an_unlock_link(app) {
+        app.sign_up("Ada", "ada@example.com").await;
+        let browser = app.browser();
+        for _ in 0..comark_app::auth::FREE_FAILURES_PER_ACCOUNT {
+            browser.submit("/sign-in", &[("email", "ada@example.com"), ("password", "a wrong guess")]).await;
+        }
+        let waiting = browser.submit("/sign-in", &[("email", "ada@example.com"), ("password", PASSWORD)]).await;
+        assert_eq!(waiting.status, 429);
+        assert!(waiting.text.contains(r#"action="/sign-in/unlock""#), "{}", waiting.text);
+        let asked = browser.submit("/sign-in/unlock", &[("email", "ada@example.com")]).await;
+        assert_eq!(asked.location(), Some("/sign-in"));
+        assert!(browser.follow("/sign-in").await.text.contains("a link to sign in without waiting is on its way"));
+        app.run_jobs().await;
+        let mails = app.mailbox.as_ref().expect("mailbox").messages_to("ada@example.com");
+        assert!(mails.iter().any(|m| m.first_link().is_some_and(|l| l.contains("/sign-in/unlock/"))));
+    }
+}
+
+comark_testkit::both_backends_with! { comark_testkit::Options { insecure_cookies: true, ..Default::default() };
+    async fn the_csrf_token_is_bound_to_the_session_even_with_insecure_cookies(app) {
+        app.owner_of("acme").await;
+        app.sign_up("Eve", "eve@example.com").await;
+        let owner = app.browser();
+        owner.sign_in("owner@acme.example", PASSWORD).await;
+        assert!(owner.cookie("comark_session").is_some(), "insecure cookies have no __Host- prefix");
+        let settings = [("name", "Acme Renamed")];
+        // What another host of the same site could plant: a token of its own (from a page
+        // it fetched, or from its own session) as the cookie, and the same in the form.
+        let visitor = app.browser();
+        visitor.get("/sign-in").await;
+        let eve = app.browser();
+        eve.sign_in("eve@example.com", PASSWORD).await;
+        eve.get("/sign-in").await;
+        let planted = [
+            ("a pre-session token", visitor.csrf_token().expect("a token on the sign-in page")),
+            ("another session's token", eve.csrf_token().expect("a token on Eve's page")),
+            ("a made-up token", "planted-planted-planted-planted-planted-planted".to_owned()),
+        ];
+        for (what, token) in &planted {
+            owner.set_cookie("comark_csrf", Some(token));
+            let reply = owner.submit_raw("/o/acme/settings", &[("name", "Pwned"), ("_csrf", token)]).await;
+            assert_eq!(reply.status, 403, "{what} planted as the CSRF cookie was accepted");
+        }
+        // The owner's own forms still work.
+        let renamed = owner.submit("/o/acme/settings", &settings).await;
+        assert_eq!(renamed.status, 303, "{}", renamed.text);
+        let overview = owner.follow("/o/acme").await;
+        assert!(overview.text.contains("Acme Renamed"), "{}", overview.text);
+
+        // Without a session, only a token this server signed works.
+        let stranger = app.browser();
+        let made_up = "made-up-made-up-made-up-made-up-made-up-made";
+        stranger.set_cookie("comark_csrf", Some(made_up));
+        let forged = stranger.submit_raw("/sign-in", &[("email", "owner@acme.example"), ("password", PASSWORD), ("_csrf", made_up)]).await;
+        assert_eq!(forged.status, 403, "an unsigned token was accepted");
+        stranger.set_cookie("comark_csrf", None);
+        stranger.sign_in("owner@acme.example", PASSWORD).await;
+    }
+
+    async fn a_form_another_site_made_the_browser_send_is_refused(app) {
+        app.owner_of("acme").await;
+        let owner = app.browser();
+        owner.sign_in("owner@acme.example", PASSWORD).await;
+        owner.get("/sign-in").await;
+        let token = owner.csrf_token().expect("a token");
+        let cookies = format!("comark_session={}", owner.cookie("comark_session").expect("session"));
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+        for (site, expected) in [("same-site", 403), ("cross-site", 403), ("same-origin", 303)] {
+            let reply = client
+                .post(format!("{}/o/acme/settings", app.base_url))
+                .header("cookie", &cookies)
+                .header("sec-fetch-site", site)
+                .form(&[("name", "Acme Corp"), ("_csrf", &token)])
+                .send()
+                .await
+                .expect("an answer");
+            assert_eq!(reply.status().as_u16(), expected, "Sec-Fetch-Site: {site}");
+        }
+    }
+}
