@@ -54,6 +54,8 @@ pub async fn begin_upload(
     actor: &Actor,
 ) -> Result<AccountImport> {
     require(scope, Action::ManageAccounts)?;
+    // A file name is a label: control characters a client put in it are dropped.
+    let file_name: String = file_name.chars().filter(|c| !c.is_control()).collect();
     let file_name = file_name.trim();
     let file_name = if file_name.is_empty() {
         "accounts.csv"

@@ -7,11 +7,13 @@ use comark_app::import::{sniff, AccountReader, ImportedAccount};
 use comark_domain::accounts::BasePopulation;
 use proptest::prelude::*;
 
-/// Text as found in CRMs, trimmed and non-empty: any character, with a good share of the
-/// ones CSV has to quote.
+/// Text as found in CRMs, trimmed and non-empty: any character comark stores (control
+/// characters other than tab and line breaks are refused), with a good share of the ones CSV
+/// has to quote.
 fn text(max_chars: usize) -> impl Strategy<Value = String> {
+    let stored = any::<char>().prop_map(|c| if c.is_control() { 'x' } else { c });
     let char = prop_oneof![
-        4 => any::<char>(),
+        4 => stored,
         1 => prop::sample::select(vec![',', ';', '\t', '|', '"', '\n', '\r', ' ', '\'', 'é']),
     ];
     prop::collection::vec(char, 1..=max_chars).prop_map(|chars| {
@@ -134,6 +136,35 @@ proptest! {
             .collect::<Result<_, _>>()
             .expect("every written row is valid");
         prop_assert_eq!(read, expected(&accounts));
+    }
+
+    #[test]
+    fn a_row_with_a_control_character_is_rejected_by_its_column_and_the_others_land(
+        accounts in prop::collection::vec(account(), 2..10),
+        victim in any::<prop::sample::Index>(),
+        control in prop_oneof![0u32..0x09, 0x0bu32..0x0d, 0x0eu32..0x20, 0x7fu32..0xa0],
+    ) {
+        let control = char::from_u32(control).expect("a control character");
+        let mut accounts = accounts;
+        let at = victim.index(accounts.len());
+        accounts[at].name = format!("{}{control}{}", accounts[at].name, accounts[at].name);
+        let file = write(&accounts, b',', false, false);
+        let sniffed = sniff(&file, None).expect("a written file sniffs");
+        let reader = AccountReader::new(&file[..], sniffed.encoding, b',', &sniffed.suggested)
+            .expect("the suggested mapping fits");
+        let rows: Vec<_> = reader.collect();
+        prop_assert_eq!(rows.len(), accounts.len());
+        for (index, row) in rows.iter().enumerate() {
+            if index == at {
+                let error = row.as_ref().expect_err("the damaged row is rejected");
+                prop_assert_eq!(error.row, at as u64 + 2);
+                prop_assert_eq!(error.column.as_deref(), Some("Name"));
+                let code = format!("U+{:04X}", u32::from(control));
+                prop_assert!(error.reason.contains(&code), "{}", error.reason);
+            } else {
+                prop_assert!(row.is_ok(), "{:?}", row);
+            }
+        }
     }
 
     #[test]

@@ -369,6 +369,42 @@ pub fn blocking_get(
     Some((status, body))
 }
 
+/// Sends `head` (the request line and headers, without the blank line) and `body` over a
+/// plain socket while reading the answer, so an answer the server gives before it has read
+/// the whole body (413 for a body over the limit) is seen even though the server then closes
+/// the connection on the unread rest. Returns the status and body of the answer.
+pub fn raw_request(base_url: &str, head: &str, body: Vec<u8>) -> Option<(u16, String)> {
+    use std::io::{Read, Write};
+    let address = base_url.strip_prefix("http://")?;
+    let mut stream = std::net::TcpStream::connect(address).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .ok()?;
+    let mut writer = stream.try_clone().ok()?;
+    let head = format!(
+        "{head}\r\nHost: {address}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let sending = std::thread::spawn(move || {
+        // The server may stop reading early: a failed write is expected then.
+        let _ = writer.write_all(head.as_bytes());
+        let _ = writer.write_all(&body);
+    });
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => raw.extend_from_slice(&buf[..n]),
+        }
+    }
+    let _ = sending.join();
+    let text = String::from_utf8_lossy(&raw);
+    let status = text.split_whitespace().nth(1)?.parse().ok()?;
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned())?;
+    Some((status, body))
+}
+
 /// A second server on the same database.
 pub struct Instance {
     /// `http://127.0.0.1:PORT`.
@@ -394,7 +430,7 @@ impl Drop for TestApp {
 }
 
 /// Like [`both_backends!`], with [`Options`] for every test in the block:
-/// `both_backends_with! { Options { mail: true }; async fn name(app) { ... } }`.
+/// `both_backends_with! { Options { mail: true, ..Default::default() }; async fn name(app) { ... } }`.
 #[macro_export]
 macro_rules! both_backends_with {
     ($options:expr; $( $(#[$meta:meta])* async fn $name:ident($app:ident) $body:block )*) => {$(

@@ -130,9 +130,14 @@ pub(super) fn header_names(record: &StringRecord) -> Result<Vec<String>, ImportE
     Ok(record
         .iter()
         .enumerate()
-        .map(|(i, cell)| match trim(cell) {
-            "" => format!("column {}", i + 1),
-            name => name.to_owned(),
+        .map(|(i, cell)| {
+            // A header is a label: control characters in it (a damaged file) are dropped, so
+            // the column can still be mapped and its name stored.
+            let name: String = trim(cell).chars().filter(|c| !c.is_control()).collect();
+            match name.trim() {
+                "" => format!("column {}", i + 1),
+                name => name.to_owned(),
+            }
         })
         .collect())
 }

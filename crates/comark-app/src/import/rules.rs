@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use comark_domain::accounts::BasePopulation;
+use comark_domain::{forbidden_character, forbidden_character_message};
 use comark_matching::{fold_company_name, registrable_domain};
 use csv::StringRecord;
 
@@ -150,9 +151,17 @@ impl RowRules {
             column: Some(column.header.clone()),
             reason,
         };
-        let cell = |column: &Column| record.get(column.index).unwrap_or_default().trim();
+        // A control character (NUL above all, which PostgreSQL cannot store) means the row
+        // is damaged: it is rejected with the column, never stored or silently changed.
+        let cell = |column: &Column| {
+            let value = record.get(column.index).unwrap_or_default().trim();
+            match forbidden_character(value) {
+                Some(c) => Err(error(column, forbidden_character_message(c))),
+                None => Ok(value),
+            }
+        };
         let value = |column: &Column| {
-            let value = cell(column);
+            let value = cell(column)?;
             if exceeds(value, MAX_VALUE_CHARS) {
                 let reason = format!("the value is longer than {MAX_VALUE_CHARS} characters");
                 return Err(error(column, reason));
@@ -160,7 +169,7 @@ impl RowRules {
             Ok(value)
         };
 
-        let name = cell(&self.name);
+        let name = cell(&self.name)?;
         if name.is_empty() {
             return Err(error(&self.name, "the account name is empty".to_owned()));
         }

@@ -126,11 +126,22 @@ pub fn error_page(error: AppError) -> Response {
         AppError::Unauthenticated(m) => {
             (StatusCode::UNAUTHORIZED, "Sign-in required", m.to_owned())
         }
-        AppError::Invalid(errors) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Invalid input",
-            errors.to_string(),
-        ),
+        AppError::Invalid(errors) => {
+            // Forms re-render their own errors; this page is for input refused before any
+            // form could (a control character in a field or a query parameter).
+            let body = page(
+                Shell {
+                    title: "Invalid input",
+                    ..Default::default()
+                },
+                html! {
+                    h1 { "Invalid input" }
+                    p { "Nothing was saved. Go back, correct these and send it again:" }
+                    ul { @for error in &errors.0 { li { strong { (error.field) } " " (error.message) } } }
+                },
+            );
+            return (StatusCode::UNPROCESSABLE_ENTITY, body).into_response();
+        }
         AppError::Conflict { message, .. } => (StatusCode::CONFLICT, "Conflict", message),
         AppError::Rule(message) => (StatusCode::CONFLICT, "Not possible", message),
         AppError::Throttled { retry_after_secs } => (

@@ -240,6 +240,10 @@ async fn guard(State(state): State<AppState>, request: Request, next: Next) -> R
         if !is_valid(&sent) {
             return csrf_failure();
         }
+        let errors = crate::boundary::pairs_with_controls(&bytes);
+        if !errors.is_empty() {
+            return crate::boundary::refused(false, errors);
+        }
         Request::from_parts(parts, Body::from(bytes))
     };
     let (mut parts, body) = request.into_parts();

@@ -9,7 +9,7 @@ use super::*;
 use comark_testkit::{Browser, Reply};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Who {
+pub(super) enum Who {
     Owner,
     Admin,
     PartnerManager,
@@ -21,7 +21,7 @@ enum Who {
     Anonymous,
 }
 
-const EVERYONE: [Who; 9] = [
+pub(super) const EVERYONE: [Who; 9] = [
     Who::Owner,
     Who::Admin,
     Who::PartnerManager,
@@ -34,7 +34,7 @@ const EVERYONE: [Who; 9] = [
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Expect {
+pub(super) enum Expect {
     /// 2xx (or a redirect onward for the web).
     Allowed,
     /// 403: a member whose role does not allow it.
@@ -81,7 +81,7 @@ const CONNECTORS: &[Who] = &[Who::Owner, Who::Admin, Who::PartnerManager];
 const EDITORS: &[Who] = &[Who::Owner, Who::Admin, Who::PartnerManager, Who::Marketer];
 
 /// The API table. Every operation in the OpenAPI document must be here.
-fn api_expectation(method: &str, path: &str, who: Who) -> Option<Expect> {
+pub(super) fn api_expectation(method: &str, path: &str, who: Who) -> Option<Expect> {
     let signed_in = |outcome: Expect| {
         if who == Who::Anonymous {
             SignIn
@@ -264,7 +264,7 @@ fn api_expectation(method: &str, path: &str, who: Who) -> Option<Expect> {
 }
 
 /// The web table. Every route in `comark_server::web::route_table()` must be here.
-fn web_expectation(method: &str, path: &str, who: Who) -> Option<Expect> {
+pub(super) fn web_expectation(method: &str, path: &str, who: Who) -> Option<Expect> {
     let signed_in = |outcome: Expect| {
         if who == Who::Anonymous {
             SignIn
@@ -475,14 +475,14 @@ fn web_expectation(method: &str, path: &str, who: Who) -> Option<Expect> {
 }
 
 /// The organization under test, its partner, a stranger, and a token per person.
-struct Fixture {
-    tokens: BTreeMap<Who, String>,
-    emails: BTreeMap<Who, String>,
+pub(super) struct Fixture {
+    pub(super) tokens: BTreeMap<Who, String>,
+    pub(super) emails: BTreeMap<Who, String>,
     counter: std::sync::atomic::AtomicUsize,
 }
 
 impl Fixture {
-    async fn build(app: &TestApp) -> Fixture {
+    pub(super) async fn build(app: &TestApp) -> Fixture {
         let owner = app.owner_of("acme").await;
         let partner = app.owner_of("globex").await;
         let stranger = app.owner_of("initech").await;
@@ -535,7 +535,7 @@ impl Fixture {
         }
     }
 
-    fn next(&self) -> usize {
+    pub(super) fn next(&self) -> usize {
         self.counter
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
     }
@@ -729,7 +729,7 @@ async fn fresh_owner_token(app: &TestApp, fx: &Fixture) -> String {
 }
 
 /// Fills in a path for one attempt, making a fresh target where the attempt may consume it.
-async fn concrete(
+pub(super) async fn concrete(
     app: &TestApp,
     fx: &Fixture,
     method: &str,

@@ -7,6 +7,7 @@ mod auth;
 mod authz;
 mod connections;
 mod engagement;
+mod hostile;
 mod intake;
 mod lifecycle;
 mod maturity;
