@@ -6,7 +6,9 @@
 # Starts `comark serve --demo` on a free loopback port with a temporary data
 # directory (and, for postgres, a fresh database that is dropped at exit),
 # signs in as the demo owner, and runs schemathesis on /api/v1/openapi.json
-# with the checks not_a_server_error and response_schema_conformance.
+# with the checks not_a_server_error and response_schema_conformance, in every
+# phase (stateful included), with NUL and other control characters in strings
+# and the demo's organizations in paths (scripts/schemathesis.toml).
 #
 # Environment (all optional):
 #   COMARK_BIN                     server binary (default target/debug/comark,
@@ -178,6 +180,7 @@ TOKEN="$(python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])' <"$
 [ -n "$TOKEN" ] || die "sign-in returned an empty token"
 
 ST_ARGS=(
+    --config-file "$ROOT/scripts/schemathesis.toml"
     run "$BASE/api/v1/openapi.json"
     --checks "not_a_server_error,response_schema_conformance"
     --max-examples "$MAX_EXAMPLES"
