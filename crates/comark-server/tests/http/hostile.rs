@@ -194,3 +194,370 @@ both_backends! {
         assert_eq!(problem["type"], "urn:comark:problem:too-large", "{text}");
     }
 }
+
+/// Real ids of one organization's own data, to try through someone else's hands.
+struct Victim {
+    handle: String,
+    owner: String,
+    ids: Vec<(&'static str, String)>,
+}
+
+impl Victim {
+    /// `handle` with one of everything an id can name: a member, an invitation, a
+    /// connection, an invite link, a personal token, a partnership with its gate item, goal
+    /// and risk, a request, an import, a saved mapping, a population and a correction. Its
+    /// partner is `partner` (another fresh organization), and its profile is not listed.
+    async fn build(app: &TestApp, handle: &str, partner: &str) -> Victim {
+        let owner = app.owner_of(handle).await;
+        let partner_owner = app.owner_of(partner).await;
+        let connection = app.connect(&owner, handle, &partner_owner, partner).await;
+        let api = app.api_as(&owner);
+        let base = format!("/api/v1/orgs/{handle}");
+        let member = app.member_of(&owner, handle, "marketer").await;
+        let member_id = app.api_as(&member).get("/api/v1/me").await.json["user"]["id"]
+            .as_str()
+            .expect("id")
+            .to_owned();
+        let invitation = api
+            .post(&format!("{base}/invitations"), json!({ "role": "sales" }))
+            .await;
+        let invitation_id = invitation.json["invitation"]["id"]
+            .as_str()
+            .expect("invitation")
+            .to_owned();
+        let link = api
+            .post(&format!("{base}/connection-links"), json!({}))
+            .await;
+        let link_id = link.json["id"].as_str().expect("link").to_owned();
+        let token = api
+            .post(
+                "/api/v1/me/tokens",
+                json!({ "name": "theirs", "scope": "read" }),
+            )
+            .await;
+        let token_id = token.json["id"].as_str().expect("token").to_owned();
+        let profile = api
+            .put(
+                &format!("{base}/profile"),
+                json!({ "offerings": ["crm"], "listed": false }),
+            )
+            .await;
+        assert_eq!(profile.status, 200, "{}", profile.text);
+        let created = api
+            .post(
+                &format!("{base}/partnerships"),
+                json!({ "name": "Theirs", "partners": [partner] }),
+            )
+            .await;
+        assert_eq!(created.status, 201, "{}", created.text);
+        let partnership = created.json["partnership"]["id"]
+            .as_str()
+            .or(created.json["id"].as_str())
+            .expect("partnership")
+            .to_owned();
+        let path = format!("{base}/partnerships/{partnership}");
+        let goal = api.post(&format!("{path}/goals"), json!({ "metric": "Leads", "target": 10, "starts_on": "2026-01-01", "ends_on": "2026-12-31" })).await;
+        assert!(goal.status < 300, "{}", goal.text);
+        let risk = api
+            .post(
+                &format!("{path}/risks"),
+                json!({ "title": "Key person leaving", "likelihood": "low", "impact": "high" }),
+            )
+            .await;
+        assert!(risk.status < 300, "{}", risk.text);
+        let detail = api.get(&path).await.json;
+        let item = detail["gates"][0]["id"].as_str().expect("item").to_owned();
+        let goal_id = detail["goals"][0]["id"]
+            .as_str()
+            .or(goal.json["id"].as_str())
+            .map(str::to_owned);
+        let risk_id = detail["risks"][0]["id"]
+            .as_str()
+            .or(risk.json["id"].as_str())
+            .map(str::to_owned);
+        let org = app
+            .store
+            .org_by_handle(handle)
+            .await
+            .expect("lookup")
+            .expect("org");
+        let form = comark_domain::intake::RequestForm {
+            name: "Rita Requester".into(),
+            email: "rita@example.com".into(),
+            company: "Requesters Ltd".into(),
+            kind: "co_promotion".into(),
+            message: "Let's promote each other.".into(),
+            ..Default::default()
+        };
+        let (request, _) = app
+            .store
+            .submit_request(org.id, &form.parse().expect("valid"), None, None, "Rita")
+            .await
+            .expect("filed");
+        let upload = api
+            .upload(
+                &format!("{base}/imports"),
+                b"Company name,Website\nInitrode,initrode.de\n".to_vec(),
+                &[],
+            )
+            .await;
+        let import = upload.json["import"]["id"]
+            .as_str()
+            .expect("import")
+            .to_owned();
+        let started = api
+            .post(
+                &format!("{base}/imports/{import}/start"),
+                json!({ "save_mapping_as": "theirs" }),
+            )
+            .await;
+        assert_eq!(started.status, 202, "{}", started.text);
+        app.run_jobs().await;
+        let population = api
+            .put(
+                &format!("{base}/populations/theirs"),
+                json!({ "label": "Theirs", "rule": { "base": "customer", "all": [] } }),
+            )
+            .await;
+        assert_eq!(population.status, 200, "{}", population.text);
+        let correction = api
+            .post(
+                &format!("{base}/mappings/{partner}/corrections"),
+                json!({ "kind": "wrong", "key": "initrode.de" }),
+            )
+            .await;
+        let correction_id = correction.json["id"]
+            .as_str()
+            .expect("correction")
+            .to_owned();
+        let mut ids = vec![
+            ("user_id", member_id),
+            ("invitation_id", invitation_id),
+            ("connection_id", connection),
+            ("link_id", link_id),
+            ("token_id", token_id),
+            ("partnership_id", partnership),
+            ("item_id", item),
+            ("request", request.to_string()),
+            ("import", import.clone()),
+            ("import_id", import),
+            ("correction_id", correction_id),
+            ("slug", "theirs".to_owned()),
+            ("name", "theirs".to_owned()),
+            ("partner", partner.to_owned()),
+            ("handle", handle.to_owned()),
+        ];
+        ids.extend(goal_id.map(|id| ("goal_id", id)));
+        ids.extend(risk_id.map(|id| ("risk_id", id)));
+        Victim {
+            handle: handle.to_owned(),
+            owner,
+            ids,
+        }
+    }
+
+    fn id(&self, name: &str) -> &str {
+        self.ids
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("no-such-id")
+    }
+
+    /// `pattern` with `org` as the organization and this victim's ids everywhere else;
+    /// `None` for routes that name no data of an organization (tokens in links, enums only).
+    fn fill(&self, pattern: &str, org: &str) -> Option<String> {
+        if pattern.contains("{token}") {
+            return None;
+        }
+        let mut path = pattern.replace("{org}", org);
+        let before = path.clone();
+        // `{id}` names a partnership, a request, an import or a correction, by its place.
+        let id = if path.contains("/partnerships/{id}") {
+            self.id("partnership_id")
+        } else if path.contains("/requests/{id}") {
+            self.id("request")
+        } else if path.contains("/imports/{id}") {
+            self.id("import")
+        } else {
+            self.id("correction_id")
+        };
+        path = path.replace("{id}", id);
+        for name in [
+            "user_id",
+            "invitation_id",
+            "connection_id",
+            "link_id",
+            "token_id",
+            "partnership_id",
+            "item_id",
+            "goal_id",
+            "risk_id",
+            "import_id",
+            "correction_id",
+            "partner",
+            "handle",
+        ] {
+            path = path.replace(&format!("{{{name}}}"), self.id(name));
+        }
+        let named_data = path != before;
+        // A population's slug and a saved mapping's name are names inside an organization,
+        // not ids: acme may well have (or create) its own "theirs".
+        path = path
+            .replace("{slug}", self.id("slug"))
+            .replace("{name}", self.id("name"))
+            .replace("{kind}", "events")
+            .replace("{role}", "executive_sponsor")
+            .replace("{population}", "customer");
+        (named_data || org == self.handle).then_some(path)
+    }
+
+    /// What the victim sees of its own data, to compare before and after the attacks.
+    async fn snapshot(&self, app: &TestApp) -> Vec<String> {
+        let api = app.api_as(&self.owner);
+        let base = format!("/api/v1/orgs/{}", self.handle);
+        let mut seen = Vec::new();
+        for path in [
+            "",
+            "/members",
+            "/invitations",
+            "/connections",
+            "/connection-links",
+            "/partnerships",
+            "/requests",
+            "/imports",
+            "/populations",
+            "/column-mappings",
+            "/accounts",
+            "/profile",
+            "/intake",
+        ] {
+            seen.push(api.get(&format!("{base}{path}")).await.text);
+        }
+        seen.push(
+            api.get(&format!(
+                "{base}/partnerships/{}",
+                self.id("partnership_id")
+            ))
+            .await
+            .text,
+        );
+        seen.push(
+            api.get(&format!("{base}/mappings/{}", self.id("partner")))
+                .await
+                .text,
+        );
+        seen.push(api.get("/api/v1/me/tokens").await.text);
+        seen
+    }
+}
+
+both_backends! {
+    /// Every templated API and web route, filled with another organization's real ids, as
+    /// every member of acme: through acme's own path (its handle, their ids) and through
+    /// theirs. Nothing succeeds, nothing of theirs changes, and every 404 is exactly the
+    /// answer for a made-up id.
+    async fn another_organizations_real_ids_are_never_reachable(app) {
+        let fx = Fixture::build(&app).await;
+        let victim = Victim::build(&app, "victim", "victim-partner").await;
+        let before = victim.snapshot(&app).await;
+        let document = app.api().get("/api/v1/openapi.json").await.json;
+        let owner = app.api_as(&fx.tokens[&Who::Owner]);
+        let made_up = owner.get(&format!("/api/v1/orgs/acme/partnerships/{}", uuid::Uuid::new_v4())).await;
+        assert_eq!(made_up.status, 404);
+        let members = [Who::Owner, Who::Admin, Who::PartnerManager, Who::Marketer, Who::Sales, Who::Executive];
+        let mut failures = Vec::new();
+        let mut tried = 0;
+        for (pattern, operations) in document["paths"].as_object().expect("paths") {
+            for method in operations.as_object().expect("operations").keys() {
+                let (_, body) = concrete(&app, &fx, method, pattern).await;
+                for org in ["acme", victim.handle.as_str()] {
+                    let Some(path) = victim.fill(pattern, org) else { continue };
+                    if !pattern.contains("{org}") && !pattern.contains("{token_id}") {
+                        continue;
+                    }
+                    for who in members {
+                        let api = app.api_as(&fx.tokens[&who]);
+                        let verb = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
+                        let send = (method != "get" && method != "delete").then(|| body.clone());
+                        let reply = api.send(verb, &path, send).await;
+                        tried += 1;
+                        match reply.status {
+                            404 if reply.text == made_up.text => {}
+                            403 if org == "acme" => {}
+                            _ => failures.push(format!("{method} {path} as {who:?}: {} {}", reply.status, reply.text.chars().take(200).collect::<String>())),
+                        }
+                    }
+                }
+            }
+        }
+        let page_not_found = {
+            let browser = app.browser();
+            browser.sign_in(&fx.emails[&Who::Owner], PASSWORD).await;
+            browser.get(&format!("/o/acme/partnerships/{}", uuid::Uuid::new_v4())).await.text
+        };
+        for who in members {
+            let browser = app.browser();
+            browser.sign_in(&fx.emails[&who], PASSWORD).await;
+            for (method, pattern) in comark_server::web::route_table() {
+                if !pattern.starts_with("/o/{org}") {
+                    continue;
+                }
+                for org in ["acme", victim.handle.as_str()] {
+                    let Some(path) = victim.fill(pattern, org) else { continue };
+                    let reply = if method == reqwest::Method::GET {
+                        browser.get(&path).await
+                    } else {
+                        browser.submit(&path, &[("name", "Mallory"), ("text", "Taken over"), ("role", "owner")]).await
+                    };
+                    tried += 1;
+                    match reply.status {
+                        404 if reply.text == page_not_found => {}
+                        403 if org == "acme" => {}
+                        _ => failures.push(format!("{method} {path} as {who:?}: {} {:?}", reply.status, reply.location())),
+                    }
+                }
+            }
+        }
+        assert!(tried > 1000, "only {tried} attempts");
+        assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+        assert_eq!(victim.snapshot(&app).await, before, "the victim's data changed");
+    }
+
+    /// A personal token with the read scope, of the owner: every write the API has answers
+    /// 403, whatever it names; reads answer without a server error (the token list and the
+    /// audit log want more than the read scope).
+    async fn a_read_only_token_writes_nothing(app) {
+        let fx = Fixture::build(&app).await;
+        let created = app.api_as(&fx.tokens[&Who::Owner]).post("/api/v1/me/tokens", json!({ "name": "dashboards", "scope": "read" })).await;
+        let read_only = app.api_as(created.json["token"].as_str().expect("token"));
+        let document = app.api().get("/api/v1/openapi.json").await.json;
+        let public = ["/api/v1/auth/", "/api/v1/intake/"];
+        let mut failures = Vec::new();
+        let mut writes = 0;
+        for (pattern, operations) in document["paths"].as_object().expect("paths") {
+            if public.iter().any(|p| pattern.starts_with(p)) {
+                continue;
+            }
+            for method in operations.as_object().expect("operations").keys() {
+                let (path, body) = concrete(&app, &fx, method, pattern).await;
+                let verb = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
+                if method == "get" {
+                    let reply = read_only.send(verb, &path, None).await;
+                    if reply.status >= 500 {
+                        failures.push(format!("GET {path}: {}", reply.status));
+                    }
+                    continue;
+                }
+                let send = (method != "delete").then_some(body);
+                let reply = read_only.send(verb, &path, send).await;
+                writes += 1;
+                if reply.status != 403 {
+                    failures.push(format!("{method} {path}: {} {}", reply.status, reply.text.chars().take(200).collect::<String>()));
+                }
+            }
+        }
+        assert!(writes > 50, "only {writes} writes were tried");
+        assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    }
+}
