@@ -19,6 +19,7 @@ use comark_store::import_runs::{ImportRepair, UnfinishedImport};
 use comark_store::{Actor, Backend, OrgScope, Organization};
 use serde::{Deserialize, Serialize};
 
+use crate::csv_out::CsvWriter;
 use crate::import::{sniff, AccountReader, ColumnMapping, ImportError, RowError, Sniffed};
 use crate::orgs::require;
 use crate::{App, AppError, Result};
@@ -1310,20 +1311,7 @@ pub async fn export(
     let mapping = mapping(app, scope, partner_handle).await?;
     let (headers, rows) = export_table(&mapping);
     let bytes = match format {
-        ExportFormat::Csv => {
-            let mut writer = csv::Writer::from_writer(Vec::new());
-            writer
-                .write_record(&headers)
-                .map_err(|e| AppError::Internal(e.to_string()))?;
-            for row in &rows {
-                writer
-                    .write_record(row)
-                    .map_err(|e| AppError::Internal(e.to_string()))?;
-            }
-            writer
-                .into_inner()
-                .map_err(|e| AppError::Internal(e.to_string()))?
-        }
+        ExportFormat::Csv => csv(&headers, &rows)?,
         ExportFormat::Xlsx => xlsx(&headers, &rows)?,
     };
     let name = match format {
@@ -1337,6 +1325,19 @@ pub async fn export(
     Ok(bytes)
 }
 
+/// The export as CSV. Every cell is text, partner names in the headers included, so every
+/// cell is neutralized against formulas (see `csv_out`).
+fn csv(headers: &[String], rows: &[Vec<String>]) -> Result<Vec<u8>> {
+    let mut writer = CsvWriter::new(Vec::new());
+    writer.text_record(headers)?;
+    for row in rows {
+        writer.text_record(row)?;
+    }
+    Ok(writer.into_inner()?)
+}
+
+/// The export as a workbook. Every cell is written as a string, never a formula, so a value
+/// like `=1+1` shows as text and needs no quote.
 fn xlsx(headers: &[String], rows: &[Vec<String>]) -> Result<Vec<u8>> {
     use rust_xlsxwriter::{Format, Workbook};
     let internal = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.to_string());
@@ -1485,5 +1486,133 @@ mod reconcile_tests {
             repair_for(&import(ImportStatus::Running, Some(("gone", 1)))),
             ImportRepair::Fail(_)
         ));
+    }
+}
+
+#[cfg(test)]
+mod export_tests {
+    use std::collections::BTreeMap;
+    use std::io::Read as _;
+
+    use comark_domain::accounts::{MappedAccount, MappingView, PartnerAccount, SharedAccount};
+    use comark_domain::OrgId;
+    use comark_store::accounts::Freshness;
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::csv_out::hostile;
+
+    /// One shared account: our name, their name, their field values.
+    type Shared = (String, String, Vec<(String, String)>);
+
+    /// A mapping in which a partner named `partner` shares `accounts` with us.
+    fn mapping(partner: &str, accounts: &[Shared]) -> SharedMapping {
+        SharedMapping {
+            connection_id: ConnectionId(uuid::Uuid::nil()),
+            partner: Organization {
+                id: OrgId(uuid::Uuid::nil()),
+                handle: "partner".into(),
+                name: partner.into(),
+                created_at: chrono::Utc::now(),
+            },
+            view: MappingView {
+                rows: Vec::new(),
+                columns: Vec::new(),
+                hidden_columns: 0,
+                cells: Vec::new(),
+                shared_keys: accounts.len() as u64,
+                accounts: accounts
+                    .iter()
+                    .map(|(ours, theirs, fields)| SharedAccount {
+                        key: theirs.clone(),
+                        confidence: MatchConfidence::Low,
+                        manual: false,
+                        ours: MappedAccount {
+                            id: uuid::Uuid::nil(),
+                            name: ours.clone(),
+                            domain: Some(theirs.clone()),
+                            populations: vec![PopulationSlug::builtin(BasePopulation::Customer)],
+                            fields: BTreeMap::from([("crm_id".to_owned(), ours.clone())]),
+                        },
+                        theirs: PartnerAccount {
+                            name: theirs.clone(),
+                            domain: Some(ours.clone()),
+                            populations: Vec::new(),
+                            fields: fields.iter().cloned().collect(),
+                        },
+                    })
+                    .collect(),
+            },
+            freshness: Freshness {
+                computed_at: None,
+                fresh: true,
+            },
+            corrections: Vec::new(),
+            our_policy: Default::default(),
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn the_mapping_csv_neutralizes_every_hostile_name_field_and_header(
+            partner in hostile::text(),
+            accounts in prop::collection::vec(
+                (
+                    hostile::text(),
+                    hostile::text(),
+                    prop::collection::vec((hostile::text(), hostile::text()), 0..3),
+                ),
+                0..6,
+            ),
+        ) {
+            let (headers, rows) = export_table(&mapping(&partner, &accounts));
+            let written = csv(&headers, &rows).expect("export");
+            let table: Vec<Vec<String>> = std::iter::once(headers).chain(rows).collect();
+            hostile::check(&written, &table, &[]);
+        }
+    }
+
+    #[test]
+    fn the_workbook_holds_hostile_names_as_strings_never_formulas() {
+        let accounts = vec![(
+            "=1+1".to_owned(),
+            "@SUM(A1:A2)".to_owned(),
+            vec![(
+                "owner".to_owned(),
+                "=HYPERLINK(\"http://evil\",\"x\")".to_owned(),
+            )],
+        )];
+        let (headers, rows) = export_table(&mapping("+Evil", &accounts));
+        let bytes = xlsx(&headers, &rows).expect("workbook");
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip");
+        let mut part = |name: &str| {
+            let mut text = String::new();
+            archive
+                .by_name(name)
+                .expect("the part")
+                .read_to_string(&mut text)
+                .expect("xml");
+            text
+        };
+        let sheet = part("xl/worksheets/sheet1.xml");
+        let strings = part("xl/sharedStrings.xml");
+        assert!(
+            !sheet.contains("<f>") && !sheet.contains("<f "),
+            "a formula cell: {sheet}"
+        );
+        // Every cell is a shared string (`t="s"`), so a spreadsheet shows its text.
+        let n_cells = sheet.matches("<c ").count();
+        assert_eq!(sheet.matches("t=\"s\"").count(), n_cells, "{sheet}");
+        for value in [
+            "=1+1",
+            "@SUM(A1:A2)",
+            "=HYPERLINK(\"http://evil\",\"x\")",
+            "+Evil owner",
+        ] {
+            assert!(
+                strings.contains(&format!("<t>{value}</t>")),
+                "{value} is not stored as it is: {strings}"
+            );
+        }
     }
 }

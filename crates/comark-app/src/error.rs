@@ -53,3 +53,9 @@ impl From<StoreError> for AppError {
         }
     }
 }
+
+impl From<csv::Error> for AppError {
+    fn from(error: csv::Error) -> Self {
+        AppError::Internal(error.to_string())
+    }
+}

@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod assessment;
 pub mod auth;
 pub mod connections;
+pub mod csv_out;
 pub mod demo;
 pub mod engagement;
 pub mod error;

@@ -5,10 +5,11 @@ use comark_domain::invitation::{self, Acceptance, Acceptor, Invited, Refusal};
 use comark_domain::{
     Action, Email, InvitationId, OrgHandle, OrgName, Role, UserId, ValidationErrors,
 };
-use comark_store::{now, Actor, Invitation, Member, OrgScope, Organization, User};
+use comark_store::{now, Actor, AuditEvent, Invitation, Member, OrgScope, Organization, User};
 use serde::Deserialize;
 
 use crate::auth::CurrentUser;
+use crate::csv_out::CsvWriter;
 use crate::mail::Email as Mail;
 use crate::secrets::{hash_token, new_token};
 use crate::{App, AppError, Result};
@@ -281,28 +282,17 @@ pub async fn audit_events(
     Ok(app.store.org(scope).audit_events(cursor, limit).await?)
 }
 
-/// The whole audit log as CSV, newest first.
+/// The whole audit log as CSV, newest first. Every column is text and neutralized against
+/// formulas (see `csv_out`): actors, subjects and details come from people.
 pub async fn audit_csv(app: &App, scope: &OrgScope) -> Result<Vec<u8>> {
     require(scope, Action::ViewAudit)?;
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    let internal = |e: csv::Error| AppError::Internal(e.to_string());
-    writer
-        .write_record(["occurred_at", "actor", "action", "subject", "details", "ip"])
-        .map_err(internal)?;
+    let mut writer = CsvWriter::new(Vec::new());
+    writer.text_record(AUDIT_CSV_HEADERS)?;
     let mut cursor = None;
     loop {
         let page = app.store.org(scope).audit_events(cursor, 500).await?;
         for event in &page {
-            writer
-                .write_record([
-                    event.occurred_at.to_rfc3339(),
-                    event.actor_label.clone(),
-                    event.action.clone(),
-                    csv_safe(&event.subject),
-                    csv_safe(&event.details.0.to_string()),
-                    event.ip.clone().unwrap_or_default(),
-                ])
-                .map_err(internal)?;
+            writer.text_record(audit_record(event))?;
         }
         match page.last() {
             Some(last) if page.len() == 500 => {
@@ -314,16 +304,71 @@ pub async fn audit_csv(app: &App, scope: &OrgScope) -> Result<Vec<u8>> {
             _ => break,
         }
     }
-    writer
-        .into_inner()
-        .map_err(|e| AppError::Internal(e.to_string()))
+    Ok(writer.into_inner()?)
 }
 
-/// Defuses spreadsheet formulas in user-supplied text (CSV injection).
-pub fn csv_safe(value: &str) -> String {
-    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
+/// The audit CSV's columns.
+const AUDIT_CSV_HEADERS: [&str; 6] = ["occurred_at", "actor", "action", "subject", "details", "ip"];
+
+/// One audit event as the CSV's row.
+fn audit_record(event: &AuditEvent) -> [String; 6] {
+    [
+        event.occurred_at.to_rfc3339(),
+        event.actor_label.clone(),
+        event.action.clone(),
+        event.subject.clone(),
+        event.details.0.to_string(),
+        event.ip.clone().unwrap_or_default(),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use comark_domain::AuditEventId;
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::csv_out::{hostile, CsvWriter};
+
+    proptest! {
+        #[test]
+        fn the_audit_csv_neutralizes_every_hostile_actor_subject_and_detail(
+            events in prop::collection::vec(
+                (hostile::text(), hostile::text(), hostile::text(), hostile::text(), prop::option::of(hostile::text())),
+                1..8,
+            ),
+        ) {
+            let events: Vec<AuditEvent> = events
+                .into_iter()
+                .map(|(actor, action, subject, detail, ip)| {
+                    let mut event = AuditEvent {
+                        id: AuditEventId(uuid::Uuid::nil()),
+                        occurred_at: now(),
+                        actor_user_id: None,
+                        actor_label: actor,
+                        action,
+                        subject,
+                        details: Default::default(),
+                        ip,
+                    };
+                    // Hostile text that is JSON (`-2`, `-1e5`) is kept as such: a bare
+                    // number is details that start like a formula.
+                    event.details.0 = serde_json::from_str(&detail)
+                        .unwrap_or(serde_json::Value::String(detail));
+                    event
+                })
+                .collect();
+            let mut writer = CsvWriter::new(Vec::new());
+            writer.text_record(AUDIT_CSV_HEADERS).expect("write");
+            for event in &events {
+                writer.text_record(audit_record(event)).expect("write");
+            }
+            let table: Vec<Vec<String>> = std::iter::once(AUDIT_CSV_HEADERS.map(str::to_owned).to_vec())
+                .chain(events.iter().map(|event| audit_record(event).to_vec()))
+                .collect();
+            hostile::check(&writer.into_inner().expect("flush"), &table, &[]);
+            // The actor is the person's label, unchanged but for the quote.
+            prop_assert_eq!(&table[1][1], &events[0].actor_label);
+        }
     }
 }

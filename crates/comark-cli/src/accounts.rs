@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand, ValueEnum};
 use comark_app::accounts::{self, CorrectionInput, ExportFormat, StartImport, PREVIEW_BYTES};
+use comark_app::csv_out::{Cell, CsvWriter};
 use comark_app::import::ColumnMapping;
 use comark_app::App;
 use comark_domain::accounts::BasePopulation;
@@ -302,20 +303,22 @@ pub async fn accounts(app: &App, command: AccountsCommand) -> anyhow::Result<Exi
             let imports = accounts::list_imports(app, &scope)
                 .await
                 .map_err(app_error)?;
-            let table: Vec<Vec<String>> = imports
+            let table: Vec<Vec<Cell>> = imports
                 .iter()
                 .map(|i| {
                     vec![
-                        i.id.to_string(),
-                        i.file_name.clone(),
-                        i.status.as_str().to_owned(),
-                        i.rows_imported.to_string(),
-                        i.rows_rejected.to_string(),
-                        i.created_at.format("%Y-%m-%d %H:%M").to_string(),
-                        i.failure
-                            .clone()
-                            .or_else(|| i.note.clone())
-                            .unwrap_or_default(),
+                        Cell::text(i.id.to_string()),
+                        Cell::text(&i.file_name),
+                        Cell::text(i.status.as_str()),
+                        Cell::number(i.rows_imported),
+                        Cell::number(i.rows_rejected),
+                        Cell::text(i.created_at.format("%Y-%m-%d %H:%M").to_string()),
+                        Cell::text(
+                            i.failure
+                                .clone()
+                                .or_else(|| i.note.clone())
+                                .unwrap_or_default(),
+                        ),
                     ]
                 })
                 .collect();
@@ -392,14 +395,14 @@ pub async fn accounts(app: &App, command: AccountsCommand) -> anyhow::Result<Exi
                 }
                 after = last;
             }
-            let table: Vec<Vec<String>> = rows
+            let table: Vec<Vec<Cell>> = rows
                 .iter()
                 .map(|a| {
                     vec![
-                        a.crm_id.clone(),
-                        a.name.clone(),
-                        a.domain.clone().unwrap_or_default(),
-                        a.population.as_str().to_owned(),
+                        Cell::text(&a.crm_id),
+                        Cell::text(&a.name),
+                        Cell::text(a.domain.clone().unwrap_or_default()),
+                        Cell::text(a.population.as_str()),
                     ]
                 })
                 .collect();
@@ -511,15 +514,17 @@ fn print_errors(errors: &serde_json::Value) {
     }
 }
 
-fn print_table(format: OutputFormat, headers: &[&str], rows: &[Vec<String>]) -> anyhow::Result<()> {
+/// Prints rows as CSV (through the formula-safe writer, which neutralizes text cells) or as
+/// aligned columns for a terminal (values as they are).
+fn print_table(format: OutputFormat, headers: &[&str], rows: &[Vec<Cell>]) -> anyhow::Result<()> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match format {
         OutputFormat::Csv | OutputFormat::Json => {
-            let mut writer = csv::Writer::from_writer(out);
-            writer.write_record(headers)?;
+            let mut writer = CsvWriter::new(out);
+            writer.text_record(headers)?;
             for row in rows {
-                writer.write_record(row)?;
+                writer.record(row)?;
             }
             writer.flush()?;
         }
@@ -527,7 +532,7 @@ fn print_table(format: OutputFormat, headers: &[&str], rows: &[Vec<String>]) -> 
             let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
             for row in rows {
                 for (at, cell) in row.iter().enumerate() {
-                    widths[at] = widths[at].max(cell.chars().count());
+                    widths[at] = widths[at].max(cell.as_str().chars().count());
                 }
             }
             let line = |cells: Vec<&str>| {
@@ -542,7 +547,7 @@ fn print_table(format: OutputFormat, headers: &[&str], rows: &[Vec<String>]) -> 
             };
             writeln!(out, "{}", line(headers.to_vec()))?;
             for row in rows {
-                writeln!(out, "{}", line(row.iter().map(String::as_str).collect()))?;
+                writeln!(out, "{}", line(row.iter().map(Cell::as_str).collect()))?;
             }
         }
     }
@@ -569,13 +574,13 @@ pub async fn mapping(app: &App, command: MappingCommand) -> anyhow::Result<ExitC
             let view = &mapping.view;
             let mut headers = vec!["ours \\ theirs".to_owned()];
             headers.extend(view.columns.iter().map(|c| c.slug.as_str().to_owned()));
-            let rows: Vec<Vec<String>> = view
+            let rows: Vec<Vec<Cell>> = view
                 .rows
                 .iter()
                 .zip(&view.cells)
                 .map(|(row, cells)| {
-                    std::iter::once(row.slug.as_str().to_owned())
-                        .chain(cells.iter().map(u64::to_string))
+                    std::iter::once(Cell::text(row.slug.as_str()))
+                        .chain(cells.iter().map(|&count| Cell::number(count)))
                         .collect()
                 })
                 .collect();
@@ -594,6 +599,10 @@ pub async fn mapping(app: &App, command: MappingCommand) -> anyhow::Result<ExitC
                 println!();
                 let (headers, rows) = accounts::export_table(&mapping);
                 let header_refs: Vec<&str> = headers.iter().map(String::as_str).collect();
+                let rows: Vec<Vec<Cell>> = rows
+                    .into_iter()
+                    .map(|row| row.into_iter().map(Cell::text).collect())
+                    .collect();
                 print_table(format, &header_refs, &rows)?;
             }
             Ok(ExitCode::SUCCESS)

@@ -301,6 +301,9 @@ fn rate(n: usize, d: Duration) -> String {
     format!("{:.2} M/s", n as f64 / d.as_secs_f64() / 1e6)
 }
 
+// Not behind comark-app's formula-safe CSV writer: DuckDB reads these keys back by program
+// and must get them byte for byte (a `'` would change the join), the keys are comark's own
+// normalized output, and this crate depends on no other comark crate.
 fn dump(dir: &Path, name: &str, keys: &[(AccountKey, u32)]) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     let path = dir.join(name);

@@ -6,6 +6,7 @@ mod admin;
 mod assessment;
 mod commands;
 mod connections;
+mod exports;
 mod imports;
 mod intake;
 mod partnerships;

@@ -7,6 +7,7 @@ mod auth;
 mod authz;
 mod connections;
 mod engagement;
+mod exports;
 mod hostile;
 mod intake;
 mod lifecycle;
