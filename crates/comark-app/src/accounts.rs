@@ -910,7 +910,10 @@ fn match_sides(sides: &comark_store::accounts::MappingSides) -> Vec<StoredMatch>
             let manual = m.ours as usize >= low_len || m.theirs as usize >= high_len;
             let confidence = match m.confidence {
                 comark_matching::Confidence::High => MatchConfidence::High,
-                comark_matching::Confidence::Low => MatchConfidence::Low,
+                // A single-key overlap reports High or Low only.
+                comark_matching::Confidence::Medium | comark_matching::Confidence::Low => {
+                    MatchConfidence::Low
+                }
             };
             Some((
                 low_ids[m.ours as usize],
