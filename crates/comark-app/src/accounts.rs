@@ -837,12 +837,12 @@ pub async fn recompute(app: &App, connection: ConnectionId) -> Result<()> {
     let Some(sides) = app.store.mapping_sides(connection).await? else {
         return Ok(());
     };
-    let versions = sides.versions;
+    let (versions, read_at) = (sides.versions, sides.read_at);
     let matches = tokio::task::spawn_blocking(move || match_sides(&sides))
         .await
         .map_err(|e| AppError::Internal(format!("matching panicked: {e}")))?;
     app.store
-        .save_mapping(connection, versions, &matches)
+        .save_mapping(connection, versions, read_at, &matches)
         .await?;
     Ok(())
 }

@@ -131,7 +131,10 @@ fn run_mapping_journey(database_args: &[&str]) {
         "json",
     ]);
     shown.assert_success();
+    // Recomputed just now, with no server to run the queued recomputes: fresh all the same.
+    assert!(!shown.stderr.contains("Not fresh"), "{shown:#?}");
     let mapping: serde_json::Value = serde_json::from_str(&shown.stdout).expect("json");
+    assert_eq!(mapping["freshness"]["fresh"], true, "{mapping}");
     assert_eq!(
         mapping["view"]["columns"][0]["slug"], "customer",
         "{mapping}"
