@@ -249,7 +249,7 @@ both_backends! {
     }
 }
 
-both_backends_with! { Options { mail: true };
+both_backends_with! { Options { mail: true, ..Default::default() };
     async fn a_mailed_invitation_is_accepted_only_by_its_address_and_proves_it(app) {
         let acme = app.owner_of("acme").await;
         let globex = app.owner_of("globex").await;
