@@ -286,7 +286,7 @@ pub async fn preview_import(
 /// What to confirm before an import runs; everything is optional.
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(default, deny_unknown_fields)]
-pub struct StartBody {
+pub struct StartImportBody {
     /// The column mapping; without it, `saved_mapping` or the suggestion.
     #[schema(value_type = Option<Object>)]
     pub mapping: Option<ColumnMapping>,
@@ -304,7 +304,7 @@ pub struct StartBody {
 
 /// Confirms the mapping and starts the import in the background; poll the import for progress.
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/imports/{id}/start", tag = "accounts",
-    params(("org" = String, Path), ("id" = String, Path)), request_body = StartBody,
+    params(("org" = String, Path), ("id" = String, Path)), request_body = StartImportBody,
     responses((status = 202, body = ImportOut), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -312,7 +312,7 @@ pub async fn start_import(
     State(state): State<AppState>,
     org: ApiOrg,
     ApiPath(path): ApiPath<(String, String)>,
-    ApiJson(body): ApiJson<StartBody>,
+    ApiJson(body): ApiJson<StartImportBody>,
 ) -> ApiResult<Response> {
     let mode = match body.mode.as_deref() {
         None => ImportMode::Update,

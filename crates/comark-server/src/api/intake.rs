@@ -609,7 +609,7 @@ pub async fn decide_request(
 /// The partnership to start from an accepted request.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct StartBody {
+pub struct StartPartnershipBody {
     /// Its name (default: the requester's company and yours).
     #[serde(default)]
     pub name: String,
@@ -620,7 +620,7 @@ pub struct StartBody {
 
 /// Starts a partnership from an accepted request (owners, admins, partner managers).
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/requests/{id}/partnership", tag = "intake",
-    params(("org" = String, Path), ("id" = String, Path)), request_body = StartBody,
+    params(("org" = String, Path), ("id" = String, Path)), request_body = StartPartnershipBody,
     responses((status = 201, body = RequestDetailOut), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 409, body = Problem, content_type = "application/problem+json"),
@@ -629,7 +629,7 @@ pub async fn start_partnership(
     State(state): State<AppState>,
     org: ApiOrg,
     ApiPath(path): ApiPath<(String, String)>,
-    ApiJson(body): ApiJson<StartBody>,
+    ApiJson(body): ApiJson<StartPartnershipBody>,
 ) -> ApiResult<Response> {
     let view = intake::start_partnership(
         &state.app,

@@ -21,7 +21,7 @@ type ApiResult<T> = Result<T, ApiError>;
 
 /// A member organization.
 #[derive(Serialize, ToSchema)]
-pub struct MemberOut {
+pub struct PartnershipMemberOut {
     /// Its handle.
     pub handle: String,
     /// Its name.
@@ -43,7 +43,7 @@ pub struct PartnershipOut {
     /// The handle of the organization that started it.
     pub started_by: String,
     /// Every member, the starter first.
-    pub members: Vec<MemberOut>,
+    pub members: Vec<PartnershipMemberOut>,
     /// When it started.
     pub created_at: chrono::DateTime<chrono::Utc>,
     /// When it last changed.
@@ -67,7 +67,7 @@ impl From<Partnership> for PartnershipOut {
             members: p
                 .members
                 .into_iter()
-                .map(|m| MemberOut {
+                .map(|m| PartnershipMemberOut {
                     handle: m.handle,
                     name: m.name,
                 })
