@@ -467,6 +467,7 @@ impl From<RequestView> for RequestDetailOut {
 
 /// Which requests to list.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RequestsQuery {
     /// Only requests in this status: new, vetting, accepted, declined or spam.
     pub status: Option<String>,
