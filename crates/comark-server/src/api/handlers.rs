@@ -422,9 +422,10 @@ pub async fn disable_totp(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Your personal API tokens.
+/// Your personal API tokens (with a session or an admin-scoped token).
 #[utoipa::path(get, path = "/api/v1/me/tokens", tag = "me", params(PageQuery),
-    responses((status = 200, body = Page<TokenOut>), (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Page<TokenOut>), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn list_tokens(
     State(state): State<AppState>,
     user: ApiUser,

@@ -48,6 +48,121 @@ impl Modify for BearerAuth {
     }
 }
 
+/// Documents, on every operation, the problems that come from the extractors rather than
+/// from the handler, so that ninety annotations need not repeat them (and cannot forget
+/// them):
+/// - an operation that needs a bearer token (every one not marked `security(())`) states
+///   the requirement and answers 401 without a valid one, and, when it changes something,
+///   403 for a read-only token;
+/// - a path parameter that names nothing (or nothing of yours) answers 404;
+/// - a query that cannot be read answers 400;
+/// - a JSON body answers 400 when it is not JSON, 413 over 2 MiB, 415 when it is not sent
+///   as `application/json`, and 422 when its fields are wrong.
+///
+/// Responses an annotation states already are left as they are, except that an empty
+/// description gets the status's meaning.
+struct ProblemResponses;
+
+impl ProblemResponses {
+    /// What each status means, for responses the annotations leave undescribed.
+    fn description(status: &str) -> &'static str {
+        match status {
+            "200" => "OK",
+            "201" => "Created",
+            "202" => "Accepted: the work goes on in the background",
+            "204" => "Done; no content",
+            "400" => "Bad request: the body or the query could not be read",
+            "401" => "Sign-in required: no valid bearer token was sent",
+            "403" => "Not allowed: your role or the token's scope does not allow this",
+            "404" => "Not found (the same answer for what does not exist and what is not yours)",
+            "409" => "Not possible in the current state",
+            "413" => "Request too large: a JSON body may be at most 2 MiB",
+            "415" => "Unsupported content type: send the body as application/json",
+            "422" => "Invalid input: `errors` names each field that is wrong",
+            "429" => "Too many attempts: wait for `Retry-After` seconds",
+            _ => "",
+        }
+    }
+
+    fn problem(status: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
+        utoipa::openapi::ResponseBuilder::new()
+            .description(Self::description(status))
+            .content(
+                "application/problem+json",
+                utoipa::openapi::Content::new(Some(utoipa::openapi::Ref::from_schema_name(
+                    "Problem",
+                ))),
+            )
+            .build()
+            .into()
+    }
+}
+
+impl Modify for ProblemResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::{Operation, ParameterIn};
+        use utoipa::openapi::security::SecurityRequirement;
+        use utoipa::openapi::RefOr;
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let operations: [(bool, &mut Option<Operation>); 5] = [
+                (false, &mut item.get),
+                (true, &mut item.post),
+                (true, &mut item.put),
+                (true, &mut item.patch),
+                (true, &mut item.delete),
+            ];
+            for (changes, operation) in operations {
+                let Some(operation) = operation else { continue };
+                let public = operation
+                    .security
+                    .as_ref()
+                    .is_some_and(|s| s.iter().all(|r| *r == SecurityRequirement::default()));
+                let parameters = operation.parameters.iter().flatten();
+                let takes_query = parameters
+                    .clone()
+                    .any(|p| matches!(p.parameter_in, ParameterIn::Query));
+                let takes_json = operation
+                    .request_body
+                    .as_ref()
+                    .is_some_and(|body| body.content.contains_key("application/json"));
+                let mut statuses: Vec<&str> = Vec::new();
+                if !public {
+                    operation.security = Some(vec![SecurityRequirement::new(
+                        "bearer",
+                        Vec::<String>::new(),
+                    )]);
+                    statuses.push("401");
+                    if changes {
+                        statuses.push("403");
+                    }
+                }
+                if path.contains('{') {
+                    statuses.push("404");
+                }
+                if takes_query {
+                    statuses.push("400");
+                }
+                if takes_json {
+                    statuses.extend(["400", "413", "415", "422"]);
+                }
+                let responses = &mut operation.responses.responses;
+                for status in statuses {
+                    responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| Self::problem(status));
+                }
+                for (status, response) in responses.iter_mut() {
+                    if let RefOr::T(response) = response {
+                        if response.description.is_empty() {
+                            response.description = Self::description(status).to_owned();
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The API's router and its OpenAPI document.
 pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (router, openapi, _) = build();
@@ -203,6 +318,8 @@ fn build() -> (Router<AppState>, utoipa::openapi::OpenApi, Vec<String>) {
         router = router.routes(routes);
     }
     let (router, mut openapi) = router.split_for_parts();
+    // After the routes, which the document's own modifiers run before.
+    ProblemResponses.modify(&mut openapi);
     openapi.openapi = utoipa::openapi::OpenApiVersion::Version31;
     let document = openapi.clone();
     let router = router.route(
