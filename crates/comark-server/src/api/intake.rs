@@ -619,10 +619,12 @@ pub struct StartPartnershipBody {
     pub partners: Vec<String>,
 }
 
-/// Starts a partnership from an accepted request (owners, admins, partner managers).
+/// Starts a partnership from an accepted request (owners, admins, partner managers). The
+/// answer is the request, which names the partnership; `Location` is the partnership's.
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/requests/{id}/partnership", tag = "intake",
     params(("org" = String, Path), ("id" = String, Path)), request_body = StartPartnershipBody,
-    responses((status = 201, body = RequestDetailOut), (status = 403, body = Problem, content_type = "application/problem+json"),
+    responses((status = 201, body = RequestDetailOut,
+               headers(("Location" = String, description = "The new partnership's address"))), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 409, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -641,5 +643,15 @@ pub async fn start_partnership(
         &org.actor(),
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(RequestDetailOut::from(view))).into_response())
+    let out = RequestDetailOut::from(view);
+    let mut response = (StatusCode::CREATED, Json(&out)).into_response();
+    if let Some(location) = out.request.partnership.and_then(|id| {
+        let path = format!("/api/v1/orgs/{}/partnerships/{id}", org.scope.org().handle);
+        axum::http::HeaderValue::from_str(&path).ok()
+    }) {
+        response
+            .headers_mut()
+            .insert(axum::http::header::LOCATION, location);
+    }
+    Ok(response)
 }

@@ -797,10 +797,7 @@ async fn concrete(
                     json!({ "metric": "Leads", "target": 10, "starts_on": "2026-01-01", "ends_on": "2026-12-31" }),
                 )
                 .await;
-            let goal = added.json["goals"][0]["id"]
-                .as_str()
-                .expect("goal")
-                .to_owned();
+            let goal = added.json["id"].as_str().expect("goal").to_owned();
             path = path.replace("{goal_id}", &goal);
         }
         if path.contains("{risk_id}") {
@@ -810,10 +807,7 @@ async fn concrete(
                     json!({ "title": "Key person leaving", "likelihood": "low", "impact": "high" }),
                 )
                 .await;
-            let risk = added.json["risks"][0]["id"]
-                .as_str()
-                .expect("risk")
-                .to_owned();
+            let risk = added.json["id"].as_str().expect("risk").to_owned();
             path = path.replace("{risk_id}", &risk);
         }
         path = path
@@ -830,10 +824,7 @@ async fn concrete(
                     json!({ "metric": "Leads", "target": 10, "starts_on": "2026-01-01", "ends_on": "2026-12-31" }),
                 )
                 .await;
-            let goal = added.json["goals"][0]["id"]
-                .as_str()
-                .expect("goal")
-                .to_owned();
+            let goal = added.json["id"].as_str().expect("goal").to_owned();
             path = path.replace("{goal_id}", &goal);
         }
         path = path
@@ -847,10 +838,7 @@ async fn concrete(
                     json!({ "title": "Key person leaving", "likelihood": "low", "impact": "high" }),
                 )
                 .await;
-            let risk = added.json["risks"][0]["id"]
-                .as_str()
-                .expect("risk")
-                .to_owned();
+            let risk = added.json["id"].as_str().expect("risk").to_owned();
             path = path.replace("{risk_id}", &risk);
         }
         path = path
