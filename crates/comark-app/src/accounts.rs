@@ -926,15 +926,22 @@ fn match_sides(sides: &comark_store::accounts::MappingSides) -> Vec<StoredMatch>
         .collect()
 }
 
+/// The connected partner a handle names. Anything else (no such organization, ourselves,
+/// an organization never connected, only asked or no longer connected) is the same
+/// not-found, and it is decided before any input is checked: otherwise a field error for
+/// an existing organization and a 404 for an unknown one would tell which handles exist.
 async fn partner(app: &App, scope: &OrgScope, handle: &str) -> Result<Organization> {
     let partner = app
         .store
         .org_by_handle(&handle.to_lowercase())
         .await?
+        .filter(|partner| partner.id != scope.org_id())
         .ok_or(AppError::NotFound)?;
-    if partner.id == scope.org_id() {
-        return Err(AppError::NotFound);
-    }
+    app.store
+        .org(scope)
+        .accepted_connection_with(partner.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     Ok(partner)
 }
 

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use comark_domain::engagement::{plausible_time_zone, Raci, AREAS, ROLES, RULE_SECTIONS};
+use comark_domain::engagement::{plausible_time_zone, role_key, Raci, AREAS, ROLES, RULE_SECTIONS};
 use comark_domain::{Action, Email, PartnershipId, ValidationErrors};
 use comark_store::engagement::Engagement;
 use comark_store::{Actor, OrgScope};
@@ -31,7 +31,7 @@ pub async fn set_role(
     require(scope, Action::ManagePartnerships)?;
     ensure_active(app, scope, id).await?;
     let mut errors = ValidationErrors::default();
-    let role = role.trim().to_lowercase().replace([' ', '-'], "_");
+    let role = role_key(role);
     let standard = ROLES.iter().any(|(key, _)| *key == role);
     if !standard
         && (role.is_empty()

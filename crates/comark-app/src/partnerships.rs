@@ -170,7 +170,7 @@ pub async fn set_evidence(
     Ok(store.partnership(id).await?)
 }
 
-/// Adds a piece of evidence to a stage's gate.
+/// Adds a piece of evidence to a stage's gate; returns its id with the partnership.
 pub async fn add_evidence(
     app: &App,
     scope: &OrgScope,
@@ -178,7 +178,7 @@ pub async fn add_evidence(
     stage: &str,
     text: &str,
     actor: &Actor,
-) -> Result<PartnershipDetail> {
+) -> Result<(GateItemId, PartnershipDetail)> {
     require(scope, Action::ManagePartnerships)?;
     crate::exit::ensure_active(app, scope, id).await?;
     let mut errors = ValidationErrors::default();
@@ -197,8 +197,8 @@ pub async fn add_evidence(
     if stage < current {
         return Err(ValidationErrors::single("stage", "this gate is already passed").into());
     }
-    store.add_evidence(id, stage, text, actor).await?;
-    Ok(store.partnership(id).await?)
+    let item = store.add_evidence(id, stage, text, actor).await?;
+    Ok((item, store.partnership(id).await?))
 }
 
 /// Removes a piece of evidence from a gate not yet passed.
@@ -298,7 +298,8 @@ pub struct RiskForm {
     pub closed: bool,
 }
 
-/// Adds a risk to a partnership's register, or (with `existing`) changes one.
+/// Adds a risk to a partnership's register, or (with `existing`) changes one; returns the
+/// risk's id with the partnership.
 pub async fn save_risk(
     app: &App,
     scope: &OrgScope,
@@ -306,7 +307,7 @@ pub async fn save_risk(
     existing: Option<RiskId>,
     form: RiskForm,
     actor: &Actor,
-) -> Result<PartnershipDetail> {
+) -> Result<(RiskId, PartnershipDetail)> {
     require(scope, Action::ManagePartnerships)?;
     crate::exit::ensure_active(app, scope, id).await?;
     let store = app.store.org(scope);
@@ -348,8 +349,8 @@ pub async fn save_risk(
         review_on,
         closed: form.closed,
     };
-    store.save_risk(id, existing, &input, actor).await?;
-    Ok(store.partnership(id).await?)
+    let risk = store.save_risk(id, existing, &input, actor).await?;
+    Ok((risk, store.partnership(id).await?))
 }
 
 /// The common co-marketing risks not yet in the register: (title, a first mitigation).
@@ -447,14 +448,14 @@ pub struct GoalForm {
     pub owner_org: Option<String>,
 }
 
-/// Adds a shared goal.
+/// Adds a shared goal; returns its id with the performance.
 pub async fn add_goal(
     app: &App,
     scope: &OrgScope,
     id: PartnershipId,
     form: GoalForm,
     actor: &Actor,
-) -> Result<Performance> {
+) -> Result<(GoalId, Performance)> {
     require(scope, Action::ManagePartnerships)?;
     crate::exit::ensure_active(app, scope, id).await?;
     let store = app.store.org(scope);
@@ -497,9 +498,9 @@ pub async fn add_goal(
         ends_on,
         owner_org,
     };
-    store.add_goal(id, &goal, actor).await?;
+    let goal = store.add_goal(id, &goal, actor).await?;
     crate::exit::check_triggers(app, scope, id, actor).await?;
-    Ok(store.performance(id).await?)
+    Ok((goal, store.performance(id).await?))
 }
 
 /// Records a goal's reading: the figure reached by `on` (default today).

@@ -612,7 +612,7 @@ pub async fn partnership(app: &App, command: PartnershipCommand) -> anyhow::Resu
                 review_on,
                 closed: false,
             };
-            let detail =
+            let (_, detail) =
                 partnerships::save_risk(app, &scope, partnership_id(&id)?, None, form, &actor)
                     .await
                     .map_err(app_error)?;
@@ -639,13 +639,10 @@ pub async fn partnership(app: &App, command: PartnershipCommand) -> anyhow::Resu
                 ends_on,
                 owner_org: None,
             };
-            let performance =
-                partnerships::add_goal(app, &scope, partnership_id(&id)?, form, &actor)
-                    .await
-                    .map_err(app_error)?;
-            if let Some(goal) = performance.goals.last() {
-                outln!("{}", goal.id);
-            }
+            let (goal, _) = partnerships::add_goal(app, &scope, partnership_id(&id)?, form, &actor)
+                .await
+                .map_err(app_error)?;
+            outln!("{goal}");
             Ok(ExitCode::SUCCESS)
         }
         PartnershipCommand::Reading {

@@ -39,16 +39,30 @@ impl Cursor {
     }
 }
 
-/// How many rows a page may hold, whatever the client asks.
+/// The fewest rows a client may ask a page to hold.
+pub const MIN_PAGE_SIZE: u32 = 1;
+/// The most rows a client may ask a page to hold.
 pub const MAX_PAGE_SIZE: u32 = 200;
 /// The page size when the client does not say.
 pub const DEFAULT_PAGE_SIZE: u32 = 50;
 
-/// Clamps a requested page size into 1..=MAX_PAGE_SIZE.
-pub fn page_size(requested: Option<u32>) -> u32 {
-    requested
-        .unwrap_or(DEFAULT_PAGE_SIZE)
-        .clamp(1, MAX_PAGE_SIZE)
+/// A page size outside MIN_PAGE_SIZE..=MAX_PAGE_SIZE, or not a number at all.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("must be a whole number from {MIN_PAGE_SIZE} to {MAX_PAGE_SIZE}")]
+pub struct InvalidPageSize;
+
+/// Reads the page size a client asked for: DEFAULT_PAGE_SIZE when it did not say. A size
+/// out of range is refused rather than clamped, so that a client asking for 100000 rows
+/// learns it gets at most MAX_PAGE_SIZE instead of silently missing the rest.
+pub fn page_size(requested: Option<&str>) -> Result<u32, InvalidPageSize> {
+    match requested.map(str::trim) {
+        None | Some("") => Ok(DEFAULT_PAGE_SIZE),
+        Some(raw) => raw
+            .parse::<u32>()
+            .ok()
+            .filter(|size| (MIN_PAGE_SIZE..=MAX_PAGE_SIZE).contains(size))
+            .ok_or(InvalidPageSize),
+    }
 }
 
 #[cfg(test)]
@@ -71,9 +85,13 @@ mod tests {
     }
 
     #[test]
-    fn page_sizes_are_clamped() {
-        assert_eq!(page_size(None), DEFAULT_PAGE_SIZE);
-        assert_eq!(page_size(Some(0)), 1);
-        assert_eq!(page_size(Some(10_000)), MAX_PAGE_SIZE);
+    fn page_sizes_out_of_range_are_refused_not_clamped() {
+        assert_eq!(page_size(None), Ok(DEFAULT_PAGE_SIZE));
+        assert_eq!(page_size(Some("")), Ok(DEFAULT_PAGE_SIZE));
+        assert_eq!(page_size(Some("1")), Ok(1));
+        assert_eq!(page_size(Some("200")), Ok(MAX_PAGE_SIZE));
+        for bad in ["0", "201", "100000", "-1", "ten", "1.5", "99999999999"] {
+            assert_eq!(page_size(Some(bad)), Err(InvalidPageSize), "{bad}");
+        }
     }
 }

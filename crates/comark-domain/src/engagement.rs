@@ -11,6 +11,12 @@ pub const ROLES: [(&str, &str); 4] = [
     ("sales_lead", "Sales lead"),
 ];
 
+/// The key a role is kept under, however it was typed: "Events Lead" and "events-lead"
+/// are both `events_lead`.
+pub fn role_key(raw: &str) -> String {
+    raw.trim().to_lowercase().replace([' ', '-'], "_")
+}
+
 /// The activity areas a RACI starts with.
 pub const AREAS: [&str; 6] = [
     "Joint planning",

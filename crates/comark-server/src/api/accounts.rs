@@ -19,7 +19,7 @@ use comark_store::accounts::{
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::dto::Page;
+use super::dto::{Page, PageQuery};
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::auth::ApiOrg;
 use crate::error::{ApiError, Problem};
@@ -135,6 +135,7 @@ fn preview_out(preview: accounts::Preview) -> PreviewOut {
 
 /// Upload options.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UploadQuery {
     /// The file's name, for the import list.
     pub file_name: Option<String>,
@@ -257,6 +258,7 @@ pub async fn get_import(
 
 /// Encoding override for a preview.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PreviewQuery {
     /// Read the file in this encoding instead of the detected one.
     pub encoding: Option<String>,
@@ -286,7 +288,7 @@ pub async fn preview_import(
 /// What to confirm before an import runs; everything is optional.
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(default, deny_unknown_fields)]
-pub struct StartBody {
+pub struct StartImportBody {
     /// The column mapping; without it, `saved_mapping` or the suggestion.
     #[schema(value_type = Option<Object>)]
     pub mapping: Option<ColumnMapping>,
@@ -304,7 +306,7 @@ pub struct StartBody {
 
 /// Confirms the mapping and starts the import in the background; poll the import for progress.
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/imports/{id}/start", tag = "accounts",
-    params(("org" = String, Path), ("id" = String, Path)), request_body = StartBody,
+    params(("org" = String, Path), ("id" = String, Path)), request_body = StartImportBody,
     responses((status = 202, body = ImportOut), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -312,7 +314,7 @@ pub async fn start_import(
     State(state): State<AppState>,
     org: ApiOrg,
     ApiPath(path): ApiPath<(String, String)>,
-    ApiJson(body): ApiJson<StartBody>,
+    ApiJson(body): ApiJson<StartImportBody>,
 ) -> ApiResult<Response> {
     let mode = match body.mode.as_deref() {
         None => ImportMode::Update,
@@ -368,27 +370,25 @@ impl From<Account> for AccountOut {
     }
 }
 
-/// Account filters and paging.
+/// Account filters; the paging is `PageQuery`'s.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AccountsQuery {
     /// Part of the name or website.
     pub search: Option<String>,
     /// customer, opportunity or prospect.
     pub population: Option<String>,
-    /// From a previous page's `next_cursor`.
-    pub cursor: Option<String>,
-    /// Page size, 1 to 200 (default 50).
-    pub limit: Option<u32>,
 }
 
 /// Your accounts by name, a page at a time.
-#[utoipa::path(get, path = "/api/v1/orgs/{org}/accounts", tag = "accounts", params(("org" = String, Path), AccountsQuery),
-    responses((status = 200, body = Page<AccountOut>), (status = 400, body = Problem, content_type = "application/problem+json"),
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/accounts", tag = "accounts", params(("org" = String, Path), AccountsQuery, PageQuery),
+    responses((status = 200, body = Page<AccountOut>),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn list_accounts(
     State(state): State<AppState>,
     org: ApiOrg,
     ApiQuery(query): ApiQuery<AccountsQuery>,
+    ApiQuery(page): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Page<AccountOut>>> {
     let population = match query.population.as_deref() {
         None | Some("") => None,
@@ -399,21 +399,20 @@ pub async fn list_accounts(
             ))
         })?),
     };
-    let limit = i64::from(query.limit.unwrap_or(50).clamp(1, 200));
+    let (cursor, limit) = page.read()?;
+    let limit = i64::from(limit);
     // Names sort the list; the cursor holds the last account's id and its name is read back.
-    let after = match query.cursor.as_deref() {
-        None | Some("") => None,
-        Some(raw) => {
-            let bad = || {
-                AppError::Invalid(ValidationErrors::single(
-                    "cursor",
-                    "is not a cursor we gave",
-                ))
-            };
-            let cursor = Cursor::decode(raw).map_err(|_| bad())?;
+    let after = match cursor {
+        None => None,
+        Some(cursor) => {
             let found = accounts::account(&state.app, &org.scope, AccountId(cursor.id))
                 .await
-                .map_err(|_| bad())?;
+                .map_err(|_| {
+                    AppError::Invalid(ValidationErrors::single(
+                        "cursor",
+                        "is not a cursor returned by this API",
+                    ))
+                })?;
             Some((found.name, found.id))
         }
     };
@@ -720,6 +719,7 @@ pub async fn delete_correction(
 
 /// Export format.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     /// csv (default) or xlsx.
     pub format: Option<String>,

@@ -3,9 +3,9 @@
 
 use chrono::{DateTime, Utc};
 use comark_domain::invitation::InvitationKind;
-use comark_domain::{ConnectionStatus, LinkStatus, Role, Scope};
+use comark_domain::{cursor, ConnectionStatus, Cursor, LinkStatus, Role, Scope, ValidationErrors};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 /// A person.
@@ -436,4 +436,77 @@ pub struct Page<T> {
     pub items: Vec<T>,
     /// Pass as `cursor` to get the next page; absent on the last page.
     pub next_cursor: Option<String>,
+}
+
+/// Paging through a list: the one definition of `cursor` and `limit` every list operation
+/// takes, so the bounds the document states are the bounds the code applies.
+///
+/// Both are read as text and checked here, so that a bad value is a field error naming the
+/// parameter (422) rather than a query that fails to parse (400). The bounds in the
+/// attributes are `cursor::MIN_PAGE_SIZE`, `MAX_PAGE_SIZE` and `DEFAULT_PAGE_SIZE`; a test
+/// compares the document with them.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// The `next_cursor` of the previous page.
+    #[param(max_length = 200)]
+    pub cursor: Option<String>,
+    /// How many items, from 1 to 200 (default 50); any other value is refused.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200, default = 50)]
+    pub limit: Option<String>,
+}
+
+impl PageQuery {
+    /// The decoded cursor and the page size; a cursor that did not come from us, or a size
+    /// out of range, is a field error (both at once when both are wrong).
+    pub fn read(&self) -> Result<(Option<Cursor>, u32), ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        let after = match self.cursor.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(raw) => Cursor::decode(raw)
+                .map_err(|e| errors.add("cursor", e.to_string()))
+                .ok(),
+        };
+        let limit = cursor::page_size(self.limit.as_deref())
+            .map_err(|e| errors.add("limit", e.to_string()))
+            .ok();
+        errors.into_result()?;
+        Ok((after, limit.unwrap_or(cursor::DEFAULT_PAGE_SIZE)))
+    }
+}
+
+impl<T> Page<T> {
+    /// One page of `items`, newest first by `key` (creation time, id), after the query's cursor.
+    /// For lists bounded by an organization's size (members, partners, tokens); the audit log
+    /// and the accounts page in the database instead.
+    pub fn of(
+        mut items: Vec<T>,
+        key: impl Fn(&T) -> (DateTime<Utc>, Uuid),
+        query: &PageQuery,
+    ) -> Result<Page<T>, ValidationErrors> {
+        let (after, limit) = query.read()?;
+        let limit = limit as usize;
+        items.sort_by_key(|item| std::cmp::Reverse(key(item)));
+        let mut rest: Vec<T> = match after {
+            Some(after) => items
+                .into_iter()
+                .filter(|item| key(item) < (after.created_at, after.id))
+                .collect(),
+            None => items,
+        };
+        let more = rest.len() > limit;
+        rest.truncate(limit);
+        let next_cursor = if more {
+            rest.last().map(|item| {
+                let (created_at, id) = key(item);
+                Cursor { created_at, id }.encode()
+            })
+        } else {
+            None
+        };
+        Ok(Page {
+            items: rest,
+            next_cursor,
+        })
+    }
 }

@@ -7,11 +7,11 @@ use axum::Json;
 use comark_app::auth::{self, SignUp};
 use comark_app::{connections, orgs, tokens, AppError};
 use comark_domain::{
-    cursor, ApiTokenId, ConnectionId, ConnectionLinkId, ConnectionTransition, Cursor, InvitationId,
-    Scope, UserId, ValidationErrors,
+    ApiTokenId, ConnectionId, ConnectionLinkId, ConnectionTransition, Cursor, InvitationId, Scope,
+    UserId,
 };
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::dto::*;
@@ -184,63 +184,6 @@ pub struct NewConnectionLinkIn {
     /// What to remember it by (at most 200 characters).
     #[serde(default)]
     pub note: Option<String>,
-}
-
-/// Paging through a list.
-#[derive(Deserialize, IntoParams)]
-pub struct PageQuery {
-    /// The `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-    /// How many items (1 to 200, default 50).
-    pub limit: Option<u32>,
-}
-
-impl PageQuery {
-    /// The decoded cursor; one that did not come from us is a field error.
-    pub fn cursor(&self) -> Result<Option<Cursor>, ValidationErrors> {
-        self.cursor
-            .as_deref()
-            .map(|raw| {
-                Cursor::decode(raw).map_err(|e| ValidationErrors::single("cursor", e.to_string()))
-            })
-            .transpose()
-    }
-}
-
-impl<T> Page<T> {
-    /// One page of `items`, newest first by `key` (creation time, id), after the query's cursor.
-    /// For lists bounded by an organization's size (members, partners, tokens); the audit log
-    /// pages in the database instead.
-    fn of(
-        mut items: Vec<T>,
-        key: impl Fn(&T) -> (chrono::DateTime<chrono::Utc>, Uuid),
-        query: &PageQuery,
-    ) -> Result<Page<T>, ValidationErrors> {
-        let after = query.cursor()?;
-        let limit = cursor::page_size(query.limit) as usize;
-        items.sort_by_key(|item| std::cmp::Reverse(key(item)));
-        let mut rest: Vec<T> = match after {
-            Some(after) => items
-                .into_iter()
-                .filter(|item| key(item) < (after.created_at, after.id))
-                .collect(),
-            None => items,
-        };
-        let more = rest.len() > limit;
-        rest.truncate(limit);
-        let next_cursor = if more {
-            rest.last().map(|item| {
-                let (created_at, id) = key(item);
-                Cursor { created_at, id }.encode()
-            })
-        } else {
-            None
-        };
-        Ok(Page {
-            items: rest,
-            next_cursor,
-        })
-    }
 }
 
 fn created<T: serde::Serialize>(body: T) -> Response {
@@ -479,9 +422,10 @@ pub async fn disable_totp(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Your personal API tokens.
+/// Your personal API tokens (with a session or an admin-scoped token).
 #[utoipa::path(get, path = "/api/v1/me/tokens", tag = "me", params(PageQuery),
-    responses((status = 200, body = Page<TokenOut>), (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Page<TokenOut>), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn list_tokens(
     State(state): State<AppState>,
     user: ApiUser,
@@ -939,7 +883,7 @@ pub async fn connect_via_link(
 
 /// The audit log, newest first (owners and admins).
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/audit-events", tag = "audit", params(("org" = String, Path), PageQuery),
-    responses((status = 200, body = Page<AuditEventOut>), (status = 400, body = Problem, content_type = "application/problem+json"),
+    responses((status = 200, body = Page<AuditEventOut>), (status = 422, body = Problem, content_type = "application/problem+json"),
               (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn list_audit_events(
     State(state): State<AppState>,
@@ -947,8 +891,7 @@ pub async fn list_audit_events(
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Page<AuditEventOut>>> {
     org.user.current.require_scope(Scope::Admin)?;
-    let cursor = query.cursor()?;
-    let limit = cursor::page_size(query.limit);
+    let (cursor, limit) = query.read()?;
     let events = orgs::audit_events(&state.app, &org.scope, cursor, limit).await?;
     let next_cursor = (events.len() == limit as usize)
         .then(|| {

@@ -467,6 +467,7 @@ impl From<RequestView> for RequestDetailOut {
 
 /// Which requests to list.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RequestsQuery {
     /// Only requests in this status: new, vetting, accepted, declined or spam.
     pub status: Option<String>,
@@ -609,7 +610,7 @@ pub async fn decide_request(
 /// The partnership to start from an accepted request.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct StartBody {
+pub struct StartPartnershipBody {
     /// Its name (default: the requester's company and yours).
     #[serde(default)]
     pub name: String,
@@ -618,10 +619,12 @@ pub struct StartBody {
     pub partners: Vec<String>,
 }
 
-/// Starts a partnership from an accepted request (owners, admins, partner managers).
+/// Starts a partnership from an accepted request (owners, admins, partner managers). The
+/// answer is the request, which names the partnership; `Location` is the partnership's.
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/requests/{id}/partnership", tag = "intake",
-    params(("org" = String, Path), ("id" = String, Path)), request_body = StartBody,
-    responses((status = 201, body = RequestDetailOut), (status = 403, body = Problem, content_type = "application/problem+json"),
+    params(("org" = String, Path), ("id" = String, Path)), request_body = StartPartnershipBody,
+    responses((status = 201, body = RequestDetailOut,
+               headers(("Location" = String, description = "The new partnership's address"))), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 409, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -629,7 +632,7 @@ pub async fn start_partnership(
     State(state): State<AppState>,
     org: ApiOrg,
     ApiPath(path): ApiPath<(String, String)>,
-    ApiJson(body): ApiJson<StartBody>,
+    ApiJson(body): ApiJson<StartPartnershipBody>,
 ) -> ApiResult<Response> {
     let view = intake::start_partnership(
         &state.app,
@@ -640,5 +643,15 @@ pub async fn start_partnership(
         &org.actor(),
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(RequestDetailOut::from(view))).into_response())
+    let out = RequestDetailOut::from(view);
+    let mut response = (StatusCode::CREATED, Json(&out)).into_response();
+    if let Some(location) = out.request.partnership.and_then(|id| {
+        let path = format!("/api/v1/orgs/{}/partnerships/{id}", org.scope.org().handle);
+        axum::http::HeaderValue::from_str(&path).ok()
+    }) {
+        response
+            .headers_mut()
+            .insert(axum::http::header::LOCATION, location);
+    }
+    Ok(response)
 }

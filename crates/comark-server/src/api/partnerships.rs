@@ -1,14 +1,20 @@
 //! Partnerships: the lifecycle, its gates, approvals and history.
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use chrono::{DateTime, NaiveDate, Utc};
 use comark_app::partnerships::{self, NewPartnership, RiskForm};
 use comark_app::AppError;
-use comark_domain::partnership::Advance;
-use comark_domain::{GateItemId, PartnershipId, RiskId};
-use comark_store::partnerships::{Partnership, PartnershipDetail};
+use comark_domain::assessment::Feed;
+use comark_domain::engagement::role_key;
+use comark_domain::goals::{ContributionKind, GoalStatus};
+use comark_domain::partnership::{Advance, RiskLevel, Stage};
+use comark_domain::{GateItemId, GoalId, OrgId, PartnershipId, RiskId};
+use comark_store::engagement::{Assignment, Engagement, RoleHolder, RulesApproval};
+use comark_store::goals::{Goal, Performance, Reading, Side};
+use comark_store::partnerships::{Approval, GateEvidence, Partnership, PartnershipDetail, Risk};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -21,7 +27,7 @@ type ApiResult<T> = Result<T, ApiError>;
 
 /// A member organization.
 #[derive(Serialize, ToSchema)]
-pub struct MemberOut {
+pub struct PartnershipMemberOut {
     /// Its handle.
     pub handle: String,
     /// Its name.
@@ -43,7 +49,7 @@ pub struct PartnershipOut {
     /// The handle of the organization that started it.
     pub started_by: String,
     /// Every member, the starter first.
-    pub members: Vec<MemberOut>,
+    pub members: Vec<PartnershipMemberOut>,
     /// When it started.
     pub created_at: chrono::DateTime<chrono::Utc>,
     /// When it last changed.
@@ -67,7 +73,7 @@ impl From<Partnership> for PartnershipOut {
             members: p
                 .members
                 .into_iter()
-                .map(|m| MemberOut {
+                .map(|m| PartnershipMemberOut {
                     handle: m.handle,
                     name: m.name,
                 })
@@ -78,24 +84,125 @@ impl From<Partnership> for PartnershipOut {
     }
 }
 
-/// A partnership with its gates, approvals and history.
+/// One piece of a gate's evidence.
+#[derive(Serialize, ToSchema)]
+pub struct GateItemOut {
+    /// Its id.
+    #[schema(value_type = uuid::Uuid)]
+    pub id: GateItemId,
+    /// The stage whose gate it belongs to.
+    #[schema(value_type = String)]
+    pub stage: Stage,
+    /// What must be true.
+    pub text: String,
+    /// Who marked it met and when, as `[who, when]`; null while it is open.
+    #[schema(value_type = Option<Vec<String>>)]
+    pub met: Option<(String, DateTime<Utc>)>,
+    /// The part of the internal assessment that meets it (a section, or `assessment`).
+    #[schema(value_type = Option<String>)]
+    pub fed_by: Option<Feed>,
+}
+
+impl From<&GateEvidence> for GateItemOut {
+    fn from(g: &GateEvidence) -> Self {
+        GateItemOut {
+            id: g.id,
+            stage: g.stage,
+            text: g.text.clone(),
+            met: g.met.clone(),
+            fed_by: g.fed_by,
+        }
+    }
+}
+
+/// A member's approval of leaving a stage.
+#[derive(Serialize, ToSchema)]
+pub struct ApprovalOut {
+    /// The stage left.
+    #[schema(value_type = String)]
+    pub stage: Stage,
+    /// The approving organization's id.
+    #[schema(value_type = uuid::Uuid)]
+    pub org: OrgId,
+    /// Who approved.
+    pub by: String,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+impl From<&Approval> for ApprovalOut {
+    fn from(a: &Approval) -> Self {
+        ApprovalOut {
+            stage: a.stage,
+            org: a.org,
+            by: a.by.clone(),
+            at: a.at,
+        }
+    }
+}
+
+/// A risk in the register.
+#[derive(Serialize, ToSchema)]
+pub struct RiskOut {
+    /// Its id.
+    #[schema(value_type = uuid::Uuid)]
+    pub id: RiskId,
+    /// What could go wrong.
+    pub title: String,
+    /// low, medium or high.
+    #[schema(value_type = String)]
+    pub likelihood: RiskLevel,
+    /// low, medium or high.
+    #[schema(value_type = String)]
+    pub impact: RiskLevel,
+    /// Likelihood times impact, 1 to 9.
+    pub score: u8,
+    /// The id of the member organization that watches it.
+    #[schema(value_type = uuid::Uuid)]
+    pub owner_org: OrgId,
+    /// The person there.
+    pub owner: String,
+    /// What is done about it.
+    pub mitigation: String,
+    /// When to look at it again.
+    pub review_on: Option<NaiveDate>,
+    /// When it was closed, if it was.
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+impl From<&Risk> for RiskOut {
+    fn from(r: &Risk) -> Self {
+        RiskOut {
+            id: r.id,
+            title: r.title.clone(),
+            likelihood: r.likelihood,
+            impact: r.impact,
+            score: r.score,
+            owner_org: r.owner_org,
+            owner: r.owner.clone(),
+            mitigation: r.mitigation.clone(),
+            review_on: r.review_on,
+            closed_at: r.closed_at,
+        }
+    }
+}
+
+/// A partnership with its gates, approvals and history: the full view, which only
+/// `GET .../partnerships/{id}` (and a create) answers with; a change answers with what it
+/// changed.
 #[derive(Serialize, ToSchema)]
 pub struct PartnershipDetailOut {
     /// The partnership.
     pub partnership: PartnershipOut,
-    /// Every stage's evidence, in stage order: `id`, `stage`, `text`, `met` ([who, when] or null).
-    #[schema(value_type = Vec<Object>)]
-    pub gates: serde_json::Value,
-    /// The approvals of leaving the current stage: `stage`, `org`, `by`, `at`.
-    #[schema(value_type = Vec<Object>)]
-    pub approvals: serde_json::Value,
+    /// Every stage's evidence, in stage order.
+    pub gates: Vec<GateItemOut>,
+    /// The approvals of leaving the current stage.
+    pub approvals: Vec<ApprovalOut>,
     /// Newest first: `at`, `org`, `actor`, `kind`, `stage`, `detail`.
     #[schema(value_type = Vec<Object>)]
     pub history: serde_json::Value,
-    /// The risk register, open and worst first: `id`, `title`, `likelihood`, `impact`,
-    /// `score` (1 to 9), `owner_org`, `owner`, `mitigation`, `review_on`, `closed_at`.
-    #[schema(value_type = Vec<Object>)]
-    pub risks: serde_json::Value,
+    /// The risk register, open and worst first.
+    pub risks: Vec<RiskOut>,
     /// Common co-marketing risks not yet in the register: `title`, `mitigation`.
     #[schema(value_type = Vec<Object>)]
     pub suggested_risks: serde_json::Value,
@@ -108,14 +215,32 @@ impl From<PartnershipDetail> for PartnershipDetailOut {
             .map(|(title, mitigation)| serde_json::json!({ "title": title, "mitigation": mitigation }))
             .collect();
         PartnershipDetailOut {
-            risks: serde_json::to_value(&d.risks).unwrap_or_default(),
+            risks: d.risks.iter().map(RiskOut::from).collect(),
             suggested_risks: serde_json::Value::Array(suggested),
-            gates: serde_json::to_value(&d.gates).unwrap_or_default(),
-            approvals: serde_json::to_value(&d.approvals).unwrap_or_default(),
+            gates: d.gates.iter().map(GateItemOut::from).collect(),
+            approvals: d.approvals.iter().map(ApprovalOut::from).collect(),
             history: serde_json::to_value(&d.history).unwrap_or_default(),
             partnership: d.partnership.into(),
         }
     }
+}
+
+/// A 201 with `body`, and `Location` naming where a GET finds it.
+fn created_at(location: String, body: impl Serialize) -> Response {
+    (
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(body),
+    )
+        .into_response()
+}
+
+/// The item a change made or changed, found in what the use case returned. Missing, it is
+/// our fault, not the caller's: the use case has just written it.
+fn changed<T>(found: Option<T>) -> Result<T, ApiError> {
+    found.ok_or_else(|| {
+        AppError::Internal("the changed item is missing from its partnership".into()).into()
+    })
 }
 
 /// A new partnership.
@@ -154,7 +279,9 @@ pub async fn list_partnerships(
 /// partner managers).
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/partnerships", tag = "partnerships", params(("org" = String, Path)),
     request_body = NewPartnershipBody,
-    responses((status = 201, body = PartnershipDetailOut), (status = 403, body = Problem, content_type = "application/problem+json"),
+    responses((status = 201, body = PartnershipDetailOut,
+               headers(("Location" = String, description = "The new partnership's address"))),
+              (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn create_partnership(
     State(state): State<AppState>,
@@ -167,11 +294,12 @@ pub async fn create_partnership(
         partners: body.partners,
     };
     let detail = partnerships::create(&state.app, &org.scope, input, &org.actor()).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(PartnershipDetailOut::from(detail)),
-    )
-        .into_response())
+    let location = format!(
+        "/api/v1/orgs/{}/partnerships/{}",
+        org.scope.org().handle,
+        detail.partnership.id
+    );
+    Ok(created_at(location, PartnershipDetailOut::from(detail)))
 }
 
 /// One partnership with its gates, approvals and history.
@@ -197,10 +325,11 @@ pub struct EvidenceBody {
     pub text: String,
 }
 
-/// Adds evidence to a gate; added to the current stage, it withdraws the approvals given.
+/// Adds evidence to a gate and answers with it; added to the current stage, it withdraws
+/// the approvals given.
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/partnerships/{id}/evidence", tag = "partnerships",
     params(("org" = String, Path), ("id" = String, Path)), request_body = EvidenceBody,
-    responses((status = 201, body = PartnershipDetailOut), (status = 403, body = Problem, content_type = "application/problem+json"),
+    responses((status = 201, body = GateItemOut), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn add_evidence(
     State(state): State<AppState>,
@@ -208,7 +337,7 @@ pub async fn add_evidence(
     ApiPath(path): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<EvidenceBody>,
 ) -> ApiResult<Response> {
-    let detail = partnerships::add_evidence(
+    let (item, detail) = partnerships::add_evidence(
         &state.app,
         &org.scope,
         partnership_id(&path.1)?,
@@ -217,11 +346,8 @@ pub async fn add_evidence(
         &org.actor(),
     )
     .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(PartnershipDetailOut::from(detail)),
-    )
-        .into_response())
+    let added = changed(detail.gates.iter().find(|g| g.id == item))?;
+    Ok((StatusCode::CREATED, Json(GateItemOut::from(added))).into_response())
 }
 
 /// Whether a piece of evidence is met.
@@ -232,27 +358,30 @@ pub struct EvidenceStateBody {
     pub met: bool,
 }
 
-/// Marks a piece of evidence met or not met.
+/// Marks a piece of evidence met or not met, and answers with it. Changing the current
+/// stage's evidence withdraws the approvals given on it.
 #[utoipa::path(put, path = "/api/v1/orgs/{org}/partnerships/{id}/evidence/{item_id}", tag = "partnerships",
     params(("org" = String, Path), ("id" = String, Path), ("item_id" = String, Path)), request_body = EvidenceStateBody,
-    responses((status = 200, body = PartnershipDetailOut), (status = 403, body = Problem, content_type = "application/problem+json"),
+    responses((status = 200, body = GateItemOut), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn set_evidence(
     State(state): State<AppState>,
     org: ApiOrg,
     ApiPath(path): ApiPath<(String, String, String)>,
     ApiJson(body): ApiJson<EvidenceStateBody>,
-) -> ApiResult<Json<PartnershipDetailOut>> {
+) -> ApiResult<Json<GateItemOut>> {
+    let item = item_id(&path.2)?;
     let detail = partnerships::set_evidence(
         &state.app,
         &org.scope,
         partnership_id(&path.1)?,
-        item_id(&path.2)?,
+        item,
         body.met,
         &org.actor(),
     )
     .await?;
-    Ok(Json(detail.into()))
+    let evidence = changed(detail.gates.iter().find(|g| g.id == item))?;
+    Ok(Json(evidence.into()))
 }
 
 /// Removes a piece of evidence from a gate not yet passed.
@@ -284,7 +413,8 @@ pub struct AdvanceBody {
     pub reason: String,
 }
 
-/// What a request to move on did.
+/// What a request to move on did, and where the partnership stands now: its stage, that
+/// stage's gate and the approvals of leaving it (not its risks, goals or history).
 #[derive(Serialize, ToSchema)]
 pub struct AdvanceOut {
     /// advanced (the partnership moved) or waiting (your approval is recorded).
@@ -293,8 +423,12 @@ pub struct AdvanceOut {
     pub approved: Option<usize>,
     /// How many must, when waiting.
     pub of: Option<usize>,
-    /// The partnership now.
-    pub partnership: PartnershipDetailOut,
+    /// The partnership, at its stage now.
+    pub partnership: PartnershipOut,
+    /// The evidence of the stage it is at now.
+    pub gate: Vec<GateItemOut>,
+    /// The approvals of leaving the stage it is at now.
+    pub approvals: Vec<ApprovalOut>,
 }
 
 /// Asks to leave the current stage: it moves on when its gate is met and, from partner
@@ -322,11 +456,19 @@ pub async fn advance_partnership(
         Advance::To(_) => ("advanced", None, None),
         Advance::Waiting { approved, of } => ("waiting", Some(approved), Some(of)),
     };
+    let stage = detail.partnership.stage;
     Ok(Json(AdvanceOut {
         outcome: outcome.to_owned(),
         approved,
         of,
-        partnership: detail.into(),
+        gate: detail
+            .gates
+            .iter()
+            .filter(|g| g.stage == stage)
+            .map(GateItemOut::from)
+            .collect(),
+        approvals: detail.approvals.iter().map(ApprovalOut::from).collect(),
+        partnership: detail.partnership.into(),
     }))
 }
 
@@ -372,10 +514,11 @@ impl From<RiskBody> for RiskForm {
     }
 }
 
-/// Adds a risk to the partnership's register (owners, admins, partner managers).
+/// Adds a risk to the partnership's register and answers with it (owners, admins, partner
+/// managers).
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/partnerships/{id}/risks", tag = "partnerships",
     params(("org" = String, Path), ("id" = String, Path)), request_body = RiskBody,
-    responses((status = 201, body = PartnershipDetailOut), (status = 403, body = Problem, content_type = "application/problem+json"),
+    responses((status = 201, body = RiskOut), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn add_risk(
     State(state): State<AppState>,
@@ -383,7 +526,7 @@ pub async fn add_risk(
     ApiPath(path): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<RiskBody>,
 ) -> ApiResult<Response> {
-    let detail = partnerships::save_risk(
+    let (risk, detail) = partnerships::save_risk(
         &state.app,
         &org.scope,
         partnership_id(&path.1)?,
@@ -392,29 +535,26 @@ pub async fn add_risk(
         &org.actor(),
     )
     .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(PartnershipDetailOut::from(detail)),
-    )
-        .into_response())
+    let added = changed(detail.risks.iter().find(|r| r.id == risk))?;
+    Ok((StatusCode::CREATED, Json(RiskOut::from(added))).into_response())
 }
 
-/// Changes a risk, or closes it with `closed: true`.
+/// Changes a risk, or closes it with `closed: true`, and answers with it.
 #[utoipa::path(put, path = "/api/v1/orgs/{org}/partnerships/{id}/risks/{risk_id}", tag = "partnerships",
     params(("org" = String, Path), ("id" = String, Path), ("risk_id" = String, Path)), request_body = RiskBody,
-    responses((status = 200, body = PartnershipDetailOut), (status = 403, body = Problem, content_type = "application/problem+json"),
+    responses((status = 200, body = RiskOut), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn update_risk(
     State(state): State<AppState>,
     org: ApiOrg,
     ApiPath(path): ApiPath<(String, String, String)>,
     ApiJson(body): ApiJson<RiskBody>,
-) -> ApiResult<Json<PartnershipDetailOut>> {
+) -> ApiResult<Json<RiskOut>> {
     let risk: RiskId = path
         .2
         .parse()
         .map_err(|_| ApiError::from(AppError::NotFound))?;
-    let detail = partnerships::save_risk(
+    let (risk, detail) = partnerships::save_risk(
         &state.app,
         &org.scope,
         partnership_id(&path.1)?,
@@ -423,32 +563,131 @@ pub async fn update_risk(
         &org.actor(),
     )
     .await?;
-    Ok(Json(detail.into()))
+    let saved = changed(detail.risks.iter().find(|r| r.id == risk))?;
+    Ok(Json(saved.into()))
+}
+
+/// One reading of a goal.
+#[derive(Serialize, ToSchema)]
+pub struct ReadingOut {
+    /// The figure reached.
+    pub value: f64,
+    /// By which day.
+    pub on: NaiveDate,
+    /// A note.
+    pub note: String,
+    /// Who recorded it.
+    pub by: String,
+}
+
+impl From<&Reading> for ReadingOut {
+    fn from(r: &Reading) -> Self {
+        ReadingOut {
+            value: r.value,
+            on: r.on,
+            note: r.note.clone(),
+            by: r.by.clone(),
+        }
+    }
+}
+
+/// A shared goal with where it stands and its readings.
+#[derive(Serialize, ToSchema)]
+pub struct GoalOut {
+    /// Its id.
+    #[schema(value_type = uuid::Uuid)]
+    pub id: GoalId,
+    /// What is measured.
+    pub metric: String,
+    /// The target.
+    pub target: f64,
+    /// The unit (leads, EUR, registrations).
+    pub unit: String,
+    /// The period's first day.
+    pub starts_on: NaiveDate,
+    /// The period's last day.
+    pub ends_on: NaiveDate,
+    /// The id of the member organization that owns it.
+    #[schema(value_type = uuid::Uuid)]
+    pub owner_org: OrgId,
+    /// The latest reading's figure, if any.
+    pub current: Option<f64>,
+    /// met, on_track, at_risk, off_track or not_started.
+    #[schema(value_type = String)]
+    pub status: GoalStatus,
+    /// Every reading, oldest first.
+    pub readings: Vec<ReadingOut>,
+}
+
+impl From<&Goal> for GoalOut {
+    fn from(g: &Goal) -> Self {
+        GoalOut {
+            id: g.id,
+            metric: g.metric.clone(),
+            target: g.target,
+            unit: g.unit.clone(),
+            starts_on: g.starts_on,
+            ends_on: g.ends_on,
+            owner_org: g.owner_org,
+            current: g.current,
+            status: g.status,
+            readings: g.readings.iter().map(ReadingOut::from).collect(),
+        }
+    }
+}
+
+/// One member's commitments and deliveries.
+#[derive(Serialize, ToSchema)]
+pub struct SideOut {
+    /// The member organization's id.
+    #[schema(value_type = uuid::Uuid)]
+    pub org: OrgId,
+    /// Its name.
+    pub name: String,
+    /// Per kind it committed to or delivered: `[kind, committed, delivered]`.
+    #[schema(value_type = Vec<Vec<Value>>)]
+    pub kinds: Vec<(ContributionKind, f64, f64)>,
+    /// The share of its commitments it delivered, when it committed to anything.
+    pub delivered_share: Option<f64>,
+}
+
+impl From<&Side> for SideOut {
+    fn from(s: &Side) -> Self {
+        SideOut {
+            org: s.org,
+            name: s.name.clone(),
+            kinds: s.kinds.clone(),
+            delivered_share: s.delivered_share,
+        }
+    }
 }
 
 /// Goals, each side's commitments and deliveries, and the relationship's health.
 #[derive(Serialize, ToSchema)]
 pub struct PerformanceOut {
-    /// Goals: `id`, `metric`, `target`, `unit`, `starts_on`, `ends_on`, `owner_org`,
-    /// `current`, `status` (met, on_track, at_risk, off_track, not_started), `readings`.
-    #[schema(value_type = Vec<Object>)]
-    pub goals: serde_json::Value,
-    /// Per member: `org`, `name`, `kinds` ([kind, committed, delivered]), `delivered_share`.
-    #[schema(value_type = Vec<Object>)]
-    pub sides: serde_json::Value,
+    /// The shared goals.
+    pub goals: Vec<GoalOut>,
+    /// Per member, what it committed and delivered.
+    pub sides: Vec<SideOut>,
     /// `score` (0 to 100) and `reasons`.
     #[schema(value_type = Object)]
     pub health: serde_json::Value,
 }
 
-impl From<comark_store::goals::Performance> for PerformanceOut {
-    fn from(p: comark_store::goals::Performance) -> Self {
+impl From<Performance> for PerformanceOut {
+    fn from(p: Performance) -> Self {
         PerformanceOut {
-            goals: serde_json::to_value(&p.goals).unwrap_or_default(),
-            sides: serde_json::to_value(&p.sides).unwrap_or_default(),
+            goals: p.goals.iter().map(GoalOut::from).collect(),
+            sides: p.sides.iter().map(SideOut::from).collect(),
             health: serde_json::to_value(&p.health).unwrap_or_default(),
         }
     }
+}
+
+/// Our side as the performance shows it after a change to our commitments or deliveries.
+fn our_side(org: &ApiOrg, performance: &Performance) -> Result<SideOut, ApiError> {
+    let ours = org.scope.org_id();
+    changed(performance.sides.iter().find(|s| s.org == ours)).map(SideOut::from)
 }
 
 /// A partnership's goals, contributions and health.
@@ -485,10 +724,11 @@ pub struct GoalBody {
     pub owner_org: Option<String>,
 }
 
-/// Adds a shared goal (owners, admins, partner managers).
+/// Adds a shared goal and answers with it, with where it stands (owners, admins, partner
+/// managers).
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/partnerships/{id}/goals", tag = "partnerships",
     params(("org" = String, Path), ("id" = String, Path)), request_body = GoalBody,
-    responses((status = 201, body = PerformanceOut), (status = 403, body = Problem, content_type = "application/problem+json"),
+    responses((status = 201, body = GoalOut), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn add_goal(
     State(state): State<AppState>,
@@ -504,7 +744,7 @@ pub async fn add_goal(
         ends_on: body.ends_on,
         owner_org: body.owner_org,
     };
-    let performance = partnerships::add_goal(
+    let (goal, performance) = partnerships::add_goal(
         &state.app,
         &org.scope,
         partnership_id(&path.1)?,
@@ -512,7 +752,8 @@ pub async fn add_goal(
         &org.actor(),
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(PerformanceOut::from(performance))).into_response())
+    let added = changed(performance.goals.iter().find(|g| g.id == goal))?;
+    Ok((StatusCode::CREATED, Json(GoalOut::from(added))).into_response())
 }
 
 /// A goal's reading.
@@ -529,10 +770,11 @@ pub struct ReadingBody {
     pub note: String,
 }
 
-/// Records the figure a goal has reached.
+/// Records the figure a goal has reached, and answers with the goal: its readings and
+/// where it stands now.
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/partnerships/{id}/goals/{goal_id}/readings", tag = "partnerships",
     params(("org" = String, Path), ("id" = String, Path), ("goal_id" = String, Path)), request_body = ReadingBody,
-    responses((status = 201, body = PerformanceOut), (status = 403, body = Problem, content_type = "application/problem+json"),
+    responses((status = 201, body = GoalOut), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn record_reading(
     State(state): State<AppState>,
@@ -555,7 +797,8 @@ pub async fn record_reading(
         &org.actor(),
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(PerformanceOut::from(performance))).into_response())
+    let read = changed(performance.goals.iter().find(|g| g.id == goal))?;
+    Ok((StatusCode::CREATED, Json(GoalOut::from(read))).into_response())
 }
 
 /// An amount.
@@ -567,17 +810,17 @@ pub struct CommitmentBody {
 }
 
 /// Sets what your organization commits of one kind: budget, content_pieces, events, leads,
-/// audience_reach or hours.
+/// audience_reach or hours. Answers with your side: what it committed and delivered.
 #[utoipa::path(put, path = "/api/v1/orgs/{org}/partnerships/{id}/commitments/{kind}", tag = "partnerships",
     params(("org" = String, Path), ("id" = String, Path), ("kind" = String, Path)), request_body = CommitmentBody,
-    responses((status = 200, body = PerformanceOut), (status = 403, body = Problem, content_type = "application/problem+json"),
+    responses((status = 200, body = SideOut), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn set_commitment(
     State(state): State<AppState>,
     org: ApiOrg,
     ApiPath(path): ApiPath<(String, String, String)>,
     ApiJson(body): ApiJson<CommitmentBody>,
-) -> ApiResult<Json<PerformanceOut>> {
+) -> ApiResult<Json<SideOut>> {
     let performance = partnerships::set_commitment(
         &state.app,
         &org.scope,
@@ -587,7 +830,7 @@ pub async fn set_commitment(
         &org.actor(),
     )
     .await?;
-    Ok(Json(performance.into()))
+    Ok(Json(our_side(&org, &performance)?))
 }
 
 /// What your organization delivered.
@@ -606,10 +849,11 @@ pub struct ContributionBody {
     pub note: String,
 }
 
-/// Records what your organization delivered.
+/// Records what your organization delivered, and answers with your side: what it
+/// committed and delivered now.
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/partnerships/{id}/contributions", tag = "partnerships",
     params(("org" = String, Path), ("id" = String, Path)), request_body = ContributionBody,
-    responses((status = 201, body = PerformanceOut), (status = 403, body = Problem, content_type = "application/problem+json"),
+    responses((status = 201, body = SideOut), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn record_contribution(
     State(state): State<AppState>,
@@ -628,7 +872,7 @@ pub async fn record_contribution(
         &org.actor(),
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(PerformanceOut::from(performance))).into_response())
+    Ok((StatusCode::CREATED, Json(our_side(&org, &performance)?)).into_response())
 }
 
 /// The exit strategy, the triggers holding now, and the closing review once exited.
@@ -817,15 +1061,85 @@ pub async fn withdraw_exit_notice(
     Ok(Json(view.into()))
 }
 
+/// A person a member named for a role.
+#[derive(Serialize, ToSchema)]
+pub struct RoleHolderOut {
+    /// The member organization's id.
+    #[schema(value_type = uuid::Uuid)]
+    pub org: OrgId,
+    /// The role's key (executive_sponsor, events_lead...).
+    pub role: String,
+    /// The person; empty once the role is cleared.
+    pub person: String,
+    /// Their e-mail, if given.
+    pub email: String,
+}
+
+impl From<&RoleHolder> for RoleHolderOut {
+    fn from(r: &RoleHolder) -> Self {
+        RoleHolderOut {
+            org: r.org,
+            role: r.role.clone(),
+            person: r.person.clone(),
+            email: r.email.clone(),
+        }
+    }
+}
+
+/// One member's part in one activity area.
+#[derive(Serialize, ToSchema)]
+pub struct AssignmentOut {
+    /// The activity area.
+    pub area: String,
+    /// The member organization's id.
+    #[schema(value_type = uuid::Uuid)]
+    pub org: OrgId,
+    /// R, A, C and I letters; empty for no part.
+    pub letters: String,
+}
+
+impl From<&Assignment> for AssignmentOut {
+    fn from(a: &Assignment) -> Self {
+        AssignmentOut {
+            area: a.area.clone(),
+            org: a.org,
+            letters: a.letters.clone(),
+        }
+    }
+}
+
+/// A member's approval of a version of the rules.
+#[derive(Serialize, ToSchema)]
+pub struct RulesApprovalOut {
+    /// The member organization's id.
+    #[schema(value_type = uuid::Uuid)]
+    pub org: OrgId,
+    /// The version approved.
+    pub version: i64,
+    /// Who approved.
+    pub by: String,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+impl From<&RulesApproval> for RulesApprovalOut {
+    fn from(a: &RulesApproval) -> Self {
+        RulesApprovalOut {
+            org: a.org,
+            version: a.version,
+            by: a.by.clone(),
+            at: a.at,
+        }
+    }
+}
+
 /// Roles, RACI and rules of engagement.
 #[derive(Serialize, ToSchema)]
 pub struct EngagementOut {
-    /// People named per role: `org`, `role`, `person`, `email`.
-    #[schema(value_type = Vec<Object>)]
-    pub roles: serde_json::Value,
-    /// Each member's part per area: `area`, `org`, `letters`.
-    #[schema(value_type = Vec<Object>)]
-    pub raci: serde_json::Value,
+    /// People named per role.
+    pub roles: Vec<RoleHolderOut>,
+    /// Each member's part per area.
+    pub raci: Vec<AssignmentOut>,
     /// What is missing or conflicting in the RACI.
     pub gaps: Vec<String>,
     /// The rules by section (shared_accounts, lead_ownership, brand_usage, approvals,
@@ -835,23 +1149,59 @@ pub struct EngagementOut {
     pub time_zones: std::collections::BTreeMap<String, String>,
     /// The rules' version (0 before any is written).
     pub version: i64,
-    /// Approvals of the current version: `org`, `version`, `by`, `at`.
-    #[schema(value_type = Vec<Object>)]
-    pub approvals: serde_json::Value,
+    /// Approvals of the current version.
+    pub approvals: Vec<RulesApprovalOut>,
     /// Whether every member approved the current version.
     pub agreed: bool,
 }
 
-impl From<comark_store::engagement::Engagement> for EngagementOut {
-    fn from(e: comark_store::engagement::Engagement) -> Self {
+impl From<Engagement> for EngagementOut {
+    fn from(e: Engagement) -> Self {
         EngagementOut {
-            roles: serde_json::to_value(&e.roles).unwrap_or_default(),
-            raci: serde_json::to_value(&e.raci).unwrap_or_default(),
+            roles: e.roles.iter().map(RoleHolderOut::from).collect(),
+            raci: e.raci.iter().map(AssignmentOut::from).collect(),
             gaps: e.gaps,
             rules: e.rules,
             time_zones: e.time_zones,
             version: e.version,
-            approvals: serde_json::to_value(&e.approvals).unwrap_or_default(),
+            approvals: e.approvals.iter().map(RulesApprovalOut::from).collect(),
+            agreed: e.agreed,
+        }
+    }
+}
+
+/// Your part in an activity area after a change, and what the RACI still lacks.
+#[derive(Serialize, ToSchema)]
+pub struct RaciOut {
+    /// Your part.
+    #[serde(flatten)]
+    pub assignment: AssignmentOut,
+    /// What is missing or conflicting in the whole RACI now.
+    pub gaps: Vec<String>,
+}
+
+/// The rules of engagement and who agreed them: the answer to writing or approving them.
+#[derive(Serialize, ToSchema)]
+pub struct RulesOut {
+    /// The rules by section.
+    pub rules: std::collections::BTreeMap<String, String>,
+    /// Each member's team time zone, by handle.
+    pub time_zones: std::collections::BTreeMap<String, String>,
+    /// The rules' version (0 before any is written).
+    pub version: i64,
+    /// Approvals of the current version.
+    pub approvals: Vec<RulesApprovalOut>,
+    /// Whether every member approved the current version.
+    pub agreed: bool,
+}
+
+impl From<Engagement> for RulesOut {
+    fn from(e: Engagement) -> Self {
+        RulesOut {
+            rules: e.rules,
+            time_zones: e.time_zones,
+            version: e.version,
+            approvals: e.approvals.iter().map(RulesApprovalOut::from).collect(),
             agreed: e.agreed,
         }
     }
@@ -883,10 +1233,10 @@ pub struct RoleBody {
 }
 
 /// Names your holder of a role: executive_sponsor, partnership_manager, marketing_lead,
-/// sales_lead or any other named role.
+/// sales_lead or any other named role. Answers with your holder of it.
 #[utoipa::path(put, path = "/api/v1/orgs/{org}/partnerships/{id}/roles/{role}", tag = "partnerships",
     params(("org" = String, Path), ("id" = String, Path), ("role" = String, Path)), request_body = RoleBody,
-    responses((status = 200, body = EngagementOut), (status = 403, body = Problem, content_type = "application/problem+json"),
+    responses((status = 200, body = RoleHolderOut), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn put_role(
@@ -894,7 +1244,7 @@ pub async fn put_role(
     org: ApiOrg,
     ApiPath(path): ApiPath<(String, String, String)>,
     ApiJson(body): ApiJson<RoleBody>,
-) -> ApiResult<Json<EngagementOut>> {
+) -> ApiResult<Json<RoleHolderOut>> {
     let engagement = comark_app::engagement::set_role(
         &state.app,
         &org.scope,
@@ -905,7 +1255,20 @@ pub async fn put_role(
         &org.actor(),
     )
     .await?;
-    Ok(Json(engagement.into()))
+    let (ours, role) = (org.scope.org_id(), role_key(&path.2));
+    let holder = engagement
+        .roles
+        .iter()
+        .find(|r| r.org == ours && r.role == role)
+        .map(RoleHolderOut::from)
+        // A cleared role is no longer listed.
+        .unwrap_or(RoleHolderOut {
+            org: ours,
+            role,
+            person: String::new(),
+            email: String::new(),
+        });
+    Ok(Json(holder))
 }
 
 /// Your part in an activity area.
@@ -918,10 +1281,10 @@ pub struct RaciBody {
     pub letters: String,
 }
 
-/// Sets your part in an activity area of the RACI.
+/// Sets your part in an activity area of the RACI; answers with it and the RACI's gaps.
 #[utoipa::path(put, path = "/api/v1/orgs/{org}/partnerships/{id}/raci", tag = "partnerships",
     params(("org" = String, Path), ("id" = String, Path)), request_body = RaciBody,
-    responses((status = 200, body = EngagementOut), (status = 403, body = Problem, content_type = "application/problem+json"),
+    responses((status = 200, body = RaciOut), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn put_raci(
@@ -929,7 +1292,7 @@ pub async fn put_raci(
     org: ApiOrg,
     ApiPath(path): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<RaciBody>,
-) -> ApiResult<Json<EngagementOut>> {
+) -> ApiResult<Json<RaciOut>> {
     let engagement = comark_app::engagement::set_raci(
         &state.app,
         &org.scope,
@@ -939,7 +1302,21 @@ pub async fn put_raci(
         &org.actor(),
     )
     .await?;
-    Ok(Json(engagement.into()))
+    let (ours, area) = (org.scope.org_id(), body.area.trim());
+    let assignment = engagement
+        .raci
+        .iter()
+        .find(|a| a.org == ours && a.area == area)
+        .map(AssignmentOut::from)
+        .unwrap_or(AssignmentOut {
+            area: area.to_owned(),
+            org: ours,
+            letters: String::new(),
+        });
+    Ok(Json(RaciOut {
+        assignment,
+        gaps: engagement.gaps,
+    }))
 }
 
 /// The rules of engagement.
@@ -955,10 +1332,11 @@ pub struct RulesBody {
     pub time_zone: Option<String>,
 }
 
-/// Writes a new version of the rules of engagement; every other member must approve it again.
+/// Writes a new version of the rules of engagement; every other member must approve it
+/// again. Answers with the rules and their approvals.
 #[utoipa::path(put, path = "/api/v1/orgs/{org}/partnerships/{id}/rules", tag = "partnerships",
     params(("org" = String, Path), ("id" = String, Path)), request_body = RulesBody,
-    responses((status = 200, body = EngagementOut), (status = 403, body = Problem, content_type = "application/problem+json"),
+    responses((status = 200, body = RulesOut), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn put_rules(
@@ -966,7 +1344,7 @@ pub async fn put_rules(
     org: ApiOrg,
     ApiPath(path): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<RulesBody>,
-) -> ApiResult<Json<EngagementOut>> {
+) -> ApiResult<Json<RulesOut>> {
     let (engagement, _) = comark_app::engagement::save_rules(
         &state.app,
         &org.scope,
@@ -987,10 +1365,10 @@ pub struct ApproveRulesBody {
     pub version: i64,
 }
 
-/// Approves the current rules of engagement.
+/// Approves the current rules of engagement; answers with the rules and their approvals.
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/partnerships/{id}/rules/approve", tag = "partnerships",
     params(("org" = String, Path), ("id" = String, Path)), request_body = ApproveRulesBody,
-    responses((status = 200, body = EngagementOut), (status = 403, body = Problem, content_type = "application/problem+json"),
+    responses((status = 200, body = RulesOut), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn approve_rules(
@@ -998,7 +1376,7 @@ pub async fn approve_rules(
     org: ApiOrg,
     ApiPath(path): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<ApproveRulesBody>,
-) -> ApiResult<Json<EngagementOut>> {
+) -> ApiResult<Json<RulesOut>> {
     let engagement = comark_app::engagement::approve_rules(
         &state.app,
         &org.scope,

@@ -4,6 +4,7 @@ use axum::extract::State;
 use axum::Json;
 use comark_app::profiles::{self, Candidate, ProfileInput};
 use comark_domain::fit::{Fit, Profile};
+use comark_domain::ValidationErrors;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -175,19 +176,28 @@ pub struct DirectoryOut {
     pub items: Vec<CandidateOut>,
 }
 
-/// Weights of the fit factors, 0 to 100 each (defaults 30, 20, 20, 15, 15).
+/// Weights of the fit factors, 0 to 100 each (defaults 30, 20, 20, 15, 15), and filters.
+///
+/// The weights are read as text and checked here, so that a bad one is a field error
+/// naming it (422) rather than a query that fails to parse (400).
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct WeightsQuery {
     /// Weight of the audience overlap.
-    pub audience: Option<u32>,
+    #[param(value_type = Option<u32>, minimum = 0, maximum = 100, default = 30)]
+    pub audience: Option<String>,
     /// Weight of complementary offerings.
-    pub complement: Option<u32>,
+    #[param(value_type = Option<u32>, minimum = 0, maximum = 100, default = 20)]
+    pub complement: Option<String>,
     /// Weight of shared values.
-    pub values: Option<u32>,
+    #[param(value_type = Option<u32>, minimum = 0, maximum = 100, default = 20)]
+    pub values: Option<String>,
     /// Weight of capabilities each side brings the other.
-    pub capabilities: Option<u32>,
+    #[param(value_type = Option<u32>, minimum = 0, maximum = 100, default = 15)]
+    pub capabilities: Option<String>,
     /// Weight of shared accounts.
-    pub accounts: Option<u32>,
+    #[param(value_type = Option<u32>, minimum = 0, maximum = 100, default = 15)]
+    pub accounts: Option<String>,
     /// Only partners of this kind (technology, services, channel, alliance, agency, media, creator, community).
     pub kind: Option<String>,
     /// Only partners selling to this industry.
@@ -198,13 +208,26 @@ pub struct WeightsQuery {
 
 impl WeightsQuery {
     fn weights(&self) -> Result<comark_domain::fit::Weights, ApiError> {
-        Ok(profiles::weights_from([
-            self.audience,
-            self.complement,
-            self.values,
-            self.capabilities,
-            self.accounts,
-        ])?)
+        let mut errors = ValidationErrors::default();
+        let mut read = |field: &str, raw: &Option<String>| match raw.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(raw) => match raw.parse::<u32>() {
+                Ok(weight) if weight <= 100 => Some(weight),
+                _ => {
+                    errors.add(field, "must be a whole number from 0 to 100");
+                    None
+                }
+            },
+        };
+        let weights = [
+            read("audience", &self.audience),
+            read("complement", &self.complement),
+            read("values", &self.values),
+            read("capabilities", &self.capabilities),
+            read("accounts", &self.accounts),
+        ];
+        errors.into_result()?;
+        Ok(profiles::weights_from(weights)?)
     }
 }
 

@@ -449,3 +449,58 @@ both_backends! {
         assert_eq!(done.json["status"], "done", "{}", done.text);
     }
 }
+
+both_backends! {
+    async fn a_handle_that_is_not_a_connected_partner_answers_like_one_that_does_not_exist(app) {
+        let acme = app.owner_of("acme").await;
+        let globex = app.owner_of("globex").await;
+        app.connect(&acme, "acme", &globex, "globex").await;
+        import_csv(&app, &acme, "acme", ACME_HUBSPOT).await;
+        // initech exists and was never connected; hooli only asked; umbrella was connected once.
+        app.owner_of("initech").await;
+        let hooli = app.owner_of("hooli").await;
+        app.api_as(&hooli).post("/api/v1/orgs/hooli/connections", json!({ "handle": "acme" })).await;
+        let umbrella = app.owner_of("umbrella").await;
+        let ended = app.connect(&acme, "acme", &umbrella, "umbrella").await;
+        app.api_as(&acme).post(&format!("/api/v1/orgs/acme/connections/{ended}/end"), json!({})).await;
+
+        let api = app.api_as(&acme);
+        let not_found = api.get("/api/v1/orgs/no-such-org").await;
+        assert_eq!(not_found.status, 404);
+        let account = api.get("/api/v1/orgs/acme/accounts").await.json["items"][0]["id"].as_str().expect("id").to_owned();
+        let correction = uuid::Uuid::now_v7();
+        let attempts: Vec<(reqwest::Method, String, Option<serde_json::Value>)> = vec![
+            (reqwest::Method::GET, "/mappings/{h}".into(), None),
+            (reqwest::Method::GET, "/mappings/{h}/export".into(), None),
+            (reqwest::Method::GET, "/mappings/{h}/export?format=xlsx".into(), None),
+            (reqwest::Method::PUT, "/mappings/{h}/sharing/customer".into(), Some(json!({ "level": "counts" }))),
+            (reqwest::Method::PUT, "/mappings/{h}/sharing/customer".into(), Some(json!({ "level": "everything" }))),
+            (reqwest::Method::PUT, "/mappings/{h}/sharing/no-such-population".into(), Some(json!({ "level": "counts" }))),
+            (reqwest::Method::PUT, "/mappings/{h}/sharing/customer".into(), Some(json!({ "level": "counts", "fields": ["owner"] }))),
+            (reqwest::Method::POST, "/mappings/{h}/corrections".into(), Some(json!({ "kind": "wrong", "key": "initrode.de" }))),
+            (reqwest::Method::POST, "/mappings/{h}/corrections".into(), Some(json!({ "kind": "wrong" }))),
+            (reqwest::Method::POST, "/mappings/{h}/corrections".into(), Some(json!({ "kind": "manual", "account_id": account }))),
+            (reqwest::Method::POST, "/mappings/{h}/corrections".into(), Some(json!({ "kind": "wrong", "key": "x", "note": "n".repeat(501) }))),
+            (reqwest::Method::DELETE, format!("/mappings/{{h}}/corrections/{correction}"), None),
+            (reqwest::Method::GET, "/directory/{h}".into(), None),
+        ];
+        let mut failures = Vec::new();
+        for handle in ["no-such-org", "initech", "hooli", "umbrella", "acme", "ACME", "not a handle"] {
+            for (method, path, body) in &attempts {
+                let path = format!("/api/v1/orgs/acme{}", path.replace("{h}", &handle.replace(' ', "%20")));
+                let reply = api.send(method.clone(), &path, body.clone()).await;
+                if reply.status != 404 || reply.text != not_found.text {
+                    failures.push(format!("{method} {path}: {} {}", reply.status, reply.text));
+                }
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+
+        // For the connected partner the same requests get through to their checks.
+        let refused = api.put("/api/v1/orgs/acme/mappings/globex/sharing/customer", json!({ "level": "everything" })).await;
+        assert_eq!(refused.status, 422, "{}", refused.text);
+        let shared = api.put("/api/v1/orgs/acme/mappings/globex/sharing/customer", json!({ "level": "counts" })).await;
+        assert_eq!(shared.status, 204, "{}", shared.text);
+        assert_eq!(api.get("/api/v1/orgs/acme/mappings/globex").await.status, 200);
+    }
+}

@@ -797,10 +797,7 @@ pub(super) async fn concrete(
                     json!({ "metric": "Leads", "target": 10, "starts_on": "2026-01-01", "ends_on": "2026-12-31" }),
                 )
                 .await;
-            let goal = added.json["goals"][0]["id"]
-                .as_str()
-                .expect("goal")
-                .to_owned();
+            let goal = added.json["id"].as_str().expect("goal").to_owned();
             path = path.replace("{goal_id}", &goal);
         }
         if path.contains("{risk_id}") {
@@ -810,10 +807,7 @@ pub(super) async fn concrete(
                     json!({ "title": "Key person leaving", "likelihood": "low", "impact": "high" }),
                 )
                 .await;
-            let risk = added.json["risks"][0]["id"]
-                .as_str()
-                .expect("risk")
-                .to_owned();
+            let risk = added.json["id"].as_str().expect("risk").to_owned();
             path = path.replace("{risk_id}", &risk);
         }
         path = path
@@ -830,10 +824,7 @@ pub(super) async fn concrete(
                     json!({ "metric": "Leads", "target": 10, "starts_on": "2026-01-01", "ends_on": "2026-12-31" }),
                 )
                 .await;
-            let goal = added.json["goals"][0]["id"]
-                .as_str()
-                .expect("goal")
-                .to_owned();
+            let goal = added.json["id"].as_str().expect("goal").to_owned();
             path = path.replace("{goal_id}", &goal);
         }
         path = path
@@ -847,10 +838,7 @@ pub(super) async fn concrete(
                     json!({ "title": "Key person leaving", "likelihood": "low", "impact": "high" }),
                 )
                 .await;
-            let risk = added.json["risks"][0]["id"]
-                .as_str()
-                .expect("risk")
-                .to_owned();
+            let risk = added.json["id"].as_str().expect("risk").to_owned();
             path = path.replace("{risk_id}", &risk);
         }
         path = path
@@ -994,7 +982,86 @@ fn outcome_of(reply: &Reply, web: bool) -> Option<Expect> {
     })
 }
 
+/// The statuses an operation of the OpenAPI document lists.
+fn documented_statuses(operation: &serde_json::Value) -> Vec<String> {
+    operation["responses"]
+        .as_object()
+        .map(|responses| responses.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// The status class each expected outcome is answered with.
+fn documents(outcome: Expect, statuses: &[String]) -> bool {
+    match outcome {
+        Allowed => statuses.iter().any(|s| s.starts_with('2')),
+        Forbidden => statuses.iter().any(|s| s == "403"),
+        Hidden => statuses.iter().any(|s| s == "404"),
+        SignIn => statuses.iter().any(|s| s == "401"),
+        Conflict => statuses.iter().any(|s| s == "409"),
+        Refused => statuses.iter().any(|s| s == "422"),
+    }
+}
+
 both_backends! {
+    async fn the_document_states_who_may_call_each_operation_and_what_it_answers(app) {
+        let document = app.api().get("/api/v1/openapi.json").await.json;
+        let problems: Vec<String> = comark_server::error::PROBLEM_TYPES.iter().map(|(_, status, _)| status.as_u16().to_string()).collect();
+        let mut failures = Vec::new();
+        let mut n_operations = 0;
+        for (pattern, operations) in document["paths"].as_object().expect("paths") {
+            for (method, operation) in operations.as_object().expect("operations") {
+                let Some(anonymous) = api_expectation(method, pattern, Who::Anonymous) else {
+                    failures.push(format!("{method} {pattern} is not in the authorization table"));
+                    continue;
+                };
+                n_operations += 1;
+                let statuses = documented_statuses(operation);
+                let security = &operation["security"];
+                if anonymous == SignIn {
+                    if *security != json!([{ "bearer": [] }]) {
+                        failures.push(format!("{method} {pattern} needs a token but states security {security}"));
+                    }
+                } else if *security != json!([{}]) {
+                    failures.push(format!("{method} {pattern} is public but states security {security}"));
+                }
+                // Every outcome the table expects for anyone is a status the document lists.
+                for who in EVERYONE {
+                    let expected = api_expectation(method, pattern, who).expect("checked above");
+                    if !documents(expected, &statuses) {
+                        failures.push(format!("{method} {pattern}: {who:?} gets {expected:?}, which is not documented ({statuses:?})"));
+                    }
+                }
+                // And every status the document lists is one comark answers with: a success,
+                // or a problem type of its own, as a problem document.
+                for status in &statuses {
+                    if status.starts_with('2') {
+                        continue;
+                    }
+                    if !problems.contains(status) {
+                        failures.push(format!("{method} {pattern} lists {status}, which no problem type has"));
+                    }
+                    let content = &operation["responses"][status]["content"]["application/problem+json"]["schema"]["$ref"];
+                    if content != "#/components/schemas/Problem" {
+                        failures.push(format!("{method} {pattern}: {status} is not documented as a problem document"));
+                    }
+                    if operation["responses"][status]["description"].as_str().unwrap_or("").is_empty() {
+                        failures.push(format!("{method} {pattern}: {status} has no description"));
+                    }
+                }
+                // A JSON body can be malformed, too large, of another type, or wrong by field.
+                if operation["requestBody"]["content"]["application/json"].is_object() {
+                    for status in ["400", "413", "415", "422"] {
+                        if !statuses.iter().any(|s| s == status) {
+                            failures.push(format!("{method} {pattern} takes a JSON body but does not list {status}"));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(n_operations > 90, "only {n_operations} operations");
+        assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    }
+
     async fn every_api_route_answers_each_person_as_the_table_says(app) {
         let fx = Fixture::build(&app).await;
         let not_found = app.api_as(&fx.tokens[&Who::Owner]).get("/api/v1/orgs/no-such-org").await;
@@ -1023,6 +1090,9 @@ both_backends! {
                     let send_body = if method == "get" || method == "delete" { None } else { Some(body) };
                     let reply = api.send(method_upper, &path, send_body).await;
                     n_checks += 1;
+                    if !documented_statuses(&operations[method]).contains(&reply.status.to_string()) {
+                        failures.push(format!("{method} {pattern} answered {} to {who:?}, which its document does not list", reply.status));
+                    }
                     let actual = outcome_of(&reply, false);
                     if actual != Some(expected) {
                         failures.push(format!("{method} {path} as {who:?}: expected {expected:?}, got {} {}", reply.status, reply.text));

@@ -200,6 +200,8 @@ comark_testkit::both_backends_with! { comark_testkit::Options { mail: true, ..De
         let started = a.post(&format!("{base}/partnership"), json!({ "name": "Joint webinars" })).await;
         assert_eq!(started.status, 201, "{}", started.text);
         let partnership = started.json["partnership"].as_str().expect("linked").to_owned();
+        let location = started.headers.get("location").and_then(|l| l.to_str().ok()).map(str::to_owned);
+        assert_eq!(location, Some(format!("/api/v1/orgs/acme/partnerships/{partnership}")));
         let twice = a.post(&format!("{base}/partnership"), json!({})).await;
         assert_eq!(twice.status, 409, "{}", twice.text);
         // Both sides see the same partnership, with the request's proposal as its purpose.

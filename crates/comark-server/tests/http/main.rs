@@ -6,6 +6,7 @@ mod assessment;
 mod auth;
 mod authz;
 mod connections;
+mod contract;
 mod engagement;
 mod exports;
 mod hostile;

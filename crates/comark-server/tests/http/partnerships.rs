@@ -22,17 +22,12 @@ async fn meet_gate(app: &TestApp, token: &str, org: &str, id: &str, stage: &str)
     }
 }
 
+/// The stage in a partnership's full view, or in the answer to a request to move on.
 fn stage(reply: &comark_testkit::Reply) -> String {
-    let partnership = if reply
-        .json
-        .get("partnership")
-        .is_some_and(|p| p.get("partnership").is_some())
-    {
-        &reply.json["partnership"]["partnership"]
-    } else {
-        &reply.json["partnership"]
-    };
-    partnership["stage"].as_str().expect("stage").to_owned()
+    reply.json["partnership"]["stage"]
+        .as_str()
+        .expect("stage")
+        .to_owned()
 }
 
 both_backends! {
@@ -87,7 +82,9 @@ both_backends! {
         let item = seen.json["gates"].as_array().expect("gates").iter()
             .find(|g| g["stage"] == "partner_selection").expect("an item")["id"].as_str().expect("id").to_owned();
         let reopened = g.put(&format!("/api/v1/orgs/globex/partnerships/{id}/evidence/{item}"), json!({ "met": false })).await;
-        assert_eq!(reopened.json["approvals"].as_array().expect("approvals").len(), 0, "{}", reopened.text);
+        assert_eq!((reopened.json["id"].as_str(), &reopened.json["met"]), (Some(item.as_str()), &serde_json::Value::Null), "{}", reopened.text);
+        let after = g.get(&format!("/api/v1/orgs/globex/partnerships/{id}")).await;
+        assert_eq!(after.json["approvals"].as_array().expect("approvals").len(), 0, "{}", after.text);
         g.put(&format!("/api/v1/orgs/globex/partnerships/{id}/evidence/{item}"), json!({ "met": true })).await;
         let first = g.post(&format!("/api/v1/orgs/globex/partnerships/{id}/advance"), json!({ "reason": "objectives signed" })).await;
         assert_eq!(first.json["outcome"], "waiting", "{}", first.text);
@@ -107,6 +104,7 @@ both_backends! {
         // Evidence can be added ahead; a passed gate's evidence stays on record.
         let added = a.post(&format!("/api/v1/orgs/acme/partnerships/{id}/evidence"), json!({ "stage": "value_creation", "text": "Pipeline reviewed in the QBR" })).await;
         assert_eq!(added.status, 201, "{}", added.text);
+        assert_eq!((added.json["stage"].as_str(), added.json["text"].as_str()), (Some("value_creation"), Some("Pipeline reviewed in the QBR")));
         let too_late = a.post(&format!("/api/v1/orgs/acme/partnerships/{id}/evidence"), json!({ "stage": "awareness", "text": "Late" })).await;
         assert_eq!(too_late.status, 422, "{}", too_late.text);
         let passed = theirs.json["gates"].as_array().expect("gates").iter()
@@ -160,9 +158,12 @@ both_backends! {
         let risk = seen.json["risks"][0]["id"].as_str().expect("id").to_owned();
         let closed = a.put(&format!("/api/v1/orgs/acme/partnerships/{id}/risks/{risk}"), json!({ "title": "Brand misalignment", "likelihood": "high", "impact": "high", "closed": true })).await;
         assert_eq!(closed.status, 200, "{}", closed.text);
-        assert_eq!(closed.json["risks"][0]["title"], "Key person leaving");
-        assert!(closed.json["risks"][1]["closed_at"].is_string());
-        assert_eq!(closed.json["history"][0]["kind"], "risk_closed");
+        assert_eq!(closed.json["id"], risk.as_str());
+        assert!(closed.json["closed_at"].is_string(), "{}", closed.text);
+        let after = a.get(&format!("/api/v1/orgs/acme/partnerships/{id}")).await;
+        assert_eq!(after.json["risks"][0]["title"], "Key person leaving");
+        assert_eq!(after.json["risks"][1], closed.json, "the answer is the risk as the register shows it");
+        assert_eq!(after.json["history"][0]["kind"], "risk_closed");
     }
 }
 
@@ -192,19 +193,25 @@ both_backends! {
         let end = (today + chrono::Duration::days(30)).to_string();
         let goal = a.post(&format!("{base}/goals"), json!({ "metric": "Sourced pipeline", "target": 100000, "unit": "EUR", "starts_on": start, "ends_on": end, "owner_org": "globex" })).await;
         assert_eq!(goal.status, 201, "{}", goal.text);
-        assert_eq!(goal.json["goals"][0]["status"], "off_track");
-        let goal_id = goal.json["goals"][0]["id"].as_str().expect("id").to_owned();
+        assert_eq!(goal.json["status"], "off_track");
+        let goal_id = goal.json["id"].as_str().expect("id").to_owned();
         let read = g.post(&format!("/api/v1/orgs/globex/partnerships/{id}/goals/{goal_id}/readings"), json!({ "value": 95000, "note": "Q4 deals" })).await;
         assert_eq!(read.status, 201, "{}", read.text);
-        assert_eq!(read.json["goals"][0]["status"], "on_track");
-        assert_eq!(read.json["goals"][0]["current"], 95000.0);
+        assert_eq!((read.json["id"].as_str(), &read.json["status"]), (Some(goal_id.as_str()), &json!("on_track")));
+        assert_eq!(read.json["current"], 95000.0);
+        assert_eq!(read.json["readings"][0]["note"], "Q4 deals");
 
         // Acme delivers what it committed; globex a fifth: the health says who.
-        a.put(&format!("{base}/commitments/events"), json!({ "amount": 2 })).await;
-        a.post(&format!("{base}/contributions"), json!({ "kind": "events", "amount": 2 })).await;
+        let committed = a.put(&format!("{base}/commitments/events"), json!({ "amount": 2 })).await;
+        assert_eq!((committed.status, &committed.json["kinds"]), (200, &json!([["events", 2.0, 0.0]])), "{}", committed.text);
+        let delivered = a.post(&format!("{base}/contributions"), json!({ "kind": "events", "amount": 2 })).await;
+        assert_eq!((delivered.status, &delivered.json["kinds"]), (201, &json!([["events", 2.0, 2.0]])), "{}", delivered.text);
+        assert_eq!(delivered.json["name"], "acme Inc.");
         g.put(&format!("/api/v1/orgs/globex/partnerships/{id}/commitments/content_pieces"), json!({ "amount": 5 })).await;
-        let last = g.post(&format!("/api/v1/orgs/globex/partnerships/{id}/contributions"), json!({ "kind": "content_pieces", "amount": 1, "note": "ebook draft" })).await;
-        assert_eq!(last.status, 201, "{}", last.text);
+        let their_side = g.post(&format!("/api/v1/orgs/globex/partnerships/{id}/contributions"), json!({ "kind": "content_pieces", "amount": 1, "note": "ebook draft" })).await;
+        assert_eq!(their_side.status, 201, "{}", their_side.text);
+        assert_eq!(their_side.json["delivered_share"], 0.2);
+        let last = a.get(&format!("{base}/performance")).await;
         let reasons = last.json["health"]["reasons"].as_array().expect("reasons");
         assert!(reasons.iter().any(|r| r == "delivered against commitments: acme Inc. 100%, globex Inc. 20%"), "{reasons:?}");
         assert!(last.json["health"]["score"].as_u64().expect("score") < 80, "{}", last.text);
@@ -236,9 +243,13 @@ both_backends! {
 
         let named = a.put(&format!("{base}/roles/executive_sponsor"), json!({ "person": "Ada Sponsor", "email": "ada@acme.example" })).await;
         assert_eq!(named.status, 200, "{}", named.text);
-        assert_eq!(named.json["roles"][0]["person"], "Ada Sponsor");
+        assert_eq!((named.json["role"].as_str(), named.json["person"].as_str()), (Some("executive_sponsor"), Some("Ada Sponsor")));
         let custom = g.put(&format!("{theirs}/roles/Events Lead"), json!({ "person": "Gus" })).await;
-        assert_eq!(custom.json["roles"].as_array().expect("roles").len(), 2, "{}", custom.text);
+        assert_eq!((custom.json["role"].as_str(), custom.json["person"].as_str()), (Some("events_lead"), Some("Gus")), "{}", custom.text);
+        let both_named = a.get(&format!("{base}/engagement")).await;
+        assert_eq!(both_named.json["roles"].as_array().expect("roles").len(), 2, "{}", both_named.text);
+        let cleared = g.put(&format!("{theirs}/roles/events-lead"), json!({ "person": "" })).await;
+        assert_eq!((cleared.json["role"].as_str(), cleared.json["person"].as_str()), (Some("events_lead"), Some("")), "{}", cleared.text);
         let bad_mail = a.put(&format!("{base}/roles/sales_lead"), json!({ "person": "Sam", "email": "not-an-address" })).await;
         assert_eq!(bad_mail.status, 422);
 
@@ -246,7 +257,8 @@ both_backends! {
         let empty = a.get(&format!("{base}/engagement")).await;
         assert!(empty.json["gaps"].as_array().expect("gaps").iter().any(|g| g == "Lead follow-up: nobody is accountable"));
         a.put(&format!("{base}/raci"), json!({ "area": "Lead follow-up", "letters": "RA" })).await;
-        let both = g.put(&format!("{theirs}/raci"), json!({ "area": "Lead follow-up", "letters": "A" })).await;
+        let both = g.put(&format!("{theirs}/raci"), json!({ "area": " Lead follow-up ", "letters": "A" })).await;
+        assert_eq!((both.json["area"].as_str(), both.json["letters"].as_str()), (Some("Lead follow-up"), Some("A")), "{}", both.text);
         let gaps: Vec<&str> = both.json["gaps"].as_array().expect("gaps").iter().map(|g| g.as_str().expect("gap")).collect();
         assert!(gaps.contains(&"Lead follow-up: acme Inc. and globex Inc. are all accountable; one side should own it"), "{gaps:?}");
         let wrong = a.put(&format!("{base}/raci"), json!({ "area": "Reporting", "letters": "RX" })).await;
@@ -389,5 +401,75 @@ comark_testkit::both_backends_with! { comark_testkit::Options { mail: true, ..De
         assert_eq!(late.status, 409, "{}", late.text);
         let twice = a.post(&format!("{base}/exit"), json!({ "review": "again" })).await;
         assert_eq!(twice.status, 409);
+    }
+}
+
+both_backends! {
+    async fn a_change_answers_with_what_it_changed_however_big_the_partnership_grows(app) {
+        let acme = app.owner_of("acme").await;
+        let globex = app.owner_of("globex").await;
+        app.connect(&acme, "acme", &globex, "globex").await;
+        let a = app.api_as(&acme);
+        let created = a.post("/api/v1/orgs/acme/partnerships", json!({ "name": "Long haul", "partners": ["globex"] })).await;
+        assert_eq!(created.status, 201, "{}", created.text);
+        let id = created.json["partnership"]["id"].as_str().expect("id").to_owned();
+        let base = format!("/api/v1/orgs/acme/partnerships/{id}");
+        let location = created.headers.get("location").and_then(|l| l.to_str().ok()).map(str::to_owned);
+        assert_eq!(location.as_deref(), Some(base.as_str()), "a create says where the partnership is");
+        assert_eq!(a.get(&base).await.status, 200);
+
+        for n in 0..200 {
+            let added = a.post(&format!("{base}/risks"), json!({ "title": format!("Risk {n}"), "likelihood": "low", "impact": "low" })).await;
+            assert_eq!(added.status, 201, "{}", added.text);
+        }
+        let full = a.get(&base).await;
+        assert_eq!(full.json["risks"].as_array().expect("risks").len(), 200);
+        assert!(full.text.len() > 40_000, "the full view holds every risk and its history: {} bytes", full.text.len());
+
+        // Each change answers with what it changed, whatever else the partnership holds.
+        let risk = a.post(&format!("{base}/risks"), json!({ "title": "One more", "likelihood": "high", "impact": "medium", "owner": "Ann" })).await;
+        assert_eq!(risk.status, 201, "{}", risk.text);
+        assert_eq!((risk.json["title"].as_str(), risk.json["score"].as_u64()), (Some("One more"), Some(6)));
+        let risk_id = risk.json["id"].as_str().expect("id").to_owned();
+        let listed = a.get(&base).await.json["risks"].as_array().expect("risks").iter()
+            .find(|r| r["id"] == risk_id.as_str()).cloned().expect("in the register");
+        assert_eq!(listed, risk.json, "the answer is the risk as the register shows it");
+        let item = full.json["gates"][0]["id"].as_str().expect("item").to_owned();
+        let today = chrono::Utc::now().date_naive();
+        let goal = a.post(&format!("{base}/goals"), json!({ "metric": "Leads", "target": 10, "starts_on": today.to_string(), "ends_on": (today + chrono::Duration::days(90)).to_string() })).await;
+        let goal_id = goal.json["id"].as_str().expect("goal").to_owned();
+        let answers = vec![
+            ("add a risk", risk),
+            ("change a risk", a.put(&format!("{base}/risks/{risk_id}"), json!({ "title": "One more", "likelihood": "low", "impact": "low", "closed": true })).await),
+            ("add evidence", a.post(&format!("{base}/evidence"), json!({ "stage": "awareness", "text": "A budget is agreed" })).await),
+            ("meet evidence", a.put(&format!("{base}/evidence/{item}"), json!({ "met": true })).await),
+            ("add a goal", goal),
+            ("read a goal", a.post(&format!("{base}/goals/{goal_id}/readings"), json!({ "value": 4 })).await),
+            ("commit", a.put(&format!("{base}/commitments/events"), json!({ "amount": 2 })).await),
+            ("contribute", a.post(&format!("{base}/contributions"), json!({ "kind": "events", "amount": 1 })).await),
+            ("name a role", a.put(&format!("{base}/roles/executive_sponsor"), json!({ "person": "Ada" })).await),
+            ("set the RACI", a.put(&format!("{base}/raci"), json!({ "area": "Reporting", "letters": "RA" })).await),
+            ("write the rules", a.put(&format!("{base}/rules"), json!({ "rules": { "rhythm": "Monthly call" } })).await),
+        ];
+        for (change, reply) in &answers {
+            assert!(reply.status == 200 || reply.status == 201, "{change}: {} {}", reply.status, reply.text);
+            assert!(reply.text.len() < 2_000, "{change} answered {} bytes: {}", reply.text.len(), reply.text);
+            for whole in ["risks", "history", "goals", "gates"] {
+                assert!(reply.json.get(whole).is_none(), "{change} answered with the partnership's {whole}");
+            }
+        }
+
+        // A request to move on answers with the stage it is at, its gate and approvals.
+        for evidence in a.get(&base).await.json["gates"].as_array().expect("gates").iter().filter(|g| g["stage"] == "awareness") {
+            let item = evidence["id"].as_str().expect("item");
+            a.put(&format!("{base}/evidence/{item}"), json!({ "met": true })).await;
+        }
+        let moved = a.post(&format!("{base}/advance"), json!({ "reason": "ready" })).await;
+        assert_eq!(moved.status, 200, "{}", moved.text);
+        assert_eq!((moved.json["outcome"].as_str(), moved.json["partnership"]["stage"].as_str()), (Some("advanced"), Some("knowledge")));
+        let gate = moved.json["gate"].as_array().expect("gate");
+        assert!(!gate.is_empty() && gate.iter().all(|g| g["stage"] == "knowledge"), "{}", moved.text);
+        assert!(moved.text.len() < 4_000, "advancing answered {} bytes", moved.text.len());
+        assert!(moved.json.get("risks").is_none() && moved.json["partnership"].get("risks").is_none());
     }
 }
