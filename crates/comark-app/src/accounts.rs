@@ -837,12 +837,12 @@ pub async fn recompute(app: &App, connection: ConnectionId) -> Result<()> {
     let Some(sides) = app.store.mapping_sides(connection).await? else {
         return Ok(());
     };
-    let versions = sides.versions;
+    let (versions, read_at) = (sides.versions, sides.read_at);
     let matches = tokio::task::spawn_blocking(move || match_sides(&sides))
         .await
         .map_err(|e| AppError::Internal(format!("matching panicked: {e}")))?;
     app.store
-        .save_mapping(connection, versions, &matches)
+        .save_mapping(connection, versions, read_at, &matches)
         .await?;
     Ok(())
 }
@@ -910,7 +910,10 @@ fn match_sides(sides: &comark_store::accounts::MappingSides) -> Vec<StoredMatch>
             let manual = m.ours as usize >= low_len || m.theirs as usize >= high_len;
             let confidence = match m.confidence {
                 comark_matching::Confidence::High => MatchConfidence::High,
-                comark_matching::Confidence::Low => MatchConfidence::Low,
+                // A single-key overlap reports High or Low only.
+                comark_matching::Confidence::Medium | comark_matching::Confidence::Low => {
+                    MatchConfidence::Low
+                }
             };
             Some((
                 low_ids[m.ours as usize],

@@ -293,7 +293,7 @@ pub async fn accounts(app: &App, command: AccountsCommand) -> anyhow::Result<Exi
             let head = read_head(&file)?;
             let sniffed = comark_app::import::sniff(&head, encoding.as_deref())
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-            println!("{}", serde_json::to_string_pretty(&sniffed)?);
+            outln!("{}", serde_json::to_string_pretty(&sniffed)?);
             Ok(ExitCode::SUCCESS)
         }
         AccountsCommand::Imports { org, format } => {
@@ -323,7 +323,7 @@ pub async fn accounts(app: &App, command: AccountsCommand) -> anyhow::Result<Exi
                 })
                 .collect();
             match format {
-                OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&imports)?),
+                OutputFormat::Json => outln!("{}", serde_json::to_string_pretty(&imports)?),
                 _ => print_table(
                     format,
                     &[
@@ -339,7 +339,7 @@ pub async fn accounts(app: &App, command: AccountsCommand) -> anyhow::Result<Exi
                 .await
                 .map_err(app_error)?;
             if repaired.is_empty() {
-                println!("No import needed attention.");
+                outln!("No import needed attention.");
             }
             for (import, repair) in repaired {
                 let handle = app
@@ -351,10 +351,10 @@ pub async fn accounts(app: &App, command: AccountsCommand) -> anyhow::Result<Exi
                     .unwrap_or_default();
                 match repair {
                     comark_store::import_runs::ImportRepair::Restart(note) => {
-                        println!("{handle} import {}: {note}", import.id)
+                        outln!("{handle} import {}: {note}", import.id)
                     }
                     comark_store::import_runs::ImportRepair::Fail(reason) => {
-                        println!("{handle} import {}: failed: {reason}", import.id)
+                        outln!("{handle} import {}: failed: {reason}", import.id)
                     }
                     comark_store::import_runs::ImportRepair::Leave => {}
                 }
@@ -407,7 +407,7 @@ pub async fn accounts(app: &App, command: AccountsCommand) -> anyhow::Result<Exi
                 })
                 .collect();
             match format {
-                OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
+                OutputFormat::Json => outln!("{}", serde_json::to_string_pretty(&rows)?),
                 _ => print_table(format, &["crm_id", "name", "domain", "population"], &table)?,
             }
             Ok(ExitCode::SUCCESS)
@@ -459,7 +459,7 @@ async fn import(app: &App, args: ImportArgs) -> anyhow::Result<ExitCode> {
         .await
         .map_err(app_error)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&result)?);
+        outln!("{}", serde_json::to_string_pretty(&result)?);
     } else {
         eprintln!(
             "Read {} ({}, {} format, delimiter {:?})",
@@ -568,7 +568,7 @@ pub async fn mapping(app: &App, command: MappingCommand) -> anyhow::Result<ExitC
                 .await
                 .map_err(|e| not_connected(e, &partner))?;
             if let OutputFormat::Json = format {
-                println!("{}", serde_json::to_string_pretty(&mapping)?);
+                outln!("{}", serde_json::to_string_pretty(&mapping)?);
                 return Ok(ExitCode::SUCCESS);
             }
             let view = &mapping.view;
@@ -589,14 +589,15 @@ pub async fn mapping(app: &App, command: MappingCommand) -> anyhow::Result<ExitC
             if view.hidden_columns > 0 {
                 eprintln!(
                     "{} of {}'s populations are hidden from you.",
-                    view.hidden_columns, mapping.partner.name
+                    view.hidden_columns,
+                    mapping.partner.name
                 );
             }
             if !mapping.freshness.fresh {
                 eprintln!("Not fresh: accounts changed since the matches were computed.");
             }
             if !view.accounts.is_empty() {
-                println!();
+                outln!();
                 let (headers, rows) = accounts::export_table(&mapping);
                 let header_refs: Vec<&str> = headers.iter().map(String::as_str).collect();
                 let rows: Vec<Vec<Cell>> = rows

@@ -105,11 +105,11 @@ fn print_templates(stages: &[StageTemplate]) {
             Some((by, at)) => format!("saved by {by} on {}", at.format("%Y-%m-%d")),
             None => "comark's defaults".to_owned(),
         };
-        println!("{} ({origin}):", template.stage.label());
+        outln!("{} ({origin}):", template.stage.label());
         for item in &template.items {
             match item.fed_by {
-                Some(feed) => println!("  [{}] {}", feed.as_str(), item.text),
-                None => println!("  {}", item.text),
+                Some(feed) => outln!("  [{}] {}", feed.as_str(), item.text),
+                None => outln!("  {}", item.text),
             }
         }
     }
@@ -124,7 +124,7 @@ pub async fn gates(app: &App, command: GatesCommand) -> anyhow::Result<ExitCode>
                 .await
                 .map_err(app_error)?;
             if let OutputFormat::Json = format {
-                println!("{}", serde_json::to_string_pretty(&stages)?);
+                outln!("{}", serde_json::to_string_pretty(&stages)?);
             } else {
                 print_templates(&stages);
             }
@@ -172,15 +172,15 @@ pub async fn assessment(app: &App, command: AssessmentCommand) -> anyhow::Result
             let scope = scope(app, &org).await?;
             let overview = assessment::overview(app, &scope).await.map_err(app_error)?;
             if let OutputFormat::Json = format {
-                println!("{}", serde_json::to_string_pretty(&overview)?);
+                outln!("{}", serde_json::to_string_pretty(&overview)?);
                 return Ok(ExitCode::SUCCESS);
             }
             match overview.history.first() {
-                None => println!("Not answered yet."),
+                None => outln!("Not answered yet."),
                 Some(latest) => {
                     let answers = &latest.answers;
                     let (done, of) = answers.progress();
-                    println!(
+                    outln!(
                         "Version {}, saved {} by {}: {done} of {of} sections complete",
                         latest.version,
                         latest.saved_at.format("%Y-%m-%d %H:%M"),
@@ -189,28 +189,30 @@ pub async fn assessment(app: &App, command: AssessmentCommand) -> anyhow::Result
                     for section in Section::ALL {
                         let missing = answers.missing(section);
                         if missing.is_empty() {
-                            println!("  [x] {}", section.label());
+                            outln!("  [x] {}", section.label());
                         } else {
-                            println!("  [ ] {}: missing {}", section.label(), missing.join("; "));
+                            outln!("  [ ] {}: missing {}", section.label(), missing.join("; "));
                         }
                     }
                     for person in &answers.people {
-                        println!(
+                        outln!(
                             "  person: {} | {} | {}",
-                            person.name, person.role, person.skills
+                            person.name,
+                            person.role,
+                            person.skills
                         );
                     }
                     for (key, value) in &answers.answers {
                         let shown = question(key)
                             .and_then(|q| q.choice(value))
                             .map_or(value.as_str(), |c| c.label);
-                        println!("  {key}: {shown}");
+                        outln!("  {key}: {shown}");
                         if let Some(note) = answers.note(key) {
-                            println!("  {key} (note): {note}");
+                            outln!("  {key} (note): {note}");
                         }
                     }
                     for (q, c) in answers.concerns() {
-                        println!("  worth working on: {} {}", q.prompt, c.label);
+                        outln!("  worth working on: {} {}", q.prompt, c.label);
                     }
                 }
             }
@@ -219,7 +221,7 @@ pub async fn assessment(app: &App, command: AssessmentCommand) -> anyhow::Result
                     .met_by
                     .as_deref()
                     .map_or_else(|| "open".to_owned(), |by| format!("met by {by}"));
-                println!(
+                outln!(
                     "feeds: {} · {} · {} [{}] ({state})",
                     fed.partnership_name,
                     fed.stage.label(),
@@ -229,7 +231,7 @@ pub async fn assessment(app: &App, command: AssessmentCommand) -> anyhow::Result
             }
             for version in overview.history.iter().skip(1) {
                 let (done, of) = version.answers.progress();
-                println!(
+                outln!(
                     "earlier: version {} saved {} by {}: {done} of {of} sections complete",
                     version.version,
                     version.saved_at.format("%Y-%m-%d %H:%M"),
@@ -283,12 +285,12 @@ pub async fn assessment(app: &App, command: AssessmentCommand) -> anyhow::Result
                 .await
                 .map_err(app_error)?;
             let (done, of) = saved.assessment.answers.progress();
-            println!(
+            outln!(
                 "Saved version {}: {done} of {of} sections complete",
                 saved.assessment.version
             );
             for met in &saved.met {
-                println!(
+                outln!(
                     "met: {} · {} · {} [{}]",
                     met.partnership_name,
                     met.stage.label(),

@@ -130,7 +130,7 @@ async fn import_into(
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let elapsed = started.elapsed().as_secs_f64();
     let done = outcome.map_err(|e| anyhow::anyhow!("the import failed: {e:?}"))?;
-    println!(
+    outln!(
         "{backend}: imported {} accounts from {} rows in {elapsed:.1} s: {:.0} rows/s; {} rejected, {} merged",
         done.rows_imported,
         done.rows_read,
@@ -149,7 +149,7 @@ pub async fn import(args: BenchImport) -> anyhow::Result<()> {
     let started = Instant::now();
     write_messy_csv(&csv_path, args.rows, 0)?;
     let size = std::fs::metadata(&csv_path)?.len();
-    println!(
+    outln!(
         "generated {} rows ({:.0} MB) in {:.1} s",
         args.rows,
         size as f64 / 1e6,
@@ -191,7 +191,7 @@ pub async fn import(args: BenchImport) -> anyhow::Result<()> {
         let mapping = accounts::mapping(&app, &scope, "brightlane")
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-        println!(
+        outln!(
             "{backend}: recomputed the mapping of {} × {} accounts in {recompute:.1} s \
              (read keys, match, store {} matches); loaded one side's view with {} shared \
              accounts in {:.1} s",
@@ -203,7 +203,7 @@ pub async fn import(args: BenchImport) -> anyhow::Result<()> {
         );
     }
     if let Some(peak) = peak_memory_mib() {
-        println!("peak memory (VmHWM): {peak:.0} MiB");
+        outln!("peak memory (VmHWM): {peak:.0} MiB");
     }
     std::io::stdout().flush()?;
     store.close().await;

@@ -89,9 +89,9 @@ pub async fn connections(app: &App, command: ConnectionsCommand) -> anyhow::Resu
             let scope = scope(app, &org).await?;
             let list = connections::list(app, &scope).await.map_err(app_error)?;
             if let OutputFormat::Json = format {
-                println!("{}", serde_json::to_string_pretty(&list)?);
+                outln!("{}", serde_json::to_string_pretty(&list)?);
             } else if list.is_empty() {
-                println!("No connections yet.");
+                outln!("No connections yet.");
             } else {
                 for connection in &list {
                     print_connection(connection);
@@ -104,7 +104,7 @@ pub async fn connections(app: &App, command: ConnectionsCommand) -> anyhow::Resu
                 connections::transition(app, &scope, id, ConnectionTransition::Accept, &actor())
                     .await
                     .map_err(app_error)?;
-            println!("Connected with {}.", connection.partner_name);
+            outln!("Connected with {}.", connection.partner_name);
         }
         ConnectionsCommand::Decline { org, id } => {
             let scope = scope(app, &org).await?;
@@ -112,7 +112,7 @@ pub async fn connections(app: &App, command: ConnectionsCommand) -> anyhow::Resu
                 connections::transition(app, &scope, id, ConnectionTransition::Decline, &actor())
                     .await
                     .map_err(app_error)?;
-            println!("Declined {}'s request.", connection.partner_name);
+            outln!("Declined {}'s request.", connection.partner_name);
         }
         ConnectionsCommand::Link(command) => return links(app, command).await,
     }
@@ -140,9 +140,9 @@ async fn links(app: &App, command: LinkCommand) -> anyhow::Result<ExitCode> {
                 .await
                 .map_err(app_error)?;
             if let OutputFormat::Json = format {
-                println!("{}", serde_json::to_string_pretty(&created)?);
+                outln!("{}", serde_json::to_string_pretty(&created)?);
             } else {
-                println!("{}", created.link);
+                outln!("{}", created.link);
                 print_link(&created.record);
             }
         }
@@ -150,9 +150,9 @@ async fn links(app: &App, command: LinkCommand) -> anyhow::Result<ExitCode> {
             let scope = scope(app, &org).await?;
             let list = connections::links(app, &scope).await.map_err(app_error)?;
             if let OutputFormat::Json = format {
-                println!("{}", serde_json::to_string_pretty(&list)?);
+                outln!("{}", serde_json::to_string_pretty(&list)?);
             } else if list.is_empty() {
-                println!("No invite links.");
+                outln!("No invite links.");
             } else {
                 for link in &list {
                     print_link(link);
@@ -164,9 +164,11 @@ async fn links(app: &App, command: LinkCommand) -> anyhow::Result<ExitCode> {
             let link = connections::revoke_link(app, &scope, id, &actor())
                 .await
                 .map_err(app_error)?;
-            println!(
+            outln!(
                 "Invite link {} revoked after {} of {} uses.",
-                link.id, link.uses, link.max_uses
+                link.id,
+                link.uses,
+                link.max_uses
             );
         }
     }
@@ -179,7 +181,7 @@ fn print_connection(connection: &Connection) {
         (ConnectionStatus::Pending, true) => "waiting for them",
         _ => "",
     };
-    println!(
+    outln!(
         "{}  {:<8} @{:<16} {}{}{}",
         connection.id,
         connection.status.as_str(),
@@ -199,7 +201,7 @@ fn print_connection(connection: &Connection) {
 }
 
 fn print_link(link: &ConnectionLink) {
-    println!(
+    outln!(
         "{}  {:<8} {} of {} uses  until {}  {}{}",
         link.id,
         link.status.as_str(),

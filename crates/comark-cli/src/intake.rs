@@ -150,14 +150,14 @@ pub async fn intake(app: &App, command: IntakeCommand) -> anyhow::Result<ExitCod
 }
 
 fn print_settings(app: &App, handle: &str, settings: &comark_store::intake::IntakeSettings) {
-    println!(
+    outln!(
         "The request form is {}: {}",
         if settings.open { "open" } else { "closed" },
         intake::public_link(app, handle)
     );
-    println!("Vetting checklist:");
+    outln!("Vetting checklist:");
     for item in &settings.checklist {
-        println!("  - {item}");
+        outln!("  - {item}");
     }
 }
 
@@ -174,12 +174,12 @@ pub async fn requests(app: &App, command: RequestsCommand) -> anyhow::Result<Exi
                 .await
                 .map_err(app_error)?;
             if let OutputFormat::Json = format {
-                println!("{}", serde_json::to_string_pretty(&list)?);
+                outln!("{}", serde_json::to_string_pretty(&list)?);
             } else if list.is_empty() {
-                println!("No requests.");
+                outln!("No requests.");
             } else {
                 for r in &list {
-                    println!(
+                    outln!(
                         "{}  {:<9} {:<13} {} ({}){}",
                         r.id,
                         r.status.as_str(),
@@ -199,12 +199,12 @@ pub async fn requests(app: &App, command: RequestsCommand) -> anyhow::Result<Exi
             let scope = scope(app, &org).await?;
             let sent = intake::sent(app, &scope).await.map_err(app_error)?;
             if let OutputFormat::Json = format {
-                println!("{}", serde_json::to_string_pretty(&sent)?);
+                outln!("{}", serde_json::to_string_pretty(&sent)?);
             } else if sent.is_empty() {
-                println!("No requests sent.");
+                outln!("No requests sent.");
             } else {
                 for r in &sent {
-                    println!(
+                    outln!(
                         "{}  to @{:<16} {:<13} {:<9}{}",
                         r.sent_at.format("%Y-%m-%d"),
                         r.to.handle,
@@ -224,7 +224,7 @@ pub async fn requests(app: &App, command: RequestsCommand) -> anyhow::Result<Exi
             let scope = scope(app, &org).await?;
             let view = intake::get(app, &scope, id).await.map_err(app_error)?;
             if let OutputFormat::Json = format {
-                println!("{}", serde_json::to_string_pretty(&view)?);
+                outln!("{}", serde_json::to_string_pretty(&view)?);
                 return Ok(ExitCode::SUCCESS);
             }
             print_view(&view);
@@ -285,44 +285,47 @@ pub async fn requests(app: &App, command: RequestsCommand) -> anyhow::Result<Exi
                 .await
                 .map_err(app_error)?;
             if let Some(partnership) = view.detail.request.partnership {
-                println!("Started partnership {partnership}");
+                outln!("Started partnership {partnership}");
             }
             id
         }
     };
-    println!("Request {id} updated.");
+    outln!("Request {id} updated.");
     Ok(ExitCode::SUCCESS)
 }
 
 fn print_view(view: &intake::RequestView) {
     let r = &view.detail.request;
-    println!(
+    outln!(
         "{} from {} <{}>, {}",
         r.kind.label(),
         r.name,
         r.email,
         r.company
     );
-    println!("Status: {}", r.status.label());
+    outln!("Status: {}", r.status.label());
     if let Some(reason) = &r.spam_reason {
-        println!("Filed as spam: {reason}");
+        outln!("Filed as spam: {reason}");
     }
     if let Some((_, name)) = &r.assignee {
-        println!("Vetted by: {name}");
+        outln!("Vetted by: {name}");
     }
-    println!("{}", r.message);
+    outln!("{}", r.message);
     match (&view.fit, &view.fit_note) {
-        (Some(fit), _) => println!("Fit: {} of 100", fit.score),
-        (None, Some(note)) => println!("Fit: {note}"),
+        (Some(fit), _) => outln!("Fit: {} of 100", fit.score),
+        (None, Some(note)) => outln!("Fit: {note}"),
         (None, None) => {}
     }
-    println!(
+    outln!(
         "Vetting: {} passed, {} concerns, {} failed, {} pending",
-        view.progress.passed, view.progress.concerns, view.progress.failed, view.progress.pending
+        view.progress.passed,
+        view.progress.concerns,
+        view.progress.failed,
+        view.progress.pending
     );
     for item in &view.checklist {
         let check = view.detail.checks.iter().find(|c| &c.item == item);
-        println!(
+        outln!(
             "  {:<8} {item}{}",
             check.map_or("pending", |c| c.verdict.as_str()),
             check
@@ -332,10 +335,10 @@ fn print_view(view: &intake::RequestView) {
         );
     }
     if let Some(partnership) = r.partnership {
-        println!("Partnership: {partnership}");
+        outln!("Partnership: {partnership}");
     }
     for event in &view.detail.history {
-        println!(
+        outln!(
             "{}  {}: {} {}",
             event.at.format("%Y-%m-%d %H:%M"),
             event.actor,

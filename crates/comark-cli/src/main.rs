@@ -1,5 +1,16 @@
 //! `comark`: the one binary. It only wires things together; the work is in the crates.
 
+/// Prints a line to standard output, like `println!`, except that a reader that went away
+/// (`comark mapping show | head`) ends the command quietly: a closed pipe is not an error.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(error) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            $crate::output_failed(error);
+        }
+    }};
+}
+
 mod accounts;
 mod assessment;
 mod bench;
@@ -142,7 +153,7 @@ async fn load_demo(app: &App) -> anyhow::Result<()> {
     let logins = comark_app::demo::load(app)
         .await
         .map_err(|e| anyhow::anyhow!("loading the demo: {e}"))?;
-    println!(
+    outln!(
         "Demo ecosystem loaded. Every account's password is `{}`.",
         comark_app::demo::DEMO_PASSWORD
     );
@@ -152,7 +163,7 @@ async fn load_demo(app: &App) -> anyhow::Result<()> {
             .filter(|l| l.org == org.0)
             .map(|l| format!("{} ({})", l.email, l.role))
             .collect();
-        println!("  {} (@{}): {}", org.1, org.0, emails.join(", "));
+        outln!("  {} (@{}): {}", org.1, org.0, emails.join(", "));
     }
     Ok(())
 }
@@ -213,7 +224,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         .with_context(|| format!("listening on {}", config.listen))?;
     let address = listener.local_addr()?;
     tracing::info!(%address, database = %comark_store::redact_url(&config.database_url), "comark is ready");
-    println!("comark is listening on http://{address}");
+    outln!("comark is listening on http://{address}");
     let state = AppState::new(
         app,
         ServerSettings {
@@ -247,8 +258,40 @@ fn read_new_password() -> anyhow::Result<String> {
     Ok(password)
 }
 
+/// Ends the process after standard output failed: quietly when its reader went away.
+pub(crate) fn output_failed(error: std::io::Error) -> ! {
+    if error.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+    eprintln!("error: writing the output failed: {error}");
+    std::process::exit(1);
+}
+
+/// Whether `error` comes from standard output's reader going away.
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    let broken = |e: &std::io::Error| e.kind() == std::io::ErrorKind::BrokenPipe;
+    error.chain().any(|cause| {
+        cause.downcast_ref::<std::io::Error>().is_some_and(broken)
+            || cause
+                .downcast_ref::<csv::Error>()
+                .is_some_and(|e| matches!(e.kind(), csv::ErrorKind::Io(io) if broken(io)))
+    })
+}
+
 #[tokio::main]
-async fn main() -> anyhow::Result<std::process::ExitCode> {
+async fn main() -> std::process::ExitCode {
+    match run().await {
+        Ok(code) => code,
+        Err(error) if is_broken_pipe(&error) => std::process::ExitCode::SUCCESS,
+        // An expected error reads as one line with its causes, never a backtrace.
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> anyhow::Result<std::process::ExitCode> {
     let cli = Cli::parse();
     let serve_args = match &cli.command {
         Command::Serve(args) => args.clone(),
@@ -301,7 +344,7 @@ async fn main() -> anyhow::Result<std::process::ExitCode> {
         }
         Command::Migrate => {
             open_store(&config).await?;
-            println!("The database schema is up to date.");
+            outln!("The database schema is up to date.");
             Ok(())
         }
         Command::Backup { to } => {
@@ -313,7 +356,7 @@ async fn main() -> anyhow::Result<std::process::ExitCode> {
                 .backup_sqlite_to(&to)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!("Backup written to {}", to.display());
+            outln!("Backup written to {}", to.display());
             Ok(())
         }
         Command::User(UserCommand::ResetPassword { email }) => {
@@ -322,7 +365,7 @@ async fn main() -> anyhow::Result<std::process::ExitCode> {
             comark_app::auth::admin_reset_password(&app_for(store, &config), &email, &password)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!("The password of {email} is changed and its sessions are ended.");
+            outln!("The password of {email} is changed and its sessions are ended.");
             Ok(())
         }
     };

@@ -37,13 +37,13 @@ pub async fn maturity(app: &App, command: MaturityCommand) -> anyhow::Result<Exi
             let scope = scope(app, &org).await?;
             let overview = maturity::overview(app, &scope).await.map_err(app_error)?;
             if let OutputFormat::Json = format {
-                println!("{}", serde_json::to_string_pretty(&overview)?);
+                outln!("{}", serde_json::to_string_pretty(&overview)?);
                 return Ok(ExitCode::SUCCESS);
             }
             match overview.history.first() {
-                None => println!("No assessment yet."),
+                None => outln!("No assessment yet."),
                 Some(latest) => {
-                    println!(
+                    outln!(
                         "Assessed {} by {}: average {:.1} of 3",
                         latest.taken_at.format("%Y-%m-%d"),
                         latest.taken_by,
@@ -53,15 +53,15 @@ pub async fn maturity(app: &App, command: MaturityCommand) -> anyhow::Result<Exi
                         let Some(level) = latest.levels.get(&dimension) else {
                             continue;
                         };
-                        println!("  {:<22} {}", dimension.label(), level.label());
+                        outln!("  {:<22} {}", dimension.label(), level.label());
                         if let Some(step) = dimension.next_step(*level) {
-                            println!("  {:<22} next: {step}", "");
+                            outln!("  {:<22} next: {step}", "");
                         }
                     }
                 }
             }
             for suggestion in &overview.suggestions {
-                println!(
+                outln!(
                     "suggested: {} at {}, because {}",
                     suggestion.dimension.label(),
                     suggestion.level.label(),
@@ -83,7 +83,7 @@ pub async fn maturity(app: &App, command: MaturityCommand) -> anyhow::Result<Exi
             let assessment = maturity::assess(app, &scope, form, &actor())
                 .await
                 .map_err(app_error)?;
-            println!(
+            outln!(
                 "Recorded: average {:.1} of 3",
                 average(&assessment.levels).unwrap_or(0.0)
             );

@@ -298,38 +298,38 @@ fn partnership_id(raw: &str) -> anyhow::Result<PartnershipId> {
 
 fn print_detail(detail: &PartnershipDetail, format: OutputFormat) -> anyhow::Result<()> {
     if let OutputFormat::Json = format {
-        println!("{}", serde_json::to_string_pretty(detail)?);
+        outln!("{}", serde_json::to_string_pretty(detail)?);
         return Ok(());
     }
     let p = &detail.partnership;
     let members: Vec<&str> = p.members.iter().map(|m| m.handle.as_str()).collect();
-    println!("{} ({})", p.name, p.id);
-    println!("members: {}", members.join(", "));
-    println!("stage:   {}", p.stage.label());
-    println!();
-    println!("Gate of {}:", p.stage.label());
+    outln!("{} ({})", p.name, p.id);
+    outln!("members: {}", members.join(", "));
+    outln!("stage:   {}", p.stage.label());
+    outln!();
+    outln!("Gate of {}:", p.stage.label());
     for item in detail.gates.iter().filter(|g| g.stage == p.stage) {
         match &item.met {
-            Some((who, at)) => println!(
+            Some((who, at)) => outln!(
                 "  [x] {}  {} (met by {who}, {})",
                 item.id,
                 item.text,
                 at.format("%Y-%m-%d")
             ),
-            None => println!("  [ ] {}  {}", item.id, item.text),
+            None => outln!("  [ ] {}  {}", item.id, item.text),
         }
     }
     for approval in &detail.approvals {
-        println!(
+        outln!(
             "  approved by {} at {}",
             approval.by,
             approval.at.format("%Y-%m-%d %H:%M")
         );
     }
-    println!();
-    println!("History:");
+    outln!();
+    outln!("History:");
     for event in &detail.history {
-        println!(
+        outln!(
             "  {}  {}  {} ({}): {}",
             event.at.format("%Y-%m-%d %H:%M"),
             event.kind,
@@ -424,7 +424,7 @@ fn print_engagement(
     if let OutputFormat::Json = format {
         let mut value = serde_json::to_value(engagement)?;
         value["members"] = serde_json::to_value(members)?;
-        println!("{}", serde_json::to_string_pretty(&value)?);
+        outln!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(());
     }
     let (roles, areas) = roles_and_areas(engagement);
@@ -434,23 +434,23 @@ fn print_engagement(
             .find(|m| m.id == id)
             .map_or("a former member", |m| m.name.as_str())
     };
-    println!("Roles:");
+    outln!("Roles:");
     for role in &roles {
-        println!("  {}:", role_label(role));
+        outln!("  {}:", role_label(role));
         for m in members {
             match engagement
                 .roles
                 .iter()
                 .find(|h| &h.role == role && h.org == m.id)
             {
-                Some(h) if h.email.is_empty() => println!("    {}: {}", m.handle, h.person),
-                Some(h) => println!("    {}: {} <{}>", m.handle, h.person, h.email),
-                None => println!("    {}: not named", m.handle),
+                Some(h) if h.email.is_empty() => outln!("    {}: {}", m.handle, h.person),
+                Some(h) => outln!("    {}: {} <{}>", m.handle, h.person, h.email),
+                None => outln!("    {}: not named", m.handle),
             }
         }
     }
-    println!();
-    println!("RACI (R responsible, A accountable, C consulted, I informed):");
+    outln!();
+    outln!("RACI (R responsible, A accountable, C consulted, I informed):");
     let width = areas
         .iter()
         .map(|a| a.chars().count())
@@ -458,7 +458,7 @@ fn print_engagement(
         .unwrap_or(4)
         .max(4);
     let handles: Vec<&str> = members.iter().map(|m| m.handle.as_str()).collect();
-    println!("  {:width$}  {}", "area", handles.join("  "));
+    outln!("  {:width$}  {}", "area", handles.join("  "));
     for area in &areas {
         let cells: Vec<String> = members
             .iter()
@@ -472,16 +472,16 @@ fn print_engagement(
                 format!("{letters:w$}", w = m.handle.chars().count())
             })
             .collect();
-        println!("  {area:width$}  {}", cells.join("  ").trim_end());
+        outln!("  {area:width$}  {}", cells.join("  ").trim_end());
     }
     for gap in &engagement.gaps {
-        println!("gap: {gap}");
+        outln!("gap: {gap}");
     }
-    println!();
+    outln!();
     if engagement.version == 0 {
-        println!("Rules of engagement: none written yet.");
+        outln!("Rules of engagement: none written yet.");
     } else if engagement.agreed {
-        println!(
+        outln!(
             "Rules of engagement, version {}: agreed by all members.",
             engagement.version
         );
@@ -491,7 +491,7 @@ fn print_engagement(
             .filter(|m| !engagement.approvals.iter().any(|a| a.org == m.id))
             .map(|m| m.handle.as_str())
             .collect();
-        println!(
+        outln!(
             "Rules of engagement, version {}: waiting for {}.",
             engagement.version,
             waiting.join(", ")
@@ -499,17 +499,17 @@ fn print_engagement(
     }
     for (key, label, _) in RULE_SECTIONS {
         if let Some(text) = engagement.rules.get(key) {
-            println!("  {label} ({key}): {text}");
+            outln!("  {label} ({key}): {text}");
         }
     }
     for m in members {
         match engagement.time_zones.get(&m.handle) {
-            Some(zone) => println!("time zone of {}: {zone}", m.handle),
-            None => println!("time zone of {}: not given", m.handle),
+            Some(zone) => outln!("time zone of {}: {zone}", m.handle),
+            None => outln!("time zone of {}: not given", m.handle),
         }
     }
     for approval in &engagement.approvals {
-        println!(
+        outln!(
             "approved version {} for {} by {} at {}",
             approval.version,
             name_of(approval.org),
@@ -523,7 +523,7 @@ fn print_engagement(
 /// Prints the triggers holding now, one a line.
 fn print_alerts(view: &ExitView) {
     for alert in &view.alerts {
-        println!("exit trigger fired: {}", alert.reason);
+        outln!("exit trigger fired: {}", alert.reason);
     }
 }
 
@@ -535,12 +535,12 @@ pub async fn partnership(app: &App, command: PartnershipCommand) -> anyhow::Resu
             let scope = scope(app, &org).await?;
             let list = partnerships::list(app, &scope).await.map_err(app_error)?;
             if let OutputFormat::Json = format {
-                println!("{}", serde_json::to_string_pretty(&list)?);
+                outln!("{}", serde_json::to_string_pretty(&list)?);
                 return Ok(ExitCode::SUCCESS);
             }
             for p in list {
                 let members: Vec<&str> = p.members.iter().map(|m| m.handle.as_str()).collect();
-                println!(
+                outln!(
                     "{}  {}  {}  [{}]",
                     p.id,
                     p.stage.as_str(),
@@ -565,7 +565,7 @@ pub async fn partnership(app: &App, command: PartnershipCommand) -> anyhow::Resu
             let detail = partnerships::create(app, &scope, input, &actor)
                 .await
                 .map_err(app_error)?;
-            println!("{}", detail.partnership.id);
+            outln!("{}", detail.partnership.id);
             Ok(ExitCode::SUCCESS)
         }
         PartnershipCommand::Show { org, id, format } => {
@@ -617,7 +617,7 @@ pub async fn partnership(app: &App, command: PartnershipCommand) -> anyhow::Resu
                     .await
                     .map_err(app_error)?;
             for risk in detail.risks.iter().filter(|r| r.closed_at.is_none()) {
-                println!("{}  {}  score {}", risk.id, risk.title, risk.score);
+                outln!("{}  {}  score {}", risk.id, risk.title, risk.score);
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -642,7 +642,7 @@ pub async fn partnership(app: &App, command: PartnershipCommand) -> anyhow::Resu
             let (goal, _) = partnerships::add_goal(app, &scope, partnership_id(&id)?, form, &actor)
                 .await
                 .map_err(app_error)?;
-            println!("{goal}");
+            outln!("{goal}");
             Ok(ExitCode::SUCCESS)
         }
         PartnershipCommand::Reading {
@@ -698,15 +698,15 @@ pub async fn partnership(app: &App, command: PartnershipCommand) -> anyhow::Resu
                 .map_err(app_error)?;
             if let OutputFormat::Json = format {
                 let both = serde_json::json!({ "performance": performance, "exit": exit });
-                println!("{}", serde_json::to_string_pretty(&both)?);
+                outln!("{}", serde_json::to_string_pretty(&both)?);
                 return Ok(ExitCode::SUCCESS);
             }
-            println!("health: {} of 100", performance.health.score);
+            outln!("health: {} of 100", performance.health.score);
             for reason in &performance.health.reasons {
-                println!("  {reason}");
+                outln!("  {reason}");
             }
             for goal in &performance.goals {
-                println!(
+                outln!(
                     "goal {}  {}: {} of {} {}  {}",
                     goal.id,
                     goal.metric,
@@ -717,7 +717,7 @@ pub async fn partnership(app: &App, command: PartnershipCommand) -> anyhow::Resu
                 );
             }
             for alert in &exit.alerts {
-                println!("exit trigger fired: {}", alert.reason);
+                outln!("exit trigger fired: {}", alert.reason);
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -758,9 +758,10 @@ pub async fn partnership(app: &App, command: PartnershipCommand) -> anyhow::Resu
                 None => comark_store::now(),
             };
             let watched = comark_app::exit::watch(app, at).await.map_err(app_error)?;
-            println!(
+            outln!(
                 "{} exits took effect; {} triggers fired.",
-                watched.exits, watched.fired
+                watched.exits,
+                watched.fired
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -830,7 +831,7 @@ pub async fn partnership(app: &App, command: PartnershipCommand) -> anyhow::Resu
                 eprintln!("{}: we are {ours}.", area.trim());
             }
             for gap in &engagement.gaps {
-                println!("gap: {gap}");
+                outln!("gap: {gap}");
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -885,7 +886,7 @@ pub async fn partnership(app: &App, command: PartnershipCommand) -> anyhow::Resu
                 }
                 return Ok(ExitCode::SUCCESS);
             }
-            println!("{}", saved.version);
+            outln!("{}", saved.version);
             eprintln!(
                 "Version {} of the rules is saved; the other members must approve it.",
                 saved.version
@@ -933,7 +934,7 @@ pub async fn partnership(app: &App, command: PartnershipCommand) -> anyhow::Resu
                 .map_err(app_error)?;
             if let Some(strategy) = &view.strategy {
                 for trigger in &strategy.triggers {
-                    println!("trigger: {}", trigger.describe());
+                    outln!("trigger: {}", trigger.describe());
                 }
             }
             print_alerts(&view);

@@ -11,9 +11,12 @@ use crate::{fold_company_name, registrable_domain};
 /// How sure a match is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Confidence {
-    /// Both accounts have the same folded company name and neither has a usable website.
+    /// The same folded company name, with domains on both sides that differ: for review.
+    /// (A single-key [`overlap`](crate::overlap) on names also reports `Low`.)
     Low,
-    /// Both accounts have the same registrable domain.
+    /// The same folded company name, and one side has no domain at all.
+    Medium,
+    /// The same registrable domain.
     High,
 }
 

@@ -8,6 +8,9 @@
 //! 2. [`dedupe`] merges the accounts of one import that share a key.
 //! 3. [`overlap`] joins two organizations' keys: same domain is a [`Confidence::High`]
 //!    match, same folded name a [`Confidence::Low`] one, and a domain never matches a name.
+//! 4. [`match_in_passes`] matches accounts that carry several keys ([`AccountKeys`]: every
+//!    registrable domain and the folded name) in three passes: same domain, then same name
+//!    where one side has no domain, then same name with differing domains.
 //!
 //! Pure: no I/O, no async. Parallel work runs on rayon's global pool.
 
@@ -17,8 +20,10 @@ mod domain;
 mod join;
 mod key;
 mod name;
+mod passes;
 
 pub use domain::registrable_domain;
 pub use join::{dedupe, overlap, Group, Match};
 pub use key::{key_accounts, AccountFields, AccountKey, Confidence, KeyKind};
 pub use name::fold_company_name;
+pub use passes::{match_in_passes, AccountKeys, PairMatch};

@@ -378,3 +378,108 @@ fn a_public_suffix_is_not_a_registrable_domain() {
         Some("acme.co.io".to_owned())
     );
 }
+
+/// Accounts with any mix of keys from small pools, so that domains and names collide often.
+fn multi_key_account() -> impl Strategy<Value = comark_matching::AccountKeys> {
+    (
+        prop::collection::vec(
+            prop::sample::select(vec!["a.com", "b.com", "c.de", "d.io", "e.co.uk"]),
+            0..3,
+        ),
+        prop::option::of(prop::sample::select(vec![
+            "acme", "globex", "initech", "hooli",
+        ])),
+    )
+        .prop_map(|(domains, name)| comark_matching::AccountKeys::from_normalized(domains, name))
+}
+
+type Found = Vec<(u32, u32, Confidence, String)>;
+
+/// The passes as the docs state them, with nested loops.
+fn naive_passes(
+    ours: &[comark_matching::AccountKeys],
+    theirs: &[comark_matching::AccountKeys],
+) -> Found {
+    let mut found = Vec::new();
+    let (mut mo, mut mt) = (vec![false; ours.len()], vec![false; theirs.len()]);
+    for (i, a) in ours.iter().enumerate() {
+        for (j, b) in theirs.iter().enumerate() {
+            if let Some(shared) = a.domains.iter().filter(|d| b.domains.contains(d)).min() {
+                found.push((i as u32, j as u32, Confidence::High, shared.to_string()));
+                mo[i] = true;
+                mt[j] = true;
+            }
+        }
+    }
+    let (after_first_ours, after_first_theirs) = (mo.clone(), mt.clone());
+    for (i, a) in ours.iter().enumerate() {
+        for (j, b) in theirs.iter().enumerate() {
+            let same_name = a.name.is_some() && a.name == b.name;
+            if !after_first_ours[i]
+                && !after_first_theirs[j]
+                && same_name
+                && (a.domains.is_empty() || b.domains.is_empty())
+            {
+                found.push((
+                    i as u32,
+                    j as u32,
+                    Confidence::Medium,
+                    a.name.clone().expect("name").to_string(),
+                ));
+                mo[i] = true;
+                mt[j] = true;
+            }
+        }
+    }
+    for (i, a) in ours.iter().enumerate() {
+        for (j, b) in theirs.iter().enumerate() {
+            let same_name = a.name.is_some() && a.name == b.name;
+            if !mo[i] && !mt[j] && same_name && !a.domains.is_empty() && !b.domains.is_empty() {
+                found.push((
+                    i as u32,
+                    j as u32,
+                    Confidence::Low,
+                    a.name.clone().expect("name").to_string(),
+                ));
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+fn as_found(matches: &[comark_matching::PairMatch]) -> Found {
+    let mut found: Found = matches
+        .iter()
+        .map(|m| (m.ours, m.theirs, m.confidence, m.key.to_string()))
+        .collect();
+    found.sort();
+    found
+}
+
+proptest! {
+    #[test]
+    fn the_passes_agree_with_a_naive_reference(
+        ours in prop::collection::vec(multi_key_account(), 0..30),
+        theirs in prop::collection::vec(multi_key_account(), 0..30),
+    ) {
+        let found = comark_matching::match_in_passes(&ours, &theirs);
+        prop_assert!(found.windows(2).all(|w| (w[0].ours, w[0].theirs) < (w[1].ours, w[1].theirs)), "sorted, each pair once");
+        prop_assert_eq!(as_found(&found), naive_passes(&ours, &theirs));
+    }
+
+    #[test]
+    fn the_passes_are_symmetric(
+        ours in prop::collection::vec(multi_key_account(), 0..30),
+        theirs in prop::collection::vec(multi_key_account(), 0..30),
+    ) {
+        let forward = as_found(&comark_matching::match_in_passes(&ours, &theirs));
+        let mut backward: Found = as_found(&comark_matching::match_in_passes(&theirs, &ours))
+            .into_iter()
+            .map(|(a, b, c, k)| (b, a, c, k))
+            .collect();
+        backward.sort();
+        // The key of a High match is the smallest shared domain either way round.
+        prop_assert_eq!(forward, backward);
+    }
+}

@@ -448,6 +448,8 @@ pub struct MappingSides {
     pub high: Vec<(Uuid, MatchConfidence, String)>,
     /// The books' versions the keys were read at.
     pub versions: (i64, i64),
+    /// When they were read: recompute jobs queued before then are done by this computation.
+    pub read_at: DateTime<Utc>,
     /// Keys marked wrong by either side.
     pub wrong_keys: Vec<String>,
     /// Manual matches: (account, whether it is the low side's, the partner key it matches).
@@ -1718,6 +1720,7 @@ impl Store {
         let Some((low, high)) = orgs else {
             return Ok(None);
         };
+        let read_at = now();
         let versions = (
             self.book_version(low).await?,
             self.book_version(high).await?,
@@ -1766,6 +1769,7 @@ impl Store {
             low: low_keys,
             high: high_keys,
             versions,
+            read_at,
             wrong_keys,
             manual,
         }))
@@ -1786,6 +1790,7 @@ impl Store {
         &self,
         connection: ConnectionId,
         versions: (i64, i64),
+        read_at: DateTime<Utc>,
         matches: &[StoredMatch],
     ) -> Result<bool> {
         write_tx!(self, tx => {
@@ -1827,6 +1832,20 @@ impl Store {
             .bind(versions.1)
             .bind(matches.len() as i64)
             .bind(now())
+            .execute(&mut *tx)
+            .await?;
+            // Recomputes asked for before the sides were read are done by this one (a command
+            // that recomputes at once would otherwise leave the mapping "not fresh" until a
+            // worker ran them); one a worker holds finishes on its own.
+            sqlx::query(
+                "UPDATE jobs SET status = 'done', finished_at = $1
+                 WHERE kind = $2 AND status = 'queued' AND created_at <= $3
+                   AND (locked_until IS NULL OR locked_until < $1) AND CAST(payload AS TEXT) LIKE $4",
+            )
+            .bind(now())
+            .bind(RECOMPUTE_JOB)
+            .bind(read_at)
+            .bind(format!("%{}%", connection.0))
             .execute(&mut *tx)
             .await?;
         });

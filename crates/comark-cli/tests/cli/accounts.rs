@@ -131,7 +131,10 @@ fn run_mapping_journey(database_args: &[&str]) {
         "json",
     ]);
     shown.assert_success();
+    // Recomputed just now, with no server to run the queued recomputes: fresh all the same.
+    assert!(!shown.stderr.contains("Not fresh"), "{shown:#?}");
     let mapping: serde_json::Value = serde_json::from_str(&shown.stdout).expect("json");
+    assert_eq!(mapping["freshness"]["fresh"], true, "{mapping}");
     assert_eq!(
         mapping["view"]["columns"][0]["slug"], "customer",
         "{mapping}"
@@ -226,4 +229,81 @@ async fn accounts_and_mapping_commands_work_on_postgresql() {
     tokio::task::spawn_blocking(move || run_mapping_journey(&["--database-url", &url]))
         .await
         .expect("journey");
+}
+
+/// `comark accounts list | head -1` and friends: the reader goes away after one line, and
+/// the command ends quietly; an expected error is one line, never a backtrace.
+#[test]
+fn a_closed_pipe_ends_a_command_quietly_and_an_error_is_one_line() {
+    let dir = TempDir::create();
+    let data_dir = dir.join("data").to_string_lossy().into_owned();
+    comark_with(&["demo", "--data-dir", &data_dir]).assert_success();
+    let mut csv = String::from("Account ID,Account Name,Website,Type\n");
+    for n in 0..20_000 {
+        csv.push_str(&format!(
+            "P{n},Pipe Company {n},pipe-{n}.example,Customer\n"
+        ));
+    }
+    let file = dir.join("many.csv");
+    std::fs::write(&file, csv).expect("write");
+    comark_with(&[
+        "accounts",
+        "import",
+        "--org",
+        "northwind",
+        "--data-dir",
+        &data_dir,
+        &file.to_string_lossy(),
+    ])
+    .assert_success();
+
+    let mut command = comark();
+    command
+        .args([
+            "accounts",
+            "list",
+            "--org",
+            "northwind",
+            "--format",
+            "csv",
+            "--data-dir",
+            &data_dir,
+        ])
+        .env("RUST_BACKTRACE", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().expect("start comark");
+    let mut stdout = child.stdout.take().expect("piped");
+    let mut first = [0u8; 64];
+    stdout.read_exact(&mut first).expect("the first bytes");
+    drop(stdout);
+    let status = wait_for_exit(&mut child, COMMAND_TIMEOUT).expect("comark ends");
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .expect("piped")
+        .read_to_string(&mut stderr)
+        .expect("stderr");
+    assert!(status.success(), "{status}: {stderr}");
+    assert_eq!(stderr, "", "a closed pipe is not an error");
+
+    let mut command = comark();
+    command
+        .args([
+            "mapping",
+            "show",
+            "--org",
+            "northwind",
+            "--partner",
+            "nobody-here",
+            "--data-dir",
+            &data_dir,
+        ])
+        .env("RUST_BACKTRACE", "1");
+    let failed = run(command);
+    failed.assert_failure();
+    assert!(failed.stderr.starts_with("error: "), "{failed:#?}");
+    assert_eq!(failed.stderr.trim_end().lines().count(), 1, "{failed:#?}");
+    assert!(!failed.stderr.contains("backtrace"), "{failed:#?}");
 }
