@@ -9,7 +9,7 @@ use comark_domain::accounts::{
     BasePopulation, MatchConfidence, PopulationRule, PopulationSlug, Share, SharingLevel,
 };
 use comark_domain::{AccountId, Action, ConnectionId, CorrectionId, ImportId, ValidationErrors};
-use comark_matching::{AccountKey, KeyKind};
+use comark_matching::{AccountKey, AccountKeys, KeyKind};
 use comark_store::accounts::{
     Account, AccountBook, AccountImport, CorrectionKind, CustomPopulation, ImportMode,
     ImportSettings, ImportStatus, ImportTally, NewAccount, NewImport, SavedMapping, SharedMapping,
@@ -157,6 +157,14 @@ fn check_mapping(mapping: &ColumnMapping, headers: &[String]) -> Result<()> {
         } else if !headers.iter().any(|h| h == header) {
             errors.add(
                 format!("mapping.{field}"),
+                format!("the file has no column `{header}`"),
+            );
+        }
+    }
+    for header in &mapping.also_websites {
+        if !headers.iter().any(|h| h == header) {
+            errors.add(
+                "mapping.also_websites",
                 format!("the file has no column `{header}`"),
             );
         }
@@ -365,18 +373,20 @@ struct ParseTally {
 }
 
 fn to_new_account(account: crate::import::ImportedAccount) -> NewAccount {
-    let key = AccountKey::for_account(&account.name, account.website.as_deref()).map(|key| {
-        let confidence = match key.kind() {
-            KeyKind::Domain => MatchConfidence::High,
-            KeyKind::Name => MatchConfidence::Low,
-        };
-        (confidence, key.as_str().to_owned())
-    });
+    let keys = AccountKeys::for_account(
+        &account.name,
+        account
+            .website
+            .iter()
+            .chain(&account.other_sites)
+            .map(String::as_str),
+    );
     NewAccount {
         crm_id: account.crm_id,
         name: account.name,
         website: account.website,
-        key,
+        domains: keys.domains.iter().map(|d| d.as_str().to_owned()).collect(),
+        name_key: keys.name.map(|n| n.as_str().to_owned()),
         population: account.population,
         fields: account.fields,
     }
@@ -847,13 +857,6 @@ pub async fn recompute(app: &App, connection: ConnectionId) -> Result<()> {
     Ok(())
 }
 
-fn kind_of(confidence: MatchConfidence) -> KeyKind {
-    match confidence {
-        MatchConfidence::High => KeyKind::Domain,
-        MatchConfidence::Low => KeyKind::Name,
-    }
-}
-
 /// How a match's key is stored and shown: a domain as is, a folded name as `name:...`.
 pub fn display_key(kind: KeyKind, key: &str) -> String {
     match kind {
@@ -862,68 +865,84 @@ pub fn display_key(kind: KeyKind, key: &str) -> String {
     }
 }
 
-fn match_sides(sides: &comark_store::accounts::MappingSides) -> Vec<StoredMatch> {
-    let keyed = |accounts: &[(uuid::Uuid, MatchConfidence, String)]| -> Vec<(AccountKey, u32)> {
-        accounts
-            .iter()
-            .enumerate()
-            .map(|(at, (_, confidence, key))| {
-                (
-                    AccountKey::from_normalized(kind_of(*confidence), key),
-                    at as u32,
-                )
-            })
-            .collect()
+/// Every key a stored account carries; rows imported before accounts kept every key have
+/// their one key, and their name is folded now.
+fn keys_of(account: &comark_store::accounts::SideAccount) -> AccountKeys {
+    let legacy = |kind: &str| {
+        account
+            .match_key
+            .as_deref()
+            .filter(|_| account.key_kind.as_deref() == Some(kind))
     };
-    let mut low = keyed(&sides.low);
-    let mut high = keyed(&sides.high);
-    // Manual matches give one account an extra key; indices past the end mark them.
-    let mut low_ids: Vec<uuid::Uuid> = sides.low.iter().map(|(id, _, _)| *id).collect();
-    let mut high_ids: Vec<uuid::Uuid> = sides.high.iter().map(|(id, _, _)| *id).collect();
-    let (low_len, high_len) = (low_ids.len(), high_ids.len());
-    for (account, on_low, confidence, key) in &sides.manual {
-        let key = AccountKey::from_normalized(kind_of(*confidence), key);
-        if *on_low {
-            low.push((key, low_ids.len() as u32));
-            low_ids.push(*account);
+    let domains: Vec<&str> = match &account.domains {
+        Some(domains) => domains.split(' ').filter(|d| !d.is_empty()).collect(),
+        None => legacy("domain").into_iter().collect(),
+    };
+    let mut keys = AccountKeys::from_normalized(domains, account.name_key.as_deref());
+    if account.name_key.is_none() {
+        keys.name = account
+            .name
+            .as_deref()
+            .and_then(AccountKey::from_name)
+            .or_else(|| legacy("name").map(|n| AccountKey::from_normalized(KeyKind::Name, n)));
+    }
+    keys
+}
+
+/// Whether `keys` hold the stored key `key` (a domain, or `name:` and a folded name).
+fn carries(keys: &AccountKeys, key: &str) -> bool {
+    match key.strip_prefix("name:") {
+        Some(name) => keys.name.as_ref().is_some_and(|n| n.as_str() == name),
+        None => keys.domains.iter().any(|d| d.as_str() == key),
+    }
+}
+
+fn match_sides(sides: &comark_store::accounts::MappingSides) -> Vec<StoredMatch> {
+    let (low, high): (Vec<AccountKeys>, Vec<AccountKeys>) = rayon::join(
+        || sides.low.iter().map(keys_of).collect(),
+        || sides.high.iter().map(keys_of).collect(),
+    );
+    let mut found: Vec<StoredMatch> = Vec::new();
+    // A person's match first: when the matcher finds the same pair, theirs is kept.
+    for (account, on_low, key) in &sides.manual {
+        let (others, other_ids) = if *on_low {
+            (&high, &sides.high)
         } else {
-            high.push((key, high_ids.len() as u32));
-            high_ids.push(*account);
+            (&low, &sides.low)
+        };
+        let confidence = if key.starts_with("name:") {
+            MatchConfidence::Medium
+        } else {
+            MatchConfidence::High
+        };
+        for (at, keys) in others.iter().enumerate() {
+            if carries(keys, key) {
+                let other = other_ids[at].id;
+                let (l, h) = if *on_low { (*account, other) } else { (other, *account) };
+                found.push((l, h, key.clone(), confidence, true));
+            }
         }
     }
     let wrong: HashSet<&str> = sides.wrong_keys.iter().map(String::as_str).collect();
-    let low_keys: Vec<String> = low
-        .iter()
-        .map(|(key, _)| display_key(key.kind(), key.as_str()))
-        .collect();
-    let mut positions = vec![0usize; low_ids.len()];
-    for (at, (_, payload)) in low.iter().enumerate() {
-        positions[*payload as usize] = at;
+    for m in comark_matching::match_in_passes(&low, &high) {
+        let key = display_key(m.key.kind(), m.key.as_str());
+        if wrong.contains(key.as_str()) {
+            continue;
+        }
+        let confidence = match m.confidence {
+            comark_matching::Confidence::High => MatchConfidence::High,
+            comark_matching::Confidence::Medium => MatchConfidence::Medium,
+            comark_matching::Confidence::Low => MatchConfidence::Low,
+        };
+        found.push((
+            sides.low[m.ours as usize].id,
+            sides.high[m.theirs as usize].id,
+            key,
+            confidence,
+            false,
+        ));
     }
-    comark_matching::overlap(&low, &high)
-        .into_iter()
-        .filter_map(|m| {
-            let key = low_keys[positions[m.ours as usize]].clone();
-            if wrong.contains(key.as_str()) {
-                return None;
-            }
-            let manual = m.ours as usize >= low_len || m.theirs as usize >= high_len;
-            let confidence = match m.confidence {
-                comark_matching::Confidence::High => MatchConfidence::High,
-                // A single-key overlap reports High or Low only.
-                comark_matching::Confidence::Medium | comark_matching::Confidence::Low => {
-                    MatchConfidence::Low
-                }
-            };
-            Some((
-                low_ids[m.ours as usize],
-                high_ids[m.theirs as usize],
-                key,
-                confidence,
-                manual,
-            ))
-        })
-        .collect()
+    found
 }
 
 /// The connected partner a handle names. Anything else (no such organization, ourselves,
@@ -1263,7 +1282,12 @@ pub fn export_table(mapping: &SharedMapping) -> (Vec<String>, Vec<Vec<String>>) 
         format!("{partner} populations"),
     ];
     headers.extend(their_fields.iter().map(|f| format!("{partner} {f}")));
-    headers.extend(["Matched on".into(), "Confidence".into(), "Manual".into()]);
+    headers.extend([
+        "Matched on".into(),
+        "Confidence".into(),
+        "Why".into(),
+        "Manual".into(),
+    ]);
     let join = |slugs: &[PopulationSlug]| {
         slugs
             .iter()
@@ -1296,13 +1320,8 @@ pub fn export_table(mapping: &SharedMapping) -> (Vec<String>, Vec<Vec<String>>) 
                     .map(|f| shared.theirs.fields.get(*f).cloned().unwrap_or_default()),
             );
             row.push(shared.key.clone());
-            row.push(
-                match shared.confidence {
-                    MatchConfidence::High => "high",
-                    MatchConfidence::Low => "low",
-                }
-                .into(),
-            );
+            row.push(shared.confidence.as_str().into());
+            row.push(shared.reason.clone());
             row.push(if shared.manual { "yes" } else { "no" }.into());
             row
         })
@@ -1536,6 +1555,7 @@ mod export_tests {
                     .map(|(ours, theirs, fields)| SharedAccount {
                         key: theirs.clone(),
                         confidence: MatchConfidence::Low,
+                        reason: String::new(),
                         manual: false,
                         ours: MappedAccount {
                             id: uuid::Uuid::nil(),
@@ -1623,6 +1643,105 @@ mod export_tests {
                 strings.contains(&format!("<t>{value}</t>")),
                 "{value} is not stored as it is: {strings}"
             );
+        }
+    }
+}
+
+#[cfg(test)]
+mod matching_tests {
+    use super::*;
+    use comark_store::accounts::{MappingSides, SideAccount};
+    use proptest::prelude::*;
+
+    fn account(n: u128, domains: &[&str], name: Option<&str>) -> SideAccount {
+        SideAccount {
+            id: uuid::Uuid::from_u128(n),
+            domains: Some(domains.join(" ")),
+            name_key: name.map(str::to_owned),
+            name: None,
+            key_kind: None,
+            match_key: None,
+        }
+    }
+
+    #[test]
+    fn rows_imported_before_every_key_was_kept_still_match_on_their_key_and_name() {
+        let legacy = SideAccount {
+            id: uuid::Uuid::nil(),
+            domains: None,
+            name_key: None,
+            name: Some("Initrode GmbH".into()),
+            key_kind: Some("domain".into()),
+            match_key: Some("initrode.de".into()),
+        };
+        let keys = keys_of(&legacy);
+        assert_eq!(keys.domains.len(), 1);
+        assert!(carries(&keys, "initrode.de"));
+        assert!(carries(&keys, "name:initrode"));
+        let by_name = SideAccount {
+            key_kind: Some("name".into()),
+            match_key: Some("hooli".into()),
+            name: None,
+            ..legacy
+        };
+        assert!(keys_of(&by_name).domains.is_empty());
+        assert!(carries(&keys_of(&by_name), "name:hooli"));
+    }
+
+    fn side() -> impl Strategy<Value = Vec<(Vec<&'static str>, Option<&'static str>)>> {
+        prop::collection::vec(
+            (
+                prop::collection::vec(prop::sample::select(vec!["a.com", "b.com", "c.de"]), 0..3),
+                prop::option::of(prop::sample::select(vec!["acme", "globex", "initech"])),
+            ),
+            0..12,
+        )
+    }
+
+    proptest! {
+        /// A person's corrections hold whatever the matcher finds: every manual match is in
+        /// the result, marked manual, and no pair stands on a key marked wrong.
+        #[test]
+        fn corrections_survive_every_recompute(
+            low in side(),
+            high in side(),
+            manual in prop::collection::vec((any::<bool>(), any::<prop::sample::Index>(), prop::sample::select(vec!["a.com", "b.com", "c.de", "name:acme", "name:globex"])), 0..4),
+            wrong in prop::collection::vec(prop::sample::select(vec!["a.com", "b.com", "name:acme", "name:initech"]), 0..3),
+        ) {
+            let to_side = |accounts: &[(Vec<&str>, Option<&str>)], base: u128| -> Vec<SideAccount> {
+                accounts.iter().enumerate().map(|(i, (d, n))| account(base + i as u128, d, *n)).collect()
+            };
+            let sides = MappingSides {
+                low: to_side(&low, 0),
+                high: to_side(&high, 1000),
+                versions: (1, 1),
+                read_at: comark_store::now(),
+                wrong_keys: wrong.iter().map(|k| (*k).to_owned()).collect(),
+                manual: manual
+                    .iter()
+                    .filter_map(|(on_low, at, key)| {
+                        let side = if *on_low { &low } else { &high };
+                        (!side.is_empty()).then(|| {
+                            let base = if *on_low { 0 } else { 1000 };
+                            (uuid::Uuid::from_u128(base + at.index(side.len()) as u128), *on_low, (*key).to_owned())
+                        })
+                    })
+                    .collect(),
+            };
+            let found = match_sides(&sides);
+            for (account, on_low, key) in &sides.manual {
+                let others = if *on_low { &sides.high } else { &sides.low };
+                for other in others.iter().filter(|o| carries(&keys_of(o), key)) {
+                    let pair = if *on_low { (*account, other.id) } else { (other.id, *account) };
+                    prop_assert!(
+                        found.iter().any(|m| (m.0, m.1) == pair && m.2 == *key && m.4),
+                        "manual {key} for {pair:?} missing from {found:?}"
+                    );
+                }
+            }
+            for m in found.iter().filter(|m| !m.4) {
+                prop_assert!(!sides.wrong_keys.contains(&m.2), "{m:?} stands on a wrong key");
+            }
         }
     }
 }

@@ -98,6 +98,7 @@ fn expected(accounts: &[Account]) -> Vec<ImportedAccount> {
             crm_id: a.id.clone(),
             name: a.name.clone(),
             website: a.website.clone(),
+            other_sites: Vec::new(),
             population: a.population.unwrap_or(BasePopulation::Prospect),
             fields: a
                 .owner

@@ -107,6 +107,10 @@ pub struct ImportArgs {
     /// Keep another column as a field; repeatable.
     #[arg(long = "keep", value_name = "HEADER")]
     keep: Vec<String>,
+    /// Also read this column for the company's website or domain (matching only);
+    /// repeatable. Without `--map`, the suggestion's such columns are used.
+    #[arg(long = "also-website", value_name = "HEADER")]
+    also_website: Vec<String>,
     /// Population of rows without one (customer, opportunity, prospect).
     #[arg(long)]
     default_population: Option<String>,
@@ -244,7 +248,11 @@ pub(crate) fn app_error(error: comark_app::AppError) -> anyhow::Error {
 }
 
 fn parse_mapping(args: &ImportArgs) -> anyhow::Result<Option<ColumnMapping>> {
-    if args.map.is_empty() && args.keep.is_empty() && args.default_population.is_none() {
+    if args.map.is_empty()
+        && args.keep.is_empty()
+        && args.also_website.is_empty()
+        && args.default_population.is_none()
+    {
         return Ok(None);
     }
     let mut mapping = ColumnMapping::default();
@@ -257,6 +265,7 @@ fn parse_mapping(args: &ImportArgs) -> anyhow::Result<Option<ColumnMapping>> {
             .insert(field.trim().to_owned(), header.trim().to_owned());
     }
     mapping.extra = args.keep.clone();
+    mapping.also_websites = args.also_website.clone();
     if let Some(population) = &args.default_population {
         mapping.default_population = BasePopulation::parse(population)
             .with_context(|| format!("unknown population `{population}`"))?;
@@ -589,8 +598,7 @@ pub async fn mapping(app: &App, command: MappingCommand) -> anyhow::Result<ExitC
             if view.hidden_columns > 0 {
                 eprintln!(
                     "{} of {}'s populations are hidden from you.",
-                    view.hidden_columns,
-                    mapping.partner.name
+                    view.hidden_columns, mapping.partner.name
                 );
             }
             if !mapping.freshness.fresh {

@@ -491,14 +491,52 @@ pub struct MappedAccount {
     pub fields: BTreeMap<String, String>,
 }
 
-/// How sure a match is: same registrable domain (high) or same folded name (low).
+/// How sure a match is, by the pass that found it: the same registrable domain (high), the
+/// same folded name where one side has no website (medium), or the same folded name with
+/// websites that differ (low: subsidiaries and namesakes look alike, so it is for review).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MatchConfidence {
     /// Both accounts have the same registrable domain.
     High,
-    /// Only the folded company names agree.
+    /// The same folded name, and one of the two has no website.
+    Medium,
+    /// The same folded name, with websites that differ.
     Low,
+}
+
+impl MatchConfidence {
+    /// The stored name (`high`, `medium`, `low`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MatchConfidence::High => "high",
+            MatchConfidence::Medium => "medium",
+            MatchConfidence::Low => "low",
+        }
+    }
+
+    /// Reads a stored name.
+    pub fn parse(value: &str) -> Option<MatchConfidence> {
+        match value {
+            "high" => Some(MatchConfidence::High),
+            "medium" => Some(MatchConfidence::Medium),
+            "low" => Some(MatchConfidence::Low),
+            _ => None,
+        }
+    }
+
+    /// Why two accounts met on `key`, in words a person can check.
+    pub fn reason(self, key: &str) -> String {
+        match self {
+            MatchConfidence::High => format!("same website domain {key}"),
+            MatchConfidence::Medium => {
+                format!("same company name \"{key}\"; one side has no website")
+            }
+            MatchConfidence::Low => {
+                format!("same company name \"{key}\" but different websites: check it")
+            }
+        }
+    }
 }
 
 /// One of our accounts matched with one of theirs, by indices into the two account lists.
@@ -553,6 +591,8 @@ pub struct SharedAccount {
     pub key: String,
     /// How sure the match is.
     pub confidence: MatchConfidence,
+    /// Which key met and why that makes a match, in words (see [`MatchConfidence::reason`]).
+    pub reason: String,
     /// Whether a person made or confirmed the match.
     pub manual: bool,
     /// Our own account, in full.
@@ -677,9 +717,16 @@ pub fn view(input: &MappingInput<'_>) -> MappingView {
         .filter_map(|pair| {
             let ours = input.ours.get(pair.ours)?;
             let theirs = partner_accounts.get(pair.theirs)?.as_ref()?;
+            let reason = match pair.manual {
+                true => format!("matched by hand on {}", pair.key),
+                false => pair
+                    .confidence
+                    .reason(pair.key.strip_prefix("name:").unwrap_or(&pair.key)),
+            };
             Some(SharedAccount {
                 key: pair.key.clone(),
                 confidence: pair.confidence,
+                reason,
                 manual: pair.manual,
                 ours: ours.clone(),
                 theirs: theirs.clone(),

@@ -172,7 +172,11 @@ fn side() -> impl Strategy<Value = Side> {
 fn case() -> impl Strategy<Value = Case> {
     let raw_pair = (
         select(KEYS.to_vec()),
-        any::<bool>(),
+        select(vec![
+            MatchConfidence::High,
+            MatchConfidence::Medium,
+            MatchConfidence::Low,
+        ]),
         any::<bool>(),
         any::<Index>(),
         any::<Index>(),
@@ -182,13 +186,9 @@ fn case() -> impl Strategy<Value = Case> {
             Vec::new()
         } else {
             raw.into_iter()
-                .map(|(key, high, manual, ours, theirs)| MatchedPair {
+                .map(|(key, confidence, manual, ours, theirs)| MatchedPair {
                     key: key.to_owned(),
-                    confidence: if high {
-                        MatchConfidence::High
-                    } else {
-                        MatchConfidence::Low
-                    },
+                    confidence,
                     manual,
                     ours: ours.index(a.accounts.len()),
                     theirs: theirs.index(b.accounts.len()),
@@ -274,9 +274,16 @@ fn reference(input: &MappingInput<'_>) -> MappingView {
                 }
             }
         }
+        let reason = if pair.manual {
+            format!("matched by hand on {}", pair.key)
+        } else {
+            let key = pair.key.strip_prefix("name:").unwrap_or(&pair.key);
+            pair.confidence.reason(key)
+        };
         accounts.push(SharedAccount {
             key: pair.key.clone(),
             confidence: pair.confidence,
+            reason,
             manual: pair.manual,
             ours: input.ours[pair.ours].clone(),
             theirs: comark_domain::accounts::PartnerAccount {

@@ -17,12 +17,14 @@
 #![warn(missing_docs)]
 
 mod domain;
+mod freemail;
 mod join;
 mod key;
 mod name;
 mod passes;
 
 pub use domain::registrable_domain;
+pub use freemail::{company_domain_of_email, is_free_mail};
 pub use join::{dedupe, overlap, Group, Match};
 pub use key::{key_accounts, AccountFields, AccountKey, Confidence, KeyKind};
 pub use name::fold_company_name;

@@ -40,8 +40,10 @@ pub struct NewAccount {
     pub name: String,
     /// The website as the CRM holds it.
     pub website: Option<String>,
-    /// The normalized key it matches by: a domain (high confidence) or a folded name (low).
-    pub key: Option<(MatchConfidence, String)>,
+    /// The registrable domains it matches by, from every site its row names.
+    pub domains: Vec<String>,
+    /// Its folded name, when the name folds to something.
+    pub name_key: Option<String>,
     /// Its built-in population.
     pub population: BasePopulation,
     /// The other imported fields.
@@ -96,19 +98,11 @@ fn domain_of(kind: Option<&str>, key: Option<String>) -> Option<String> {
     }
 }
 
-fn kind_str(confidence: MatchConfidence) -> &'static str {
-    match confidence {
-        MatchConfidence::High => "domain",
-        MatchConfidence::Low => "name",
-    }
-}
-
-fn confidence_of(kind: &str) -> MatchConfidence {
-    if kind == "domain" || kind == "high" {
-        MatchConfidence::High
-    } else {
-        MatchConfidence::Low
-    }
+fn confidence_of(stored: &str) -> Result<MatchConfidence> {
+    MatchConfidence::parse(stored).ok_or_else(|| StoreError::Corrupt {
+        column: "account_matches.confidence",
+        detail: stored.to_owned(),
+    })
 }
 
 impl TryFrom<AccountRow> for Account {
@@ -442,18 +436,37 @@ pub struct SharedMapping {
 /// Everything a recompute reads for one connection.
 #[derive(Clone, Debug)]
 pub struct MappingSides {
-    /// The lower-id organization's account keys: (account, confidence, key).
-    pub low: Vec<(Uuid, MatchConfidence, String)>,
+    /// The lower-id organization's accounts with their keys.
+    pub low: Vec<SideAccount>,
     /// The higher-id organization's.
-    pub high: Vec<(Uuid, MatchConfidence, String)>,
+    pub high: Vec<SideAccount>,
     /// The books' versions the keys were read at.
     pub versions: (i64, i64),
     /// When they were read: recompute jobs queued before then are done by this computation.
     pub read_at: DateTime<Utc>,
     /// Keys marked wrong by either side.
     pub wrong_keys: Vec<String>,
-    /// Manual matches: (account, whether it is the low side's, the partner key it matches).
-    pub manual: Vec<(Uuid, bool, MatchConfidence, String)>,
+    /// Manual matches: (account, whether it is the low side's, the partner key it matches,
+    /// as stored: a domain, or `name:` and a folded name).
+    pub manual: Vec<(Uuid, bool, String)>,
+}
+
+/// One account as the matcher reads it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct SideAccount {
+    /// Its id.
+    pub id: Uuid,
+    /// Its registrable domains, space-separated; `None` for rows imported before accounts
+    /// kept every domain (their one key is `key_kind`/`match_key`).
+    pub domains: Option<String>,
+    /// Its folded name; `None` for rows imported before, which then bring their `name`.
+    pub name_key: Option<String>,
+    /// The name, only when `name_key` is missing.
+    pub name: Option<String>,
+    /// The single key of rows imported before: `domain` or `name`.
+    pub key_kind: Option<String>,
+    /// That key.
+    pub match_key: Option<String>,
 }
 
 /// One match to store: (low account, high account, key, confidence, manual).
@@ -512,7 +525,7 @@ impl AccountWriter {
         match &mut self.tx {
             Tx::Sqlite(tx) => {
                 let mut insert = QueryBuilder::<Sqlite>::new(
-                    "INSERT INTO accounts (org_id, id, crm_id, name, website, key_kind, match_key, population, fields, import_id, updated_at) ",
+                    "INSERT INTO accounts (org_id, id, crm_id, name, website, key_kind, match_key, domains, name_key, population, fields, import_id, updated_at) ",
                 );
                 insert.push_values(self.buffer.iter(), |mut row, account| {
                     let (kind, key) = split_key(account);
@@ -523,6 +536,8 @@ impl AccountWriter {
                         .push_bind(account.website.clone())
                         .push_bind(kind)
                         .push_bind(key)
+                        .push_bind(joined_domains(account))
+                        .push_bind(account.name_key.clone())
                         .push_bind(account.population.as_str())
                         .push_bind(Json(account.fields.clone()))
                         .push_bind(import)
@@ -538,6 +553,8 @@ impl AccountWriter {
                 let mut websites = Vec::with_capacity(self.buffer.len());
                 let mut kinds = Vec::with_capacity(self.buffer.len());
                 let mut keys = Vec::with_capacity(self.buffer.len());
+                let mut domains = Vec::with_capacity(self.buffer.len());
+                let mut name_keys = Vec::with_capacity(self.buffer.len());
                 let mut populations = Vec::with_capacity(self.buffer.len());
                 let mut fields = Vec::with_capacity(self.buffer.len());
                 for account in self.buffer.drain(..) {
@@ -545,6 +562,8 @@ impl AccountWriter {
                     ids.push(Uuid::now_v7());
                     kinds.push(kind);
                     keys.push(key);
+                    domains.push(joined_domains(&account));
+                    name_keys.push(account.name_key.clone());
                     populations.push(account.population.as_str());
                     fields.push(serde_json::to_string(&account.fields).map_err(|e| {
                         StoreError::Corrupt {
@@ -557,10 +576,10 @@ impl AccountWriter {
                     websites.push(account.website);
                 }
                 sqlx::query(&format!(
-                    "INSERT INTO accounts (org_id, id, crm_id, name, website, key_kind, match_key, population, fields, import_id, updated_at)
-                     SELECT $1, u.id, u.crm_id, u.name, u.website, u.key_kind, u.match_key, u.population, u.fields::jsonb, $2, $3
-                     FROM UNNEST($4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
-                          AS u(id, crm_id, name, website, key_kind, match_key, population, fields)
+                    "INSERT INTO accounts (org_id, id, crm_id, name, website, key_kind, match_key, domains, name_key, population, fields, import_id, updated_at)
+                     SELECT $1, u.id, u.crm_id, u.name, u.website, u.key_kind, u.match_key, u.domains, u.name_key, u.population, u.fields::jsonb, $2, $3
+                     FROM UNNEST($4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
+                          AS u(id, crm_id, name, website, key_kind, match_key, domains, name_key, population, fields)
                      {UPSERT_TAIL}"
                 ))
                 .bind(org)
@@ -572,6 +591,8 @@ impl AccountWriter {
                 .bind(websites)
                 .bind(kinds)
                 .bind(keys)
+                .bind(domains)
+                .bind(name_keys)
                 .bind(populations)
                 .bind(fields)
                 .execute(&mut **tx)
@@ -698,14 +719,21 @@ pub fn recompute_job(connection: ConnectionId) -> NewJob {
 
 const UPSERT_TAIL: &str = " ON CONFLICT (org_id, crm_id) DO UPDATE SET name = excluded.name,
     website = excluded.website, key_kind = excluded.key_kind, match_key = excluded.match_key,
-    population = excluded.population, fields = excluded.fields, import_id = excluded.import_id,
+    domains = excluded.domains, name_key = excluded.name_key, population = excluded.population, fields = excluded.fields, import_id = excluded.import_id,
     updated_at = excluded.updated_at";
 
+/// The account's primary key, shown and searched: its first domain, else its folded name.
 fn split_key(account: &NewAccount) -> (Option<&'static str>, Option<String>) {
-    match &account.key {
-        Some((confidence, key)) => (Some(kind_str(*confidence)), Some(key.clone())),
-        None => (None, None),
+    match (account.domains.first(), &account.name_key) {
+        (Some(domain), _) => (Some("domain"), Some(domain.clone())),
+        (None, Some(name)) => (Some("name"), Some(name.clone())),
+        (None, None) => (None, None),
     }
+}
+
+/// Every domain of an account in one column: space-separated (domains hold no spaces).
+fn joined_domains(account: &NewAccount) -> Option<String> {
+    (!account.domains.is_empty()).then(|| account.domains.join(" "))
 }
 
 /// A new upload's settings.
@@ -1502,7 +1530,7 @@ impl OrgStore<'_> {
             };
             pairs.push(MatchedPair {
                 key: row.match_key,
-                confidence: confidence_of(&row.confidence),
+                confidence: confidence_of(&row.confidence)?,
                 manual: row.manual,
                 ours: our_at,
                 theirs: their_at,
@@ -1726,19 +1754,17 @@ impl Store {
             self.book_version(high).await?,
         );
         let keys = |org: Uuid| async move {
-            let rows: Vec<(Uuid, String, String)> = on_pool!(self, pool => {
+            let rows: Vec<SideAccount> = on_pool!(self, pool => {
                 sqlx::query_as(
-                    "SELECT id, key_kind, match_key FROM accounts WHERE org_id = $1 AND match_key IS NOT NULL",
+                    "SELECT id, domains, name_key, CASE WHEN name_key IS NULL THEN name END AS name,
+                            key_kind, match_key
+                     FROM accounts WHERE org_id = $1 AND (match_key IS NOT NULL OR name_key IS NOT NULL)",
                 )
                 .bind(org)
                 .fetch_all(pool)
                 .await?
             });
-            Ok::<_, StoreError>(
-                rows.into_iter()
-                    .map(|(id, kind, key)| (id, confidence_of(&kind), key))
-                    .collect::<Vec<_>>(),
-            )
+            Ok::<_, StoreError>(rows)
         };
         let low_keys = keys(low).await?;
         let high_keys = keys(high).await?;
@@ -1753,15 +1779,7 @@ impl Store {
         for (kind, key, account, org) in corrections {
             match (kind.as_str(), account) {
                 ("wrong", _) => wrong_keys.push(key),
-                ("manual", Some(account)) => {
-                    let confidence = if key.starts_with("name:") {
-                        MatchConfidence::Low
-                    } else {
-                        MatchConfidence::High
-                    };
-                    let key = key.strip_prefix("name:").unwrap_or(&key).to_owned();
-                    manual.push((account, org == low, confidence, key));
-                }
+                ("manual", Some(account)) => manual.push((account, org == low, key)),
                 _ => {}
             }
         }
@@ -1814,7 +1832,7 @@ impl Store {
                         .push_bind(*low)
                         .push_bind(*high)
                         .push_bind(key.clone())
-                        .push_bind(match confidence { MatchConfidence::High => "high", MatchConfidence::Low => "low" })
+                        .push_bind(confidence.as_str())
                         .push_bind(*manual);
                 });
                 // The same pair can come from a key and a manual match: keep one.

@@ -26,7 +26,8 @@ const SALESFORCE: &[(&str, &[&str])] = &[
 const HUBSPOT: &[(&str, &[&str])] = &[
     ("crm_id", &["Record ID"]),
     ("name", &["Company name", "Name"]),
-    // The domain is what HubSpot itself dedupes companies on; the URL is free text.
+    // The domain is what HubSpot itself dedupes companies on; the URL is free text, and
+    // often the only one filled in (see `ALSO_WEBSITES`).
     ("website", &["Company Domain Name", "Website URL"]),
     ("population", &["Lifecycle Stage"]),
     ("owner", &["Company owner", "HubSpot Owner"]),
@@ -36,6 +37,21 @@ const HUBSPOT: &[(&str, &[&str])] = &[
     ("region", &["State/Region"]),
     ("employees", &["Number of Employees"]),
     ("annual_revenue", &["Annual Revenue"]),
+];
+
+/// Columns that may hold the company's site beside the one mapped as `website`: all that a
+/// file has are read for matching (a HubSpot export often leaves `Company Domain Name` empty
+/// and holds the site in `Website URL`).
+const ALSO_WEBSITES: &[&str] = &[
+    "Company Domain Name",
+    "Website URL",
+    "Website",
+    "Domain",
+    "Domain Name",
+    "URL",
+    "Web Site",
+    "Company Website",
+    "Company Domain",
 ];
 
 /// Common names of each field in other files, best first.
@@ -120,6 +136,17 @@ const SYNONYMS: &[(&str, &[&str])] = &[
         ],
     ),
     ("annual_revenue", &["annual revenue", "revenue"]),
+    (
+        "email",
+        &[
+            "email",
+            "e mail",
+            "email address",
+            "primary email",
+            "contact email",
+            "primary contact email",
+        ],
+    ),
 ];
 
 /// The header row as comark shows it: trimmed, blank cells named `column N`.
@@ -196,8 +223,17 @@ pub(super) fn suggest(headers: &[String], format: CrmFormat) -> ColumnMapping {
             columns.insert(field.to_owned(), headers[i].clone());
         }
     }
+    let mut also_websites = Vec::new();
+    for candidate in ALSO_WEBSITES {
+        let wanted = header_key(candidate);
+        if let Some(i) = (0..keys.len()).find(|&i| !used[i] && keys[i] == wanted) {
+            used[i] = true;
+            also_websites.push(headers[i].clone());
+        }
+    }
     ColumnMapping {
         columns,
+        also_websites,
         ..ColumnMapping::default()
     }
 }

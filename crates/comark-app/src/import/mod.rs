@@ -46,6 +46,7 @@ pub const KNOWN_FIELDS: &[&str] = &[
     "crm_id",
     "name",
     "website",
+    "email",
     "population",
     "owner",
     "stage",
@@ -57,7 +58,9 @@ pub const KNOWN_FIELDS: &[&str] = &[
 ];
 
 /// The fields that identify an account and are always read: never offered as shared fields.
-const IDENTITY_FIELDS: [&str; 4] = ["crm_id", "name", "website", "population"];
+/// (An `email` column is read for its company domain only and never stored: it names a
+/// person.)
+const IDENTITY_FIELDS: [&str; 5] = ["crm_id", "name", "website", "email", "population"];
 
 /// The known fields an owner may show partners at "overlapping accounts with fields".
 pub fn shareable_fields() -> impl Iterator<Item = &'static str> {
@@ -89,6 +92,9 @@ pub struct ColumnMapping {
     /// The user's own reading of CRM values (lower-cased value -> population); wins over the
     /// built-in reading.
     pub population_values: BTreeMap<String, BasePopulation>,
+    /// Further columns that may hold the company's website or domain (HubSpot's `Website
+    /// URL` beside its `Company Domain Name`): read for matching only.
+    pub also_websites: Vec<String>,
 }
 
 impl Default for ColumnMapping {
@@ -100,6 +106,7 @@ impl Default for ColumnMapping {
             // overstate what a partner learns from an overlap.
             default_population: BasePopulation::Prospect,
             population_values: BTreeMap::new(),
+            also_websites: Vec::new(),
         }
     }
 }
@@ -137,8 +144,12 @@ pub struct ImportedAccount {
     pub crm_id: String,
     /// The company name, trimmed.
     pub name: String,
-    /// The website as written (trimmed); the matcher decides what it is worth.
+    /// The website as written (trimmed); the matcher decides what it is worth. When the
+    /// website column is empty, the first of the other website columns that is not.
     pub website: Option<String>,
+    /// What else names the company's site, for matching only: the other website columns'
+    /// values and the company domain of an e-mail address (free webmail left out).
+    pub other_sites: Vec<String>,
     /// Customer, opportunity or prospect.
     pub population: BasePopulation,
     /// The other mapped fields and the extras, trimmed, blanks left out.

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use comark_domain::accounts::BasePopulation;
 use comark_domain::{forbidden_character, forbidden_character_message};
-use comark_matching::{fold_company_name, registrable_domain};
+use comark_matching::{company_domain_of_email, fold_company_name, registrable_domain};
 use csv::StringRecord;
 
 use super::mapping::slugify;
@@ -21,6 +21,9 @@ pub(super) struct RowRules {
     name: Column,
     crm_id: Option<Column>,
     website: Option<Column>,
+    /// Further website columns and an e-mail column: keys only.
+    also_websites: Vec<Column>,
+    email: Option<Column>,
     population: Option<Column>,
     /// The other known fields, then the extras: where each value goes in `fields`.
     fields: Vec<(Column, String)>,
@@ -61,12 +64,14 @@ impl RowRules {
         };
 
         let (mut name, mut crm_id, mut website, mut population) = (None, None, None, None);
+        let mut email = None;
         let mut fields = Vec::new();
         for (field, header) in &mapping.columns {
             let slot = match field.as_str() {
                 "name" => &mut name,
                 "crm_id" => &mut crm_id,
                 "website" => &mut website,
+                "email" => &mut email,
                 "population" => &mut population,
                 other if KNOWN_FIELDS.contains(&other) => {
                     fields.push((column(field, header)?, field.clone()));
@@ -79,10 +84,18 @@ impl RowRules {
 
         // Extras never overwrite a known field, nor each other: a clashing slug is numbered.
         let mut taken: BTreeSet<String> = KNOWN_FIELDS.iter().map(|&f| f.to_owned()).collect();
-        let mut used: BTreeSet<usize> = [&name, &crm_id, &website, &population]
+        let mut also_websites = Vec::new();
+        for header in &mapping.also_websites {
+            let column = find(header).ok_or_else(|| missing("website".to_owned(), header))?;
+            if !also_websites.iter().any(|c: &Column| c.index == column.index) {
+                also_websites.push(column);
+            }
+        }
+        let mut used: BTreeSet<usize> = [&name, &crm_id, &website, &email, &population]
             .into_iter()
             .flatten()
             .chain(fields.iter().map(|(column, _)| column))
+            .chain(&also_websites)
             .map(|column| column.index)
             .collect();
         for header in &mapping.extra {
@@ -107,6 +120,8 @@ impl RowRules {
             name: name.expect("checked above that the mapping has a name column"),
             crm_id,
             website,
+            also_websites,
+            email,
             population,
             fields,
             default_population: mapping.default_population,
@@ -179,16 +194,27 @@ impl RowRules {
                 format!("the account name is longer than {MAX_NAME_CHARS} characters"),
             ));
         }
-        let website = match &self.website {
-            Some(column) => Some(value(column)?).filter(|w| !w.is_empty()),
+        // Every cell that may name the company's site: the website first, then the others.
+        let mut sites: Vec<&str> = Vec::new();
+        for column in self.website.iter().chain(&self.also_websites) {
+            let site = value(column)?;
+            if !site.is_empty() && !sites.contains(&site) {
+                sites.push(site);
+            }
+        }
+        let email_domain = match &self.email {
+            Some(column) => company_domain_of_email(value(column)?),
             None => None,
         };
+        let website = sites.first().copied();
+        let mut other_sites: Vec<String> = sites.iter().skip(1).map(|s| (*s).to_owned()).collect();
+        other_sites.extend(email_domain);
         let crm_id = match &self.crm_id {
             Some(column) => match value(column)? {
                 "" => return Err(error(column, "the CRM id is empty".to_owned())),
                 id => id.to_owned(),
             },
-            None => synthesized_id(name, website),
+            None => synthesized_id(name, sites.iter().copied().chain(other_sites.iter().map(String::as_str))),
         };
         let population = match &self.population {
             Some(column) => self
@@ -208,6 +234,7 @@ impl RowRules {
             crm_id,
             name: name.to_owned(),
             website: website.map(str::to_owned),
+            other_sites,
             population,
             fields,
         })
@@ -241,8 +268,8 @@ pub(super) fn is_blank(record: &StringRecord) -> bool {
 /// data so that re-importing a file updates accounts instead of duplicating them: the key
 /// comark matches on (its registrable domain, else its folded name), or the trimmed name
 /// itself when it folds to nothing.
-fn synthesized_id(name: &str, website: Option<&str>) -> String {
-    if let Some(domain) = website.and_then(registrable_domain) {
+fn synthesized_id<'a>(name: &str, mut sites: impl Iterator<Item = &'a str>) -> String {
+    if let Some(domain) = sites.find_map(registrable_domain) {
         return format!("key:{domain}");
     }
     match fold_company_name(name) {

@@ -104,6 +104,7 @@ fn reads_a_salesforce_account_report() {
                 crm_id: "0015g00000AbCdEAAV".into(),
                 name: "Acme Corporation".into(),
                 website: Some("https://www.acme.com".into()),
+                other_sites: Vec::new(),
                 population: BasePopulation::Customer,
                 fields: fields(&[
                     ("owner", "Jane Smith"),
@@ -119,6 +120,7 @@ fn reads_a_salesforce_account_report() {
                 crm_id: "0015g00000AbCdFAAV".into(),
                 name: "Globex, Inc.".into(),
                 website: Some("globex.com".into()),
+                other_sites: Vec::new(),
                 population: BasePopulation::Prospect,
                 fields: fields(&[
                     ("owner", "John Doe"),
@@ -132,6 +134,7 @@ fn reads_a_salesforce_account_report() {
                 crm_id: "0015g00000AbCdHAAV".into(),
                 name: "Umbrella Corp".into(),
                 website: None,
+                other_sites: Vec::new(),
                 population: BasePopulation::Prospect,
                 fields: fields(&[
                     ("owner", "John Doe"),

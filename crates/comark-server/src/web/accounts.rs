@@ -106,6 +106,7 @@ fn field_label(field: &str) -> &str {
         "crm_id" => "CRM id",
         "name" => "Company name",
         "website" => "Website",
+        "email" => "E-mail (its company domain helps matching; the address is not kept)",
         "population" => "Customer, opportunity or prospect",
         "owner" => "Owner",
         "stage" => "Stage",
@@ -843,6 +844,16 @@ async fn confirmation(
             }
             @if !extras.is_empty() {
                 fieldset {
+                    legend { "Other columns that may hold the company's website or domain (read for matching only)" }
+                    @for (i, header) in extras.iter().enumerate() {
+                        label.check for={ "also-" (i) } {
+                            input id={ "also-" (i) } type="checkbox" name="also_website" value=(header) checked[mapping.also_websites.contains(header)];
+                            " " (header)
+                        }
+                    }
+                    @if let Some(message) = error_for(error, "mapping.also_websites") { p.error { (message) } }
+                }
+                fieldset {
                     legend { "Keep other columns as fields (partners see fields only if you share them)" }
                     @for (i, header) in extras.iter().enumerate() {
                         label.check for={ "extra-" (i) } {
@@ -937,6 +948,7 @@ async fn start_import(
         }
     }
     mapping.extra = values_of(&pairs, "extra");
+    mapping.also_websites = values_of(&pairs, "also_website");
     if let Some(population) = BasePopulation::parse(&text("default_population")) {
         mapping.default_population = population;
     }
@@ -1347,7 +1359,8 @@ async fn mapping_page(
 fn confidence_label(confidence: MatchConfidence) -> &'static str {
     match confidence {
         MatchConfidence::High => "domain",
-        MatchConfidence::Low => "name only (lower confidence)",
+        MatchConfidence::Medium => "name, one side without a website",
+        MatchConfidence::Low => "name, different websites: check it",
     }
 }
 
@@ -1553,7 +1566,7 @@ fn mapping_markup(
                                         }
                                         td {
                                             (key_label(&shared.key)) br;
-                                            span.muted { (confidence_label(shared.confidence)) @if shared.manual { ", added by hand" } }
+                                            span.muted title=(shared.reason) { (confidence_label(shared.confidence)) @if shared.manual { ", added by hand" } }
                                         }
                                         @if manage {
                                             td {

@@ -4,13 +4,14 @@
 use super::*;
 use crate::steps::sign_in;
 
-/// A's HubSpot company export: four companies, one of them without a name (row 4).
+/// A's HubSpot company export: four companies, one of them without a name (row 4), and
+/// one whose site only its `Website URL` holds (row 3).
 const NORTHWIND_CSV: &str = "\
-Record ID,Company name,Company Domain Name,Lifecycle Stage,Company owner
-101,Initech,initech.com,customer,Ann
-102,Globex Corporation,globex.com,customer,Bob
-103,,nameless.com,lead,Cy
-104,Umbrella,umbrella.com,opportunity,Di
+Record ID,Company name,Company Domain Name,Website URL,Lifecycle Stage,Company owner
+101,Initech,initech.com,,customer,Ann
+102,Globex Corporation,,https://www.globex.com/en,customer,Bob
+103,,nameless.com,,lead,Cy
+104,Umbrella,umbrella.com,,opportunity,Di
 ";
 
 /// B's file, imported through the use cases: two of A's customers and one of its own.
@@ -96,6 +97,10 @@ browser_journeys! {
             .js("return document.getElementById('f-col_name').value;", vec![])
             .await;
         assert_eq!(mapped, json!("Company name"), "the name column is suggested");
+        let also = north
+            .js("var c = [...document.querySelectorAll('main input[name=also_website]')].find(c => c.value === 'Website URL'); return c ? c.checked : null;", vec![])
+            .await;
+        assert_eq!(also, json!(true), "Website URL is read for matching too");
         screenshot(&north, "import-preview").await;
         north.press("Start import").await;
         north.wait_for_text("The import has started.").await;

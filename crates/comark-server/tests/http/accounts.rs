@@ -504,3 +504,74 @@ both_backends! {
         assert_eq!(api.get("/api/v1/orgs/acme/mappings/globex").await.status, 200);
     }
 }
+
+both_backends! {
+    /// Every key a row carries meets the partner's, in passes: HubSpot's `Website URL` when
+    /// its `Company Domain Name` is empty, a contact's e-mail domain (never a free webmail
+    /// one), the same name where one side has no website (medium), and namesakes with other
+    /// websites for review (low). Each match says why.
+    async fn every_key_a_row_carries_meets_the_partner_in_passes(app) {
+        let acme = app.owner_of("acme").await;
+        let globex = app.owner_of("globex").await;
+        app.connect(&acme, "acme", &globex, "globex").await;
+        let hubspot = "Record ID,Company name,Company Domain Name,Website URL,Lifecycle Stage,Email\r\n\
+            1,Initrode GmbH,,https://www.initrode.de/kontakt,customer,\r\n\
+            2,Umbrella Corporation,,,customer,jane.doe@eu.umbrella.com\r\n\
+            3,Hooli,,,customer,\r\n\
+            4,Massive Dynamic,massivedynamic.com,,customer,\r\n\
+            5,Gmail Lovers Ltd,,,customer,ann@gmail.com\r\n";
+        let salesforce = "Account ID,Account Name,Website,Type\n\
+            0011,INITRODE,initrode.de,Customer - Direct\n\
+            0012,Umbrella Corp.,umbrella.com,Customer - Direct\n\
+            0013,Hooli Inc.,hooli.xyz,Customer - Direct\n\
+            0014,Massive Dynamic,massive-dynamic.de,Customer - Direct\n\
+            0015,Webmail Fans,gmail.com,Customer - Direct\n";
+        let imported = import_csv(&app, &acme, "acme", hubspot).await;
+        assert_eq!(imported["rows_imported"], 5, "{imported}");
+        import_csv(&app, &globex, "globex", salesforce).await;
+        let a = app.api_as(&acme);
+        let listed = a.get("/api/v1/orgs/acme/accounts?search=initrode").await;
+        assert_eq!(listed.json["items"][0]["domain"], "initrode.de", "{}", listed.text);
+        for (token, org, partner) in [(&acme, "acme", "globex"), (&globex, "globex", "acme")] {
+            let shared = app.api_as(token)
+                .put(&format!("/api/v1/orgs/{org}/mappings/{partner}/sharing/customer"), json!({ "level": "overlaps" }))
+                .await;
+            assert_eq!(shared.status, 204, "{}", shared.text);
+        }
+        app.run_jobs().await;
+        let seen = a.get("/api/v1/orgs/acme/mappings/globex").await;
+        let mut found: Vec<(String, String, String, String)> = seen.json["view"]["accounts"]
+            .as_array()
+            .expect("accounts")
+            .iter()
+            .map(|m| {
+                (
+                    m["theirs"]["name"].as_str().expect("name").to_owned(),
+                    m["key"].as_str().expect("key").to_owned(),
+                    m["confidence"].as_str().expect("confidence").to_owned(),
+                    m["reason"].as_str().expect("reason").to_owned(),
+                )
+            })
+            .collect();
+        found.sort();
+        let brief: Vec<(&str, &str, &str)> = found.iter().map(|(n, k, c, _)| (n.as_str(), k.as_str(), c.as_str())).collect();
+        assert_eq!(
+            brief,
+            [
+                ("Hooli Inc.", "name:hooli", "medium"),
+                ("INITRODE", "initrode.de", "high"),
+                ("Massive Dynamic", "name:massive dynamic", "low"),
+                ("Umbrella Corp.", "umbrella.com", "high"),
+            ],
+            "{}",
+            seen.text
+        );
+        assert!(found[0].3.contains("one side has no website"), "{found:?}");
+        assert!(found[2].3.contains("different websites"), "{found:?}");
+        assert!(found[1].3.contains("initrode.de"), "{found:?}");
+        assert_eq!(cell(&seen, "customer", "customer"), Some(4), "{}", seen.text);
+        // The partner sees the same four.
+        let theirs = app.api_as(&globex).get("/api/v1/orgs/globex/mappings/acme").await;
+        assert_eq!(cell(&theirs, "customer", "customer"), Some(4), "{}", theirs.text);
+    }
+}
