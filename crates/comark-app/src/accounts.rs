@@ -20,7 +20,10 @@ use comark_store::{Actor, Backend, OrgScope, Organization};
 use serde::{Deserialize, Serialize};
 
 use crate::csv_out::CsvWriter;
-use crate::import::{sniff, AccountReader, ColumnMapping, ImportError, RowError, Sniffed};
+use crate::import::{
+    read_populations, sniff, value_key, AccountReader, ColumnMapping, ImportError, PopulationTally,
+    RowError, Sniffed,
+};
 use crate::orgs::require;
 use crate::{App, AppError, Result};
 
@@ -40,6 +43,31 @@ pub struct Preview {
     pub import: AccountImport,
     /// Encoding, delimiter, headers, CRM, the suggested mapping and sample rows.
     pub sniffed: Sniffed,
+    /// The first [`PREVIEW_BYTES`] of the file (all of it when it is smaller).
+    #[serde(skip)]
+    pub head: Vec<u8>,
+}
+
+impl Preview {
+    /// How `mapping` would read the population values of every row in the preview's bytes
+    /// (not only the sample): values, rows and where they would go. Counting the whole file
+    /// here would read up to 1 GiB for every look at the page; the import's result counts it.
+    pub fn populations(&self, mapping: &ColumnMapping) -> Option<PopulationTally> {
+        let whole = (self.import.bytes_total as u64) <= self.head.len() as u64;
+        read_populations(
+            &self.head,
+            whole,
+            self.sniffed.encoding,
+            self.sniffed.delimiter,
+            mapping,
+        )
+    }
+}
+
+/// How an import read its population column, once it finished (`None` before, and for
+/// imports that finished before comark kept it).
+pub fn population_tally(import: &AccountImport) -> Option<PopulationTally> {
+    serde_json::from_value(import.population_readings.clone()?).ok()
 }
 
 fn file_error(error: ImportError) -> AppError {
@@ -121,7 +149,38 @@ pub async fn preview(
     Ok(Preview {
         import: record,
         sniffed,
+        head,
     })
+}
+
+/// One reading of a population value given with an import's start: `Type:Other=prospect`
+/// on the command line, `"Other": "prospect"` in the API.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct ValueInput {
+    /// The population column the value belongs to, when the caller names it; it must be the
+    /// mapping's population column.
+    #[serde(default)]
+    pub column: Option<String>,
+    /// The value as the file holds it (case does not matter).
+    pub value: String,
+    /// What it means: customer, opportunity, prospect or unclassified.
+    pub population: String,
+}
+
+/// Why a population name is refused, in words that say what to write instead.
+pub fn unknown_population(name: &str) -> String {
+    if SharingLevel::parse(name).is_some() {
+        return format!(
+            "`{}` is a sharing level, not a population: count these rows as unclassified, \
+             and hide unclassified from the partners who should not see them",
+            name.trim()
+        );
+    }
+    format!(
+        "`{}` is not a population: choose {}",
+        name.trim(),
+        BasePopulation::choices()
+    )
 }
 
 /// The choices confirmed before an import runs.
@@ -141,10 +200,86 @@ pub struct StartImport {
     /// Reject the whole file when a row is bad.
     #[serde(default)]
     pub strict: bool,
+    /// Readings of population values, over those of the mapping used; saved with it.
+    #[serde(default)]
+    pub population_values: Vec<ValueInput>,
+    /// The population of rows whose value is neither read by the user nor a CRM's standard
+    /// value, over the mapping's; saved with it.
+    #[serde(default)]
+    pub unreadable_population: Option<String>,
 }
 
-fn check_mapping(mapping: &ColumnMapping, headers: &[String]) -> Result<()> {
-    let mut errors = ValidationErrors::default();
+/// Puts the start's readings of population values over `mapping`'s, or says what is wrong
+/// with them.
+fn apply_readings(mapping: &mut ColumnMapping, start: &StartImport, errors: &mut ValidationErrors) {
+    // Keys are compared as `value_key` reads cells; a mapping sent whole may spell them as the
+    // file does.
+    mapping.population_values = std::mem::take(&mut mapping.population_values)
+        .into_iter()
+        .map(|(value, population)| (value_key(&value), population))
+        .filter(|(value, _)| !value.is_empty())
+        .collect();
+    if let Some(name) = &start.unreadable_population {
+        match BasePopulation::parse(name) {
+            Some(population) => mapping.unreadable_population = population,
+            None => errors.add("unreadable_population", unknown_population(name)),
+        }
+    }
+    if start.population_values.is_empty() {
+        return;
+    }
+    let Some(header) = mapping.columns.get("population").cloned() else {
+        errors.add(
+            "population_values",
+            "the mapping has no population column, so no value would be read: map one first",
+        );
+        return;
+    };
+    for input in &start.population_values {
+        let value = input.value.trim();
+        let field = format!("population_values.{value}");
+        if let Some(column) = &input.column {
+            if !column.trim().eq_ignore_ascii_case(header.trim()) {
+                errors.add(
+                    field.clone(),
+                    format!(
+                        "`{}` is not the population column: this mapping reads populations \
+                         from `{header}`",
+                        column.trim()
+                    ),
+                );
+                continue;
+            }
+        }
+        if value.is_empty() {
+            errors.add(
+                "population_values",
+                "a blank value takes the default population: set that instead",
+            );
+            continue;
+        }
+        if value.chars().count() > crate::import::MAX_VALUE_CHARS {
+            errors.add(
+                "population_values",
+                format!(
+                    "a value is longer than {} characters",
+                    crate::import::MAX_VALUE_CHARS
+                ),
+            );
+            continue;
+        }
+        match BasePopulation::parse(&input.population) {
+            Some(population) => {
+                mapping
+                    .population_values
+                    .insert(value_key(value), population);
+            }
+            None => errors.add(field, unknown_population(&input.population)),
+        }
+    }
+}
+
+fn check_mapping(mapping: &ColumnMapping, headers: &[String], errors: &mut ValidationErrors) {
     if !mapping.columns.contains_key("name") {
         errors.add(
             "mapping.name",
@@ -177,7 +312,31 @@ fn check_mapping(mapping: &ColumnMapping, headers: &[String]) -> Result<()> {
             );
         }
     }
-    Ok(errors.into_result()?)
+}
+
+/// The mapping an import runs with: the one given, else the saved one, else the suggestion,
+/// with the start's readings of population values over it, checked against the file.
+async fn resolve_mapping(
+    app: &App,
+    scope: &OrgScope,
+    start: &StartImport,
+    sniffed: &Sniffed,
+) -> Result<ColumnMapping> {
+    let mut mapping = match (&start.mapping, &start.saved_mapping) {
+        (Some(mapping), _) => mapping.clone(),
+        (None, Some(name)) => saved_mapping(app, scope, name).await?,
+        (None, None) => sniffed.suggested.clone(),
+    };
+    let mut errors = ValidationErrors::default();
+    check_mapping(&mapping, &sniffed.headers, &mut errors);
+    apply_readings(&mut mapping, start, &mut errors);
+    if let Some(name) = start.save_mapping_as.as_deref().map(str::trim) {
+        if name.chars().count() > 80 {
+            errors.add("save_mapping_as", "must be at most 80 characters");
+        }
+    }
+    errors.into_result()?;
+    Ok(mapping)
 }
 
 /// Confirms the mapping and queues the import; a worker runs it.
@@ -216,22 +375,10 @@ async fn configure(
     with_job: bool,
 ) -> Result<AccountImport> {
     let store = app.store.org(scope);
-    let mapping = match (&start.mapping, &start.saved_mapping) {
-        (Some(mapping), _) => mapping.clone(),
-        (None, Some(name)) => saved_mapping(app, scope, name).await?,
-        (None, None) => sniffed.suggested.clone(),
-    };
-    check_mapping(&mapping, &sniffed.headers)?;
+    let mapping = resolve_mapping(app, scope, &start, sniffed).await?;
     let value = serde_json::to_value(&mapping).map_err(|e| AppError::Internal(e.to_string()))?;
     if let Some(name) = start.save_mapping_as.as_deref().map(str::trim) {
         if !name.is_empty() {
-            if name.chars().count() > 80 {
-                return Err(ValidationErrors::single(
-                    "save_mapping_as",
-                    "must be at most 80 characters",
-                )
-                .into());
-            }
             store.save_column_mapping(name, &value).await?;
         }
     }
@@ -370,6 +517,8 @@ struct ParseTally {
     distinct: u64,
     bytes: u64,
     errors: Vec<RowError>,
+    /// How the population column was read, value by value.
+    populations: PopulationTally,
 }
 
 fn to_new_account(account: crate::import::ImportedAccount) -> NewAccount {
@@ -443,6 +592,7 @@ fn parse_in_background<R: Read + Send + 'static>(
             }
             tally.bytes = rows.bytes_read();
             tally.distinct = seen.len() as u64;
+            tally.populations = rows.population_tally();
             // A file that stops making sense midway fails whole: nothing lands.
             rows.finish()?;
             if !batch.is_empty() {
@@ -467,6 +617,7 @@ fn tally_of(parsed: &ParseTally) -> ImportTally {
         rows_rejected: parsed.rows_rejected as i64,
         rows_merged: parsed.rows_merged as i64,
         errors: serde_json::to_value(&parsed.errors).unwrap_or_default(),
+        population_readings: serde_json::to_value(&parsed.populations).ok(),
     }
 }
 
@@ -658,6 +809,11 @@ pub async fn import_file(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    // A bad mapping or reading is refused before the upload is even recorded: nothing of a
+    // refused command stays behind.
+    require(scope, Action::ManageAccounts)?;
+    let sniffed = sniff(&head, start.encoding.as_deref()).map_err(file_error)?;
+    resolve_mapping(app, scope, &start, &sniffed).await?;
     let record = begin_upload(app, scope, &file_name, None, actor).await?;
     let (_, sniffed) = confirm(app, scope, record.id, start, &head).await?;
     let file = std::fs::File::open(path).map_err(unreadable)?;
@@ -1410,6 +1566,7 @@ mod tests {
             rows_rejected: 0,
             rows_merged: 0,
             errors: serde_json::json!([]),
+            population_readings: None,
             failure: None,
             note: None,
             created_at: chrono::Utc::now(),

@@ -1,9 +1,10 @@
 //! Properties of the CSV account import: what the `csv` crate writes reads back unchanged,
-//! whatever the delimiter and the text, and no input makes the import panic.
+//! whatever the delimiter and the text; every population value lands its row, the user's
+//! reading first; and no input makes the import panic.
 
 use std::collections::BTreeMap;
 
-use comark_app::import::{sniff, AccountReader, ImportedAccount};
+use comark_app::import::{sniff, value_key, AccountReader, ColumnMapping, ImportedAccount};
 use comark_domain::accounts::BasePopulation;
 use proptest::prelude::*;
 
@@ -109,6 +110,59 @@ fn expected(accounts: &[Account]) -> Vec<ImportedAccount> {
         .collect()
 }
 
+/// The standard values of Salesforce's Type and HubSpot's lifecycle stage, in a few spellings.
+const STANDARD_VALUES: &[&str] = &[
+    "Analyst",
+    "Competitor",
+    "Customer",
+    "Customer - Direct",
+    "customer_channel",
+    "Channel Partner / Reseller",
+    "Installation Partner",
+    "TECHNOLOGY PARTNER",
+    "Integrator",
+    "Investor",
+    "Partner",
+    "Press",
+    "Prospect",
+    "Reseller",
+    "Other",
+    "subscriber",
+    "Lead",
+    "marketingqualifiedlead",
+    "Sales Qualified Lead",
+    "opportunity",
+    "evangelist",
+    "unclassified",
+];
+
+/// A population cell: a standard value, any text at all, or nothing.
+fn population_cell() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => prop::sample::select(STANDARD_VALUES.to_vec()).prop_map(str::to_owned),
+        3 => text(30),
+        1 => Just(String::new()),
+    ]
+}
+
+/// Writes rows of (name, population cell) under the headers `Name` and `Population`.
+#[allow(clippy::disallowed_types)]
+fn write_populations(rows: &[(String, String)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut writer = csv::Writer::from_writer(&mut out);
+    writer
+        .write_record(["Name", "Population"])
+        .expect("writing to memory cannot fail");
+    for (name, population) in rows {
+        writer
+            .write_record([name, population])
+            .expect("writing to memory cannot fail");
+    }
+    writer.flush().expect("flushing to memory cannot fail");
+    drop(writer);
+    out
+}
+
 /// Bytes that look a little like CSV, so that the fuzzing reaches past the header.
 fn csvish_bytes() -> impl Strategy<Value = Vec<u8>> {
     let byte = prop_oneof![
@@ -169,6 +223,59 @@ proptest! {
                 prop_assert!(row.is_ok(), "{:?}", row);
             }
         }
+    }
+
+    #[test]
+    fn any_population_value_lands_its_row_and_the_users_reading_wins(
+        rows in prop::collection::vec((text(20), population_cell()), 1..30),
+        // What the user says some of the values mean, by the index of the row holding them.
+        yours in prop::collection::vec(
+            (any::<prop::sample::Index>(), prop::sample::select(BasePopulation::ALL.to_vec()), any::<bool>()),
+            0..6,
+        ),
+        default_population in prop::sample::select(BasePopulation::ALL.to_vec()),
+        unreadable_population in prop::sample::select(BasePopulation::ALL.to_vec()),
+    ) {
+        let mut mapping = ColumnMapping {
+            default_population,
+            unreadable_population,
+            ..ColumnMapping::default()
+        };
+        mapping.columns.insert("name".into(), "Name".into());
+        mapping.columns.insert("population".into(), "Population".into());
+        for (at, population, shout) in &yours {
+            let value = &rows[at.index(rows.len())].1;
+            // The user may spell the value in another case than the file.
+            let spelled = if *shout { value.to_uppercase() } else { value.clone() };
+            mapping.population_values.insert(spelled, *population);
+        }
+        let file = write_populations(&rows);
+        let mut reader = AccountReader::new(&file[..], "utf-8", b',', &mapping)
+            .expect("the mapping fits");
+        let read: Vec<_> = reader.by_ref().collect();
+        prop_assert_eq!(read.len(), rows.len());
+        let readings: BTreeMap<String, BasePopulation> = mapping
+            .population_values
+            .iter()
+            .map(|(value, population)| (value_key(value), *population))
+            .collect();
+        for (item, (_, cell)) in read.iter().zip(&rows) {
+            let account = item.as_ref().map_err(|e| TestCaseError::fail(format!("{cell:?} rejected: {e}")))?;
+            let value = cell.trim();
+            let expected = if value.is_empty() {
+                default_population
+            } else if let Some(population) = readings.get(&value_key(value)) {
+                *population
+            } else {
+                BasePopulation::from_crm_value(value).unwrap_or(unreadable_population)
+            };
+            prop_assert_eq!(account.population, expected, "{:?}", cell);
+        }
+        let tally = reader.population_tally();
+        let counted: u64 = tally.rows_by_population.values().sum();
+        prop_assert_eq!(counted, rows.len() as u64);
+        let listed: u64 = tally.values.iter().map(|v| v.rows).sum();
+        prop_assert_eq!(listed + tally.more_rows, rows.len() as u64);
     }
 
     #[test]

@@ -11,9 +11,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand, ValueEnum};
-use comark_app::accounts::{self, CorrectionInput, ExportFormat, StartImport, PREVIEW_BYTES};
+use comark_app::accounts::{
+    self, unknown_population, CorrectionInput, ExportFormat, StartImport, ValueInput, PREVIEW_BYTES,
+};
 use comark_app::csv_out::{Cell, CsvWriter};
-use comark_app::import::ColumnMapping;
+use comark_app::import::{ColumnMapping, PopulationTally, ReadAs};
 use comark_app::App;
 use comark_domain::accounts::BasePopulation;
 use comark_store::accounts::{CorrectionKind, ImportMode};
@@ -47,8 +49,10 @@ pub struct OrgArg {
 /// Account commands.
 #[derive(Subcommand, Debug)]
 pub enum AccountsCommand {
-    /// Imports accounts from a CRM's CSV export. Exit codes: 0 all rows landed, 3 some rows
-    /// were rejected (the rest landed), 4 nothing landed (a bad file, or strict mode).
+    /// Imports accounts from a CRM's CSV export. Every value of the population column lands
+    /// its row (see --value); the result says how many rows each value had and where they
+    /// went. Exit codes: 0 all rows landed, 3 some rows were rejected (the rest landed), 4
+    /// nothing landed (a bad file, or strict mode).
     Import(ImportArgs),
     /// Shows what a file looks like to the importer: encoding, CRM, suggested mapping, samples.
     Preview {
@@ -84,7 +88,7 @@ pub enum AccountsCommand {
         /// Part of the name or website.
         #[arg(long)]
         search: Option<String>,
-        /// customer, opportunity or prospect.
+        /// customer, opportunity, prospect or unclassified.
         #[arg(long)]
         population: Option<String>,
         /// How to print.
@@ -111,9 +115,19 @@ pub struct ImportArgs {
     /// repeatable. Without `--map`, the suggestion's such columns are used.
     #[arg(long = "also-website", value_name = "HEADER")]
     also_website: Vec<String>,
-    /// Population of rows without one (customer, opportunity, prospect).
+    /// Population of rows without one (customer, opportunity, prospect or unclassified).
     #[arg(long)]
     default_population: Option<String>,
+    /// What a value of the population column means, over comark's reading of the CRM's
+    /// standard values: `--value 'Type:Other=prospect'`, or `--value Partner=unclassified`
+    /// (the column is optional; a value holding a colon needs it). Populations: customer,
+    /// opportunity, prospect, unclassified. Repeatable; saved with --save-mapping.
+    #[arg(long = "value", value_name = "[COLUMN:]VALUE=POPULATION")]
+    values: Vec<String>,
+    /// Where rows go whose value is neither given with --value nor a CRM's standard value
+    /// (default: unclassified). Such rows are never rejected.
+    #[arg(long, value_name = "POPULATION")]
+    unreadable_as: Option<String>,
     /// Use a mapping saved earlier.
     #[arg(long)]
     mapping: Option<String>,
@@ -166,7 +180,7 @@ pub enum MappingCommand {
         /// The partner's handle.
         #[arg(long)]
         partner: String,
-        /// customer, opportunity, prospect or a custom population.
+        /// customer, opportunity, prospect, unclassified or a custom population.
         #[arg(long)]
         population: String,
         /// hidden, counts, overlaps or overlaps_with_fields.
@@ -268,9 +282,46 @@ fn parse_mapping(args: &ImportArgs) -> anyhow::Result<Option<ColumnMapping>> {
     mapping.also_websites = args.also_website.clone();
     if let Some(population) = &args.default_population {
         mapping.default_population = BasePopulation::parse(population)
-            .with_context(|| format!("unknown population `{population}`"))?;
+            .with_context(|| format!("--default-population: {}", unknown_population(population)))?;
     }
     Ok(Some(mapping))
+}
+
+/// Reads `--value [COLUMN:]VALUE=POPULATION`s. What can be told without the file (the
+/// shape, the population) is refused here, before anything is read; the column is checked
+/// against the mapping with the file's headers.
+fn parse_values(args: &ImportArgs) -> anyhow::Result<Vec<ValueInput>> {
+    let mut values = Vec::new();
+    for given in &args.values {
+        // A population never holds `=`, so the last one splits; a value may hold one.
+        let Some((left, population)) = given.rsplit_once('=') else {
+            bail!("--value takes [COLUMN:]VALUE=POPULATION, as in --value 'Type:Other=prospect'; got `{given}`");
+        };
+        if BasePopulation::parse(population).is_none() {
+            bail!("--value `{given}`: {}", unknown_population(population));
+        }
+        let (column, value) = match left.split_once(':') {
+            Some((column, value)) => (Some(column.trim().to_owned()), value),
+            None => (None, left),
+        };
+        if value.trim().is_empty() {
+            bail!(
+                "--value `{given}`: give the value before `=`; rows with no value take \
+                 --default-population"
+            );
+        }
+        values.push(ValueInput {
+            column,
+            value: value.trim().to_owned(),
+            population: population.trim().to_owned(),
+        });
+    }
+    if let Some(population) = &args.unreadable_as {
+        if BasePopulation::parse(population).is_none() {
+            bail!("--unreadable-as: {}", unknown_population(population));
+        }
+    }
+    Ok(values)
 }
 
 fn progress_bar(total: u64) -> indicatif::ProgressBar {
@@ -436,6 +487,8 @@ fn read_head(file: &PathBuf) -> anyhow::Result<Vec<u8>> {
 async fn import(app: &App, args: ImportArgs) -> anyhow::Result<ExitCode> {
     let scope = scope(app, &args.org).await?;
     let start = StartImport {
+        population_values: parse_values(&args)?,
+        unreadable_population: args.unreadable_as.clone(),
         mapping: parse_mapping(&args)?,
         saved_mapping: args.mapping.clone(),
         save_mapping_as: args.save_mapping.clone(),
@@ -480,6 +533,14 @@ async fn import(app: &App, args: ImportArgs) -> anyhow::Result<ExitCode> {
             char::from(sniffed.delimiter)
         );
         print_errors(&result.errors);
+        if let Some(tally) = accounts::population_tally(&result) {
+            let mapping: ColumnMapping = result
+                .mapping
+                .clone()
+                .and_then(|m| serde_json::from_value(m).ok())
+                .unwrap_or_default();
+            print_populations(&tally, outcome.is_ok(), mapping.unreadable_population);
+        }
         match &outcome {
             Ok(done) => eprintln!(
                 "Imported {} accounts from {} rows in {:.1} s ({} rejected, {} merged by CRM id).",
@@ -519,6 +580,37 @@ fn print_errors(errors: &serde_json::Value) {
         eprintln!(
             "... and {} more (see the import in the web UI)",
             errors.len() - 50
+        );
+    }
+}
+
+/// Prints how the population column was read, value by value, and how to read it otherwise.
+fn print_populations(tally: &PopulationTally, landed: bool, unreadable: BasePopulation) {
+    let column = tally.column.as_deref();
+    match (column, landed) {
+        (Some(column), true) => eprintln!("How the column {column} was read:"),
+        (Some(column), false) => eprintln!("How the column {column} would have been read:"),
+        (None, _) => {}
+    }
+    for value in &tally.values {
+        eprintln!("  {}", value.describe(column));
+    }
+    if let Some(rest) = tally.describe_rest() {
+        eprintln!("  {rest}");
+    }
+    // Rows read by comark rather than by the user into unclassified, or not read at all, are
+    // the ones a user may want to read otherwise: name one in the hint.
+    let example = tally.values.iter().find(|v| {
+        v.read_as == ReadAs::Unreadable
+            || (v.read_as == ReadAs::Standard && v.population == BasePopulation::Unclassified)
+    });
+    if let (Some(column), Some(example)) = (column, example) {
+        eprintln!(
+            "To read a value otherwise, import again with --value '{column}:{}=prospect' ({}); \
+             values comark does not know go to --unreadable-as (now {}).",
+            example.value,
+            BasePopulation::choices(),
+            unreadable.as_str()
         );
     }
 }

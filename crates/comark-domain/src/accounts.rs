@@ -23,14 +23,18 @@ pub enum BasePopulation {
     Opportunity,
     /// Neither yet: a lead or a target.
     Prospect,
+    /// Not an account to co-sell into, or nobody can tell: partners, resellers, competitors,
+    /// analysts, the press, investors, "Other", and values comark cannot read.
+    Unclassified,
 }
 
 impl BasePopulation {
     /// Every built-in population, in the order they are shown.
-    pub const ALL: [BasePopulation; 3] = [
+    pub const ALL: [BasePopulation; 4] = [
         BasePopulation::Customer,
         BasePopulation::Opportunity,
         BasePopulation::Prospect,
+        BasePopulation::Unclassified,
     ];
 
     /// The stable name, also the population's slug.
@@ -39,6 +43,7 @@ impl BasePopulation {
             BasePopulation::Customer => "customer",
             BasePopulation::Opportunity => "opportunity",
             BasePopulation::Prospect => "prospect",
+            BasePopulation::Unclassified => "unclassified",
         }
     }
 
@@ -50,45 +55,73 @@ impl BasePopulation {
             .find(|p| p.as_str().eq_ignore_ascii_case(s))
     }
 
+    /// The stable names, for messages: "customer, opportunity, prospect or unclassified".
+    pub fn choices() -> String {
+        let names: Vec<&str> = Self::ALL.iter().map(|p| p.as_str()).collect();
+        match names.split_last() {
+            Some((last, [])) => (*last).to_owned(),
+            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+            None => String::new(),
+        }
+    }
+
     /// A label for people.
     pub fn label(self) -> &'static str {
         match self {
             BasePopulation::Customer => "Customers",
             BasePopulation::Opportunity => "Open opportunities",
             BasePopulation::Prospect => "Prospects",
+            BasePopulation::Unclassified => "Unclassified accounts",
         }
     }
 
-    /// Reads a CRM's own value: Salesforce account "Type" or HubSpot "Lifecycle Stage".
+    /// Reads a CRM's standard value: Salesforce's account `Type` picklist or HubSpot's
+    /// `Lifecycle Stage`, in its internal form (`salesqualifiedlead`) or its label
+    /// (`Sales Qualified Lead`). `None` for a blank value and for one that is no standard
+    /// value; the caller decides what those mean.
     ///
-    /// Spaces, underscores and hyphens are ignored so that HubSpot's internal names
-    /// ("salesqualifiedlead") and their labels ("Sales Qualified Lead") read alike. Values
-    /// that say nothing about the relationship ("Technology Partner", "Other") give `None`,
-    /// and the caller decides what to do with them.
+    /// Case, spaces and punctuation are ignored, so `Customer - Direct`, `customer_direct`
+    /// and `CUSTOMER DIRECT` read alike. Customers (any `Customer - ...` split, and HubSpot's
+    /// evangelists, who are customers that advocate) are customers; open deals are
+    /// opportunities; leads, subscribers and prospects are prospects. Partners of every kind,
+    /// resellers, integrators, competitors, analysts, the press, investors and `Other` are
+    /// unclassified: they are not accounts to co-sell into, and comark should not guess.
     pub fn from_crm_value(value: &str) -> Option<Self> {
-        let compact: String = value
-            .trim()
-            .to_lowercase()
-            .chars()
-            .filter(|c| !(c.is_whitespace() || *c == '_' || *c == '-'))
-            .collect();
-        // Salesforce splits customers by channel: "Customer - Direct", "Customer - Channel".
-        if compact.starts_with("customer") || compact == "evangelist" {
-            return Some(BasePopulation::Customer);
-        }
-        match compact.as_str() {
-            "opportunity" | "openopportunity" | "opendeal" | "deal" => {
-                Some(BasePopulation::Opportunity)
+        use BasePopulation::*;
+        let lower = value.trim().to_lowercase();
+        // Salesforce splits customers by channel ("Customer - Direct", "Customer - Channel"),
+        // and organizations add their own splits the same way.
+        if let Some(rest) = lower.strip_prefix("customer") {
+            if rest.is_empty() || rest.starts_with(|c: char| !c.is_alphanumeric()) {
+                return Some(Customer);
             }
+        }
+        let key: String = lower.chars().filter(|c| c.is_alphanumeric()).collect();
+        Some(match key.as_str() {
+            "evangelist" => Customer,
+            "opportunity" | "openopportunity" | "opendeal" | "deal" => Opportunity,
             "prospect"
             | "subscriber"
             | "lead"
             | "marketingqualifiedlead"
             | "salesqualifiedlead"
             | "mql"
-            | "sql" => Some(BasePopulation::Prospect),
-            _ => None,
-        }
+            | "sql" => Prospect,
+            "unclassified"
+            | "other"
+            | "partner"
+            | "channelpartnerreseller"
+            | "channelpartner"
+            | "installationpartner"
+            | "technologypartner"
+            | "reseller"
+            | "integrator"
+            | "competitor"
+            | "analyst"
+            | "press"
+            | "investor" => Unclassified,
+            _ => return None,
+        })
     }
 }
 
@@ -814,35 +847,92 @@ mod tests {
     }
 
     #[test]
-    fn crm_values_map_to_base_populations() {
+    fn every_standard_crm_value_has_a_reading() {
+        use BasePopulation::*;
+        // Salesforce's standard account Type picklist.
+        let salesforce = [
+            ("Analyst", Unclassified),
+            ("Competitor", Unclassified),
+            ("Customer", Customer),
+            ("Customer - Direct", Customer),
+            ("Customer - Channel", Customer),
+            ("Channel Partner / Reseller", Unclassified),
+            ("Installation Partner", Unclassified),
+            ("Technology Partner", Unclassified),
+            ("Integrator", Unclassified),
+            ("Investor", Unclassified),
+            ("Partner", Unclassified),
+            ("Press", Unclassified),
+            ("Prospect", Prospect),
+            ("Reseller", Unclassified),
+            ("Other", Unclassified),
+        ];
+        // HubSpot's lifecycle stages, internal names and labels.
+        let hubspot = [
+            ("subscriber", Prospect),
+            ("Subscriber", Prospect),
+            ("lead", Prospect),
+            ("Lead", Prospect),
+            ("marketingqualifiedlead", Prospect),
+            ("Marketing Qualified Lead", Prospect),
+            ("salesqualifiedlead", Prospect),
+            ("Sales Qualified Lead", Prospect),
+            ("opportunity", Opportunity),
+            ("Opportunity", Opportunity),
+            ("customer", Customer),
+            ("Customer", Customer),
+            ("evangelist", Customer),
+            ("Evangelist", Customer),
+            ("other", Unclassified),
+            ("Other", Unclassified),
+        ];
+        for (value, expected) in salesforce.into_iter().chain(hubspot) {
+            assert_eq!(
+                BasePopulation::from_crm_value(value),
+                Some(expected),
+                "{value:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn crm_values_read_alike_whatever_their_case_spaces_and_punctuation() {
         use BasePopulation::*;
         let table = [
-            ("Customer", Some(Customer)),
-            ("Customer - Direct", Some(Customer)),
-            ("Customer - Channel", Some(Customer)),
             ("  customer  ", Some(Customer)),
-            ("evangelist", Some(Customer)),
-            ("Opportunity", Some(Opportunity)),
+            ("CUSTOMER-DIRECT", Some(Customer)),
+            ("customer_channel", Some(Customer)),
+            ("Customer (Enterprise)", Some(Customer)),
             ("Open Opportunity", Some(Opportunity)),
             ("open_deal", Some(Opportunity)),
             ("Deal", Some(Opportunity)),
-            ("Prospect", Some(Prospect)),
-            ("subscriber", Some(Prospect)),
-            ("Lead", Some(Prospect)),
-            ("marketingqualifiedlead", Some(Prospect)),
-            ("Marketing Qualified Lead", Some(Prospect)),
-            ("salesqualifiedlead", Some(Prospect)),
             ("Sales-Qualified-Lead", Some(Prospect)),
+            ("marketing qualified lead", Some(Prospect)),
             ("MQL", Some(Prospect)),
             ("sql", Some(Prospect)),
-            ("Technology Partner", None),
-            ("Channel Partner / Reseller", None),
-            ("Other", None),
+            ("channel partner/reseller", Some(Unclassified)),
+            ("Technology-Partner", Some(Unclassified)),
+            ("  other ", Some(Unclassified)),
+            ("unclassified", Some(Unclassified)),
+            // No standard value: the caller decides.
+            ("Customers", None),
+            ("Former customer", None),
+            ("Gold", None),
+            ("-", None),
             ("", None),
+            ("   ", None),
         ];
         for (value, expected) in table {
             assert_eq!(BasePopulation::from_crm_value(value), expected, "{value:?}");
         }
+    }
+
+    #[test]
+    fn the_choices_name_every_built_in_population() {
+        assert_eq!(
+            BasePopulation::choices(),
+            "customer, opportunity, prospect or unclassified"
+        );
     }
 
     #[test]
@@ -1134,7 +1224,8 @@ mod tests {
 
         let columns: Vec<&str> = view.columns.iter().map(|p| p.slug.as_str()).collect();
         assert_eq!(columns, ["customer", "prospect"]);
-        assert_eq!(view.hidden_columns, 1);
+        // Opportunity is hidden, and unclassified is unset, so hidden too.
+        assert_eq!(view.hidden_columns, 2);
         // acme.com is counted once in customer × customer although two pairs reach it.
         assert_eq!(view.cells, [[1, 2], [0, 2]]);
         assert_eq!(view.shared_keys, 3);

@@ -9,19 +9,21 @@
 use std::collections::BTreeMap;
 
 use comark_domain::accounts::{
-    view, MappedAccount, MappingInput, MappingView, MatchConfidence, MatchedPair, PopulationInfo,
-    PopulationSlug, Share, SharedAccount, SharingLevel, SharingPolicy,
+    view, BasePopulation, MappedAccount, MappingInput, MappingView, MatchConfidence, MatchedPair,
+    PopulationInfo, PopulationSlug, Share, SharedAccount, SharingLevel, SharingPolicy,
 };
 use proptest::prelude::*;
 use proptest::sample::{select, subsequence, Index};
 use uuid::Uuid;
 
-/// Every population either side may use: the built-in ones and two custom ones. A side's
-/// population list is a subset, so accounts also name populations that are not listed.
-const POPULATIONS: [&str; 5] = [
+/// Every population either side may use: the built-in ones (unclassified among them) and two
+/// custom ones. A side's population list is a subset, so accounts also name populations that
+/// are not listed.
+const POPULATIONS: [&str; 6] = [
     "customer",
     "opportunity",
     "prospect",
+    "unclassified",
     "strategic",
     "churned",
 ];
@@ -373,8 +375,71 @@ fn raised(policy: &SharingPolicy, bump: &SharingPolicy) -> SharingPolicy {
     out
 }
 
+#[test]
+fn the_cases_use_every_built_in_population() {
+    for base in BasePopulation::ALL {
+        assert!(POPULATIONS.contains(&base.as_str()), "{base:?}");
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn unclassified_is_shared_or_hidden_per_partner_like_any_population(
+        mut case in case(),
+        level in select(SharingLevel::ALL.to_vec()),
+        fields in subsequence(FIELDS[..4].to_vec(), 0..=4),
+    ) {
+        // Unique domains tell their accounts apart in what is shown.
+        for (i, account) in case.b.accounts.iter_mut().enumerate() {
+            account.domain = Some(format!("{i}.example"));
+        }
+        let unclassified = PopulationSlug::builtin(BasePopulation::Unclassified);
+        if !case.b.populations.iter().any(|p| p.slug == unclassified) {
+            case.b.populations.push(PopulationInfo::builtin(BasePopulation::Unclassified));
+        }
+        let fields: Vec<String> = fields.into_iter().map(str::to_owned).collect();
+        case.b.policy.by_population.insert(
+            unclassified.clone(),
+            Share { level, fields: fields.clone() },
+        );
+        let seen = view(&case.a_sees());
+        prop_assert_eq!(
+            seen.columns.iter().any(|c| c.slug == unclassified),
+            level >= SharingLevel::Counts
+        );
+        // An account of theirs that is only unclassified shows as far as the level allows.
+        let only_unclassified = |populations: &[PopulationSlug]| {
+            !populations.is_empty() && populations.iter().all(|s| *s == unclassified)
+        };
+        for pair in &case.a_to_b {
+            let theirs = &case.b.accounts[pair.theirs];
+            if !only_unclassified(&theirs.populations) {
+                continue;
+            }
+            let shown = seen.accounts.iter().find(|a| {
+                a.key == pair.key && a.theirs.domain == theirs.domain && a.ours == case.a.accounts[pair.ours]
+            });
+            prop_assert_eq!(shown.is_some(), level >= SharingLevel::Overlaps);
+            if let Some(shown) = shown {
+                for name in shown.theirs.fields.keys() {
+                    prop_assert!(level == SharingLevel::OverlapsWithFields && fields.contains(name));
+                }
+            }
+        }
+        prop_assert_eq!(&seen, &reference(&case.a_sees()));
+        assert_nothing_leaks(&case.a_sees(), &seen)?;
+        // Whatever the level, both sides count the same accounts where unclassified meets theirs.
+        let seen_by_b = view(&case.b_sees());
+        for x in &case.a.populations {
+            if let (Some(by_a), Some(by_b)) =
+                (seen.cell(&x.slug, &unclassified), seen_by_b.cell(&unclassified, &x.slug))
+            {
+                prop_assert_eq!(by_a, by_b, "{} × unclassified", x.slug);
+            }
+        }
+    }
 
     #[test]
     fn view_matches_the_reference_model(case in case()) {
@@ -440,7 +505,7 @@ proptest! {
 
 proptest! {
     // Each case runs every combination of levels over the partner's populations (up to
-    // 4^5), so fewer cases cover far more policies.
+    // 4^6), so fewer cases cover far more policies.
     #![proptest_config(ProptestConfig::with_cases(24))]
 
     #[test]

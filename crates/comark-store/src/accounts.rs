@@ -233,6 +233,10 @@ pub struct AccountImport {
     pub rows_merged: i64,
     /// The rejected rows (the first thousand): row, column, reason.
     pub errors: serde_json::Value,
+    /// How the population column was read: each value with its rows and where they went
+    /// (`comark_app::import::PopulationTally`); `None` before the import finished, or for
+    /// imports that finished before comark kept it.
+    pub population_readings: Option<serde_json::Value>,
     /// Why it failed, when it did.
     pub failure: Option<String>,
     /// What happened to its run that a person should know (a restart, a retry after an error).
@@ -261,6 +265,7 @@ struct ImportRow {
     rows_rejected: i64,
     rows_merged: i64,
     errors: Json<serde_json::Value>,
+    population_readings: Option<Json<serde_json::Value>>,
     failure: Option<String>,
     note: Option<String>,
     created_at: DateTime<Utc>,
@@ -294,6 +299,7 @@ impl TryFrom<ImportRow> for AccountImport {
                 serde_json::Value::Null => serde_json::Value::Array(Vec::new()),
                 errors => errors,
             },
+            population_readings: row.population_readings.map(|r| r.0),
             failure: row.failure,
             note: row.note,
             created_at: row.created_at,
@@ -304,7 +310,8 @@ impl TryFrom<ImportRow> for AccountImport {
 }
 
 const IMPORT_COLUMNS: &str = "id, file_name, status, mode, strict, encoding, mapping, bytes_total, bytes_done,
-    rows_read, rows_imported, rows_rejected, rows_merged, errors, failure, note, created_at, started_at, finished_at";
+    rows_read, rows_imported, rows_rejected, rows_merged, errors, population_readings, failure, note, created_at,
+    started_at, finished_at";
 
 /// What a finished import counted.
 #[derive(Clone, Debug)]
@@ -319,6 +326,8 @@ pub struct ImportTally {
     pub rows_merged: i64,
     /// The rejected rows to keep (row, column, reason).
     pub errors: serde_json::Value,
+    /// How the population column was read, as the parser tallied it.
+    pub population_readings: Option<serde_json::Value>,
 }
 
 impl Default for ImportTally {
@@ -329,6 +338,7 @@ impl Default for ImportTally {
             rows_rejected: 0,
             rows_merged: 0,
             errors: serde_json::Value::Array(Vec::new()),
+            population_readings: None,
         }
     }
 }
@@ -652,7 +662,7 @@ impl AccountWriter {
                 sqlx::query(
                     "UPDATE account_imports SET status = 'done', bytes_done = $3, rows_read = $4,
                         rows_imported = $5, rows_rejected = $6, rows_merged = $7, errors = $8,
-                        finished_at = $9
+                        finished_at = $9, population_readings = $10
                      WHERE org_id = $1 AND id = $2",
                 )
                 .bind(org)
@@ -664,6 +674,7 @@ impl AccountWriter {
                 .bind(tally.rows_merged)
                 .bind(Json(&tally.errors))
                 .bind(at)
+                .bind(tally.population_readings.as_ref().map(Json))
                 .execute(&mut **tx)
                 .await?;
                 insert_audit!(&mut **tx, org, actor, AuditAction::AccountsImported, import.to_string(),
@@ -1021,7 +1032,9 @@ impl OrgStore<'_> {
     }
 
     /// Confirms an uploaded import's settings and, with `with_job`, queues the job that runs
-    /// it, in one transaction (the CLI runs its imports itself). `Rule` if it already started.
+    /// it, in one transaction (the CLI runs its imports itself). A failed import may be
+    /// started again, and so may a finished one (the same upload read with other choices,
+    /// say another reading of its population values). `Rule` while it is queued or running.
     pub async fn queue_import(
         &self,
         id: ImportId,
@@ -1033,7 +1046,7 @@ impl OrgStore<'_> {
             let updated = sqlx::query(
                 "UPDATE account_imports SET status = 'queued', mapping = $3, encoding = $4, mode = $5, strict = $6,
                     failure = NULL, note = NULL, job_id = NULL, heartbeat_at = $7
-                 WHERE org_id = $1 AND id = $2 AND status IN ('uploaded', 'failed')",
+                 WHERE org_id = $1 AND id = $2 AND status IN ('uploaded', 'failed', 'done')",
             )
             .bind(org)
             .bind(id.0)
@@ -1046,7 +1059,7 @@ impl OrgStore<'_> {
             .await?
             .rows_affected();
             if updated == 0 {
-                return Err(StoreError::Rule("this import has already started".into()));
+                return Err(StoreError::Rule("this import is already waiting to run or running".into()));
             }
             if with_job {
                 let job = NewJob {
@@ -1153,7 +1166,7 @@ impl OrgStore<'_> {
         on_pool!(self.store, pool => {
             sqlx::query(
                 "UPDATE account_imports SET status = 'failed', failure = $3, rows_read = $4, rows_rejected = $5,
-                    errors = $6, rows_imported = 0, finished_at = $7
+                    errors = $6, rows_imported = 0, finished_at = $7, population_readings = $8
                  WHERE org_id = $1 AND id = $2",
             )
             .bind(self.org_uuid())
@@ -1163,6 +1176,7 @@ impl OrgStore<'_> {
             .bind(tally.rows_rejected)
             .bind(Json(&tally.errors))
             .bind(now())
+            .bind(tally.population_readings.as_ref().map(Json))
             .execute(pool)
             .await?;
         });
@@ -1579,16 +1593,19 @@ impl OrgStore<'_> {
         if shared.is_empty() {
             return Ok(None);
         }
+        // The queries below bind one placeholder per built-in population.
+        const _: () = assert!(BasePopulation::ALL.len() == 4);
         let ours = self.account_book().await?.accounts;
         let us = self.org_uuid();
         let (theirs, matched): (i64, i64) = on_pool!(self.store, pool => {
             let theirs: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM accounts WHERE org_id = $1 AND population IN ($2, $3, $4)",
+                "SELECT COUNT(*) FROM accounts WHERE org_id = $1 AND population IN ($2, $3, $4, $5)",
             )
             .bind(partner.0)
             .bind(shared.first().copied())
             .bind(shared.get(1).copied())
             .bind(shared.get(2).copied())
+            .bind(shared.get(3).copied())
             .fetch_one(pool)
             .await?;
             let matched: i64 = sqlx::query_scalar(
@@ -1596,7 +1613,7 @@ impl OrgStore<'_> {
                  JOIN connections c ON c.id = m.connection_id
                  JOIN accounts b ON b.org_id = $2
                   AND b.id = CASE WHEN c.low_org_id = $3 THEN m.high_account_id ELSE m.low_account_id END
-                 WHERE m.connection_id = $1 AND b.population IN ($4, $5, $6)",
+                 WHERE m.connection_id = $1 AND b.population IN ($4, $5, $6, $7)",
             )
             .bind(connection.id.0)
             .bind(partner.0)
@@ -1604,6 +1621,7 @@ impl OrgStore<'_> {
             .bind(shared.first().copied())
             .bind(shared.get(1).copied())
             .bind(shared.get(2).copied())
+            .bind(shared.get(3).copied())
             .fetch_one(pool)
             .await?;
             (theirs, matched)

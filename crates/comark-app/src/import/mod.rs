@@ -14,6 +14,7 @@
 //! [`ImportError`].
 
 mod mapping;
+mod populations;
 mod reader;
 mod rules;
 mod sniff;
@@ -26,7 +27,10 @@ use std::fmt;
 use comark_domain::accounts::BasePopulation;
 use serde::{Deserialize, Serialize};
 
-pub use reader::AccountReader;
+pub use populations::{
+    value_key, PopulationTally, ReadAs, ValueCount, LISTED_VALUES, TRACKED_VALUES,
+};
+pub use reader::{read_populations, AccountReader};
 pub use sniff::sniff;
 
 /// Which CRM produced a file, recognized by its headers.
@@ -89,8 +93,11 @@ pub struct ColumnMapping {
     pub extra: Vec<String>,
     /// Population of rows with no population column or an empty value.
     pub default_population: BasePopulation,
+    /// Population of rows whose value is neither in `population_values` nor a CRM's
+    /// standard value: such a row lands here rather than being rejected.
+    pub unreadable_population: BasePopulation,
     /// The user's own reading of CRM values (lower-cased value -> population); wins over the
-    /// built-in reading.
+    /// standard reading.
     pub population_values: BTreeMap<String, BasePopulation>,
     /// Further columns that may hold the company's website or domain (HubSpot's `Website
     /// URL` beside its `Company Domain Name`): read for matching only.
@@ -105,6 +112,9 @@ impl Default for ColumnMapping {
             // An account nobody classified is the weakest claim: calling it a customer would
             // overstate what a partner learns from an overlap.
             default_population: BasePopulation::Prospect,
+            // A value nobody can read says nothing about the relationship; counting it as a
+            // prospect or more would tell partners something that is not known.
+            unreadable_population: BasePopulation::Unclassified,
             population_values: BTreeMap::new(),
             also_websites: Vec::new(),
         }
@@ -150,7 +160,7 @@ pub struct ImportedAccount {
     /// What else names the company's site, for matching only: the other website columns'
     /// values and the company domain of an e-mail address (free webmail left out).
     pub other_sites: Vec<String>,
-    /// Customer, opportunity or prospect.
+    /// Its built-in population, as the mapping read the population column.
     pub population: BasePopulation,
     /// The other mapped fields and the extras, trimmed, blanks left out.
     pub fields: BTreeMap<String, String>,

@@ -10,7 +10,8 @@ use csv::StringRecord;
 use encoding_rs_io::{DecodeReaderBytes, DecodeReaderBytesBuilder};
 
 use super::mapping::header_names;
-use super::rules::RowRules;
+use super::populations::{PopulationCounter, PopulationTally};
+use super::rules::{ReadRow, RowRules};
 use super::sniff::encoding_for_label;
 use super::{ColumnMapping, ImportError, ImportedAccount, RowError};
 
@@ -28,8 +29,10 @@ const MAX_ROW_BYTES: u64 = 8 << 20;
 /// - a mapped CRM id is required. Without an id column, the id is derived from the data,
 ///   `key:` and the website's registrable domain, else `key:name:` and the folded name, so
 ///   importing the same file again gives the same ids;
-/// - the population is read with the user's reading of values first, then the CRM's usual
-///   ones ([`BasePopulation::from_crm_value`]); a blank one is the default population;
+/// - the population is never a reason to reject a row: a blank one is the default
+///   population, then the user's reading of values wins, then the CRM's standard values
+///   ([`BasePopulation::from_crm_value`]), and any other value is the mapping's
+///   unreadable-value population; [`population_tally`] says how many rows each value had;
 /// - every value is trimmed, at most [`MAX_VALUE_CHARS`](super::MAX_VALUE_CHARS) characters.
 ///
 /// What makes the rest of the file unreadable (an I/O error, a row over 8 MB because a quote
@@ -39,6 +42,7 @@ const MAX_ROW_BYTES: u64 = 8 << 20;
 ///
 /// [`BasePopulation::from_crm_value`]: comark_domain::accounts::BasePopulation::from_crm_value
 /// [`finish`]: AccountReader::finish
+/// [`population_tally`]: AccountReader::population_tally
 pub struct AccountReader<R: Read> {
     csv: csv::Reader<DecodeReaderBytes<MeteredReader<R>, Vec<u8>>>,
     meter: Arc<Meter>,
@@ -53,6 +57,8 @@ pub struct AccountReader<R: Read> {
     footer: FooterFilter,
     /// Rows to hand out before reading on (held rows that proved to be data).
     released: VecDeque<(u64, StringRecord)>,
+    /// The population values of the rows read so far.
+    populations: PopulationCounter,
 }
 
 /// What to do with a row read, as far as a report footer goes.
@@ -176,6 +182,7 @@ impl<R: Read> AccountReader<R> {
         }
         let headers = header_names(&record)?;
         let rules = RowRules::new(&headers, mapping)?;
+        let populations = PopulationCounter::new(rules.population_column().map(str::to_owned));
         Ok(AccountReader {
             csv,
             meter,
@@ -187,6 +194,7 @@ impl<R: Read> AccountReader<R> {
             failure: None,
             footer: FooterFilter::default(),
             released: VecDeque::new(),
+            populations,
         })
     }
 
@@ -199,6 +207,12 @@ impl<R: Read> AccountReader<R> {
     /// the rows returned).
     pub fn bytes_read(&self) -> u64 {
         self.meter.consumed.load(Relaxed)
+    }
+
+    /// How the population column of the accounts read so far was read: each value, its rows
+    /// and where they went. Rejected rows are not in it.
+    pub fn population_tally(&self) -> PopulationTally {
+        self.populations.tally()
     }
 
     /// Ends reading: the error that stopped it before the end of the file, if any.
@@ -214,7 +228,7 @@ impl<R: Read> Iterator for AccountReader<R> {
         loop {
             if let Some((row, record)) = self.released.pop_front() {
                 match self.rules.apply(row, &record) {
-                    Some(item) => return Some(item),
+                    Some(item) => return Some(counted(&mut self.populations, item)),
                     None => continue,
                 }
             }
@@ -228,7 +242,7 @@ impl<R: Read> Iterator for AccountReader<R> {
                     match self.footer.push(self.row, &self.record, &mut self.released) {
                         Footing::Data => {
                             if let Some(item) = self.rules.apply(self.row, &self.record) {
-                                return Some(item);
+                                return Some(counted(&mut self.populations, item));
                             }
                         }
                         Footing::Skip | Footing::Released => {}
@@ -267,6 +281,47 @@ impl<R: Read> Iterator for AccountReader<R> {
             }
         }
     }
+}
+
+/// The account of a row that landed, counted in the population tally; a rejected row as is.
+fn counted(
+    populations: &mut PopulationCounter,
+    item: Result<ReadRow<'_>, RowError>,
+) -> Result<ImportedAccount, RowError> {
+    item.map(|read| {
+        populations.count(read.population_value, read.account.population, read.read_as);
+        read.account
+    })
+}
+
+/// How `mapping` reads the population values of the first bytes of a file (`head`, cut
+/// anywhere), for the value mapping shown before an import: every row `head` holds, not only
+/// the sample. With `whole`, `head` is the whole file; otherwise its last, perhaps cut, line is
+/// left out. `None` when the mapping does not fit the file.
+pub fn read_populations(
+    head: &[u8],
+    whole: bool,
+    encoding: &str,
+    delimiter: u8,
+    mapping: &ColumnMapping,
+) -> Option<PopulationTally> {
+    let complete = if whole {
+        head
+    } else {
+        let end = head.iter().rposition(|&b| b == b'\n')?;
+        // In UTF-16LE a line feed is 0A 00: keep its second byte with it.
+        let end = if head.get(end + 1) == Some(&0) {
+            end + 2
+        } else {
+            end + 1
+        };
+        head.get(..end).unwrap_or(head)
+    };
+    let mut reader = AccountReader::new(complete, encoding, delimiter, mapping).ok()?;
+    for item in reader.by_ref() {
+        drop(item);
+    }
+    Some(reader.population_tally())
 }
 
 impl<R: Read> fmt::Debug for AccountReader<R> {

@@ -2,12 +2,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use comark_domain::accounts::BasePopulation;
 use comark_domain::{forbidden_character, forbidden_character_message};
 use comark_matching::{company_domain_of_email, fold_company_name, registrable_domain};
 use csv::StringRecord;
 
 use super::mapping::slugify;
+use super::populations::{PopulationReading, ReadAs};
 use super::{
     ColumnMapping, ImportError, ImportedAccount, RowError, KNOWN_FIELDS, MAX_NAME_CHARS,
     MAX_VALUE_CHARS,
@@ -27,9 +27,17 @@ pub(super) struct RowRules {
     population: Option<Column>,
     /// The other known fields, then the extras: where each value goes in `fields`.
     fields: Vec<(Column, String)>,
-    default_population: BasePopulation,
-    /// The user's reading of population values, keys trimmed and lower-cased.
-    population_values: BTreeMap<String, BasePopulation>,
+    /// How population values are read.
+    reading: PopulationReading,
+}
+
+/// An account read from a row, with the population value it was given and how it was read.
+#[derive(Debug)]
+pub(super) struct ReadRow<'r> {
+    pub(super) account: ImportedAccount,
+    /// The trimmed population cell (empty without a population column).
+    pub(super) population_value: &'r str,
+    pub(super) read_as: ReadAs,
 }
 
 /// A column: its position and its header (for error messages).
@@ -124,29 +132,31 @@ impl RowRules {
             email,
             population,
             fields,
-            default_population: mapping.default_population,
-            population_values: mapping
-                .population_values
-                .iter()
-                .map(|(value, population)| (value.trim().to_lowercase(), *population))
-                .collect(),
+            reading: PopulationReading::new(mapping),
         })
+    }
+
+    /// The header of the population column, if the mapping has one.
+    pub(super) fn population_column(&self) -> Option<&str> {
+        self.population
+            .as_ref()
+            .map(|column| column.header.as_str())
     }
 
     /// The account in `record` (row number `row`), its first error, or `None` for a row with
     /// nothing in it, which spreadsheets leave behind and nobody means as an account.
-    pub(super) fn apply(
+    pub(super) fn apply<'r>(
         &self,
         row: u64,
-        record: &StringRecord,
-    ) -> Option<Result<ImportedAccount, RowError>> {
+        record: &'r StringRecord,
+    ) -> Option<Result<ReadRow<'r>, RowError>> {
         if is_blank(record) {
             return None;
         }
         Some(self.account(row, record))
     }
 
-    fn account(&self, row: u64, record: &StringRecord) -> Result<ImportedAccount, RowError> {
+    fn account<'r>(&self, row: u64, record: &'r StringRecord) -> Result<ReadRow<'r>, RowError> {
         // Spreadsheets pad rows with trailing delimiters, so surplus empty cells are fine;
         // surplus values or missing cells mean the columns no longer line up.
         let surplus = || record.iter().skip(self.width);
@@ -216,11 +226,13 @@ impl RowRules {
             },
             None => synthesized_id(name, sites.iter().copied().chain(other_sites.iter().map(String::as_str))),
         };
-        let population = match &self.population {
-            Some(column) => self
-                .population(value(column)?)
-                .map_err(|reason| error(column, reason))?,
-            None => self.default_population,
+        // Every row lands whatever its population value: the value is only read, never refused.
+        let (population_value, (population, read_as)) = match &self.population {
+            Some(column) => {
+                let text = value(column)?;
+                (text, self.reading.read(text))
+            }
+            None => ("", self.reading.without_column()),
         };
         let mut fields = BTreeMap::new();
         for (column, key) in &self.fields {
@@ -229,7 +241,7 @@ impl RowRules {
                 fields.insert(key.clone(), value.to_owned());
             }
         }
-        Ok(ImportedAccount {
+        let account = ImportedAccount {
             row,
             crm_id,
             name: name.to_owned(),
@@ -237,24 +249,11 @@ impl RowRules {
             other_sites,
             population,
             fields,
-        })
-    }
-
-    /// Reads a population cell: the user's reading, then the CRM's usual values.
-    fn population(&self, value: &str) -> Result<BasePopulation, String> {
-        if value.is_empty() {
-            return Ok(self.default_population);
-        }
-        if !self.population_values.is_empty() {
-            if let Some(population) = self.population_values.get(&value.to_lowercase()) {
-                return Ok(*population);
-            }
-        }
-        BasePopulation::from_crm_value(value).ok_or_else(|| {
-            format!(
-                "'{value}' is not a customer, opportunity or prospect; \
-                 choose what it means in the column mapping"
-            )
+        };
+        Ok(ReadRow {
+            account,
+            population_value,
+            read_as,
         })
     }
 }

@@ -88,13 +88,8 @@ fn reads_a_salesforce_account_report() {
     );
     assert_eq!(sniffed.sample.len(), 4);
     assert_eq!(sniffed.sample[1][1], "Globex, Inc.");
-    let unknown_type = row_error(
-        4,
-        Some("Type"),
-        "'Technology Partner' is not a customer, opportunity or prospect; \
-         choose what it means in the column mapping",
-    );
-    assert_eq!(sniffed.sample_errors, [error_of(&unknown_type)]);
+    // A partner is no reason to reject a row: it lands, unclassified.
+    assert_eq!(sniffed.sample_errors, []);
 
     assert_eq!(
         items,
@@ -128,7 +123,14 @@ fn reads_a_salesforce_account_report() {
                     ("country", "USA"),
                 ]),
             }),
-            unknown_type,
+            Ok(ImportedAccount {
+                row: 4,
+                crm_id: "0015g00000AbCdGAAV".into(),
+                name: "Initech".into(),
+                website: Some("initech.io".into()),
+                population: BasePopulation::Unclassified,
+                fields: fields(&[("owner", "Jane Smith")]),
+            }),
             Ok(ImportedAccount {
                 row: 5,
                 crm_id: "0015g00000AbCdHAAV".into(),
@@ -530,7 +532,7 @@ fn the_sample_stops_at_ten_rows_and_before_a_cut_row() {
 
 #[test]
 fn sample_errors_use_the_suggested_mapping() {
-    let head = "Name,Type\nAcme,Customer\n,Prospect\nGlobex,Reseller\n";
+    let head = "Name,Type\nAcme,Customer\n,Prospect\nGlobex,Reseller\nHooli,Gold\n";
     let sniffed = sniff(head.as_bytes(), None).expect("sniffs");
     assert_eq!(sniffed.suggested.columns["population"], "Type");
     let rows: Vec<(u64, Option<&str>)> = sniffed
@@ -538,7 +540,8 @@ fn sample_errors_use_the_suggested_mapping() {
         .iter()
         .map(|e| (e.row, e.column.as_deref()))
         .collect();
-    assert_eq!(rows, [(3, Some("Name")), (4, Some("Type"))]);
+    // Only the nameless row: no population value rejects a row.
+    assert_eq!(rows, [(3, Some("Name"))]);
 
     let unnamed = sniff(b"Foo,Bar\n,\n", None).expect("sniffs");
     assert!(!unnamed.suggested.columns.contains_key("name"));
@@ -547,12 +550,13 @@ fn sample_errors_use_the_suggested_mapping() {
 
 #[test]
 fn the_users_reading_of_populations_wins() {
-    let file = "Name,Type\nAcme,Technology Partner\nGlobex,Prospect\nInitech,\n";
+    let file = "Name,Type\nAcme,Technology Partner\nGlobex,Prospect\nInitech,\nHooli,Gold\n";
     let mut mapping = mapping(&[("name", "Name"), ("population", "Type")]);
     mapping.default_population = BasePopulation::Customer;
     mapping.population_values = [
         ("Technology Partner".to_owned(), BasePopulation::Opportunity),
         ("prospect".to_owned(), BasePopulation::Customer),
+        ("gold".to_owned(), BasePopulation::Prospect),
     ]
     .into();
     let read = accounts(read(file.as_bytes(), &mapping, b','));
@@ -562,8 +566,254 @@ fn the_users_reading_of_populations_wins() {
         [
             BasePopulation::Opportunity,
             BasePopulation::Customer,
-            BasePopulation::Customer
+            BasePopulation::Customer,
+            BasePopulation::Prospect,
         ]
+    );
+}
+
+/// Read whole, with the suggested mapping: the accounts and how the population was read.
+fn import_with_tally(file: &[u8], mapping: Option<ColumnMapping>) -> (Vec<Item>, PopulationTally) {
+    let sniffed = sniff(file, None).expect("the test file sniffs");
+    let mapping = mapping.unwrap_or(sniffed.suggested);
+    let mut reader = AccountReader::new(file, "utf-8", sniffed.delimiter, &mapping)
+        .expect("the header fits the mapping");
+    let items: Vec<Item> = reader.by_ref().collect();
+    (items, reader.population_tally())
+}
+
+fn line(value: &str, rows: u64, read_as: ReadAs, population: BasePopulation) -> ValueCount {
+    ValueCount {
+        value: value.to_owned(),
+        rows,
+        read_as,
+        population,
+    }
+}
+
+/// A Salesforce report with every standard Type, a blank one and odd spellings.
+const EVERY_SALESFORCE_TYPE: &str = "Account ID,Account Name,Type\n\
+1,Analyst Co,Analyst\n2,Rival Co,Competitor\n3,Buyer Co,Customer\n4,Direct Co,Customer - Direct\n\
+5,Channel Co,Customer - Channel\n6,Reseller One,Channel Partner / Reseller\n\
+7,Installer Co,Installation Partner\n8,Tech Co,Technology Partner\n9,Integrator Co,Integrator\n\
+10,Fund Co,Investor\n11,Partner Co,Partner\n12,Paper Co,Press\n13,Maybe Co,Prospect\n\
+14,Reseller Two,Reseller\n15,Other Co,Other\n16,Blank Co,\n17,Shouty Co,  PARTNER \n\
+18,Dashed Co,customer-direct\n19,Lower Co,other\n";
+
+#[test]
+fn every_salesforce_type_lands_in_its_documented_population() {
+    use BasePopulation::*;
+    let (items, tally) = import_with_tally(EVERY_SALESFORCE_TYPE.as_bytes(), None);
+    let landed: Vec<(String, BasePopulation)> = accounts(items)
+        .into_iter()
+        .map(|a| (a.name, a.population))
+        .collect();
+    let expected = [
+        ("Analyst Co", Unclassified),
+        ("Rival Co", Unclassified),
+        ("Buyer Co", Customer),
+        ("Direct Co", Customer),
+        ("Channel Co", Customer),
+        ("Reseller One", Unclassified),
+        ("Installer Co", Unclassified),
+        ("Tech Co", Unclassified),
+        ("Integrator Co", Unclassified),
+        ("Fund Co", Unclassified),
+        ("Partner Co", Unclassified),
+        ("Paper Co", Unclassified),
+        ("Maybe Co", Prospect),
+        ("Reseller Two", Unclassified),
+        ("Other Co", Unclassified),
+        ("Blank Co", Prospect),
+        ("Shouty Co", Unclassified),
+        ("Dashed Co", Customer),
+        ("Lower Co", Unclassified),
+    ];
+    let expected: Vec<(String, BasePopulation)> = expected
+        .iter()
+        .map(|(name, population)| ((*name).to_owned(), *population))
+        .collect();
+    assert_eq!(landed, expected);
+
+    assert_eq!(tally.column.as_deref(), Some("Type"));
+    assert_eq!(
+        tally.rows_by_population,
+        BTreeMap::from([(Customer, 4), (Prospect, 2), (Unclassified, 13)])
+    );
+    // Values differing only in case are one value, spelled as first met; most rows first.
+    assert_eq!(
+        tally.values[0],
+        line("Other", 2, ReadAs::Standard, Unclassified)
+    );
+    assert_eq!(
+        tally.values[1],
+        line("Partner", 2, ReadAs::Standard, Unclassified)
+    );
+    assert!(tally.values.contains(&line("", 1, ReadAs::Blank, Prospect)));
+    assert!(tally
+        .values
+        .contains(&line("customer-direct", 1, ReadAs::Standard, Customer)));
+    assert_eq!(tally.values.len(), 17);
+    assert_eq!(tally.values.iter().map(|v| v.rows).sum::<u64>(), 19);
+    assert_eq!((tally.more_values, tally.more_rows), (0, 0));
+    assert_eq!(tally.unreadable_rows(), 0);
+    assert_eq!(
+        tally.values[0].describe(tally.column.as_deref()),
+        "2 rows with Type \"Other\" counted as unclassified (standard reading)"
+    );
+    assert_eq!(
+        line("", 1, ReadAs::Blank, Prospect).describe(Some("Type")),
+        "1 row with no Type counted as prospect (the default population)"
+    );
+}
+
+/// A HubSpot export with every lifecycle stage, internal names and labels.
+const EVERY_HUBSPOT_STAGE: &str = "Record ID,Company name,Lifecycle Stage\n\
+1,A,subscriber\n2,B,lead\n3,C,marketingqualifiedlead\n4,D,salesqualifiedlead\n5,E,opportunity\n\
+6,F,customer\n7,G,evangelist\n8,H,other\n9,I,Subscriber\n10,J,Lead\n11,K,Marketing Qualified Lead\n\
+12,L,Sales Qualified Lead\n13,M,Opportunity\n14,N,Customer\n15,O,Evangelist\n16,P,Other\n17,Q,\n";
+
+#[test]
+fn every_hubspot_lifecycle_stage_lands_in_its_documented_population() {
+    use BasePopulation::*;
+    let (items, tally) = import_with_tally(EVERY_HUBSPOT_STAGE.as_bytes(), None);
+    let landed: Vec<BasePopulation> = accounts(items).into_iter().map(|a| a.population).collect();
+    let expected_half = [
+        Prospect,
+        Prospect,
+        Prospect,
+        Prospect,
+        Opportunity,
+        Customer,
+        Customer,
+        Unclassified,
+    ];
+    let expected: Vec<BasePopulation> = expected_half
+        .iter()
+        .chain(expected_half.iter())
+        .copied()
+        .chain([Prospect])
+        .collect();
+    assert_eq!(landed, expected);
+    assert_eq!(
+        tally.rows_by_population,
+        BTreeMap::from([
+            (Customer, 4),
+            (Opportunity, 2),
+            (Prospect, 9),
+            (Unclassified, 2)
+        ])
+    );
+    // The label and the internal name of a stage are two values, each read the same.
+    assert!(tally
+        .values
+        .contains(&line("Sales Qualified Lead", 1, ReadAs::Standard, Prospect)));
+    assert!(tally
+        .values
+        .contains(&line("salesqualifiedlead", 1, ReadAs::Standard, Prospect)));
+}
+
+#[test]
+fn a_value_nobody_can_read_lands_in_the_unreadable_value_population_and_is_counted() {
+    use BasePopulation::*;
+    let file = "Name,Type\nAcme,Gold\nGlobex,gold\nInitech,Silver\nHooli,Customer\n,Gold\n";
+    let mut columns = mapping(&[("name", "Name"), ("population", "Type")]);
+    let (items, tally) = import_with_tally(file.as_bytes(), Some(columns.clone()));
+    let populations: Vec<_> = items
+        .iter()
+        .map(|item| item.as_ref().map(|a| a.population).map_err(|e| e.row))
+        .collect();
+    assert_eq!(
+        populations,
+        [
+            Ok(Unclassified),
+            Ok(Unclassified),
+            Ok(Unclassified),
+            Ok(Customer),
+            Err(6)
+        ]
+    );
+    // The rejected row (no name) is not counted: only rows that land are.
+    assert_eq!(
+        tally.values,
+        [
+            line("Gold", 2, ReadAs::Unreadable, Unclassified),
+            line("Customer", 1, ReadAs::Standard, Customer),
+            line("Silver", 1, ReadAs::Unreadable, Unclassified),
+        ]
+    );
+    assert_eq!(tally.unreadable_rows(), 3);
+    assert_eq!(
+        tally.values[0].describe(Some("Type")),
+        "2 rows with Type \"Gold\" counted as unclassified (a value comark does not know)"
+    );
+
+    columns.unreadable_population = Opportunity;
+    columns.population_values = [("silver".to_owned(), Prospect)].into();
+    let (items, tally) = import_with_tally(file.as_bytes(), Some(columns));
+    let populations: Vec<_> = accounts(items.into_iter().take(4).collect())
+        .into_iter()
+        .map(|a| a.population)
+        .collect();
+    assert_eq!(populations, [Opportunity, Opportunity, Prospect, Customer]);
+    assert_eq!(tally.values[2], line("Silver", 1, ReadAs::Yours, Prospect));
+}
+
+#[test]
+fn the_tally_lists_the_most_frequent_values_and_sums_the_rest() {
+    let mut file = String::from("Name,Type\n");
+    for n in 0..(LISTED_VALUES + 5) {
+        // Value n has n + 1 rows, so the five least frequent are summed.
+        for copy in 0..=n {
+            file.push_str(&format!("Co {n} {copy},Tier {n}\n"));
+        }
+    }
+    let (items, tally) = import_with_tally(file.as_bytes(), None);
+    assert!(items.iter().all(Result::is_ok));
+    assert_eq!(tally.values.len(), LISTED_VALUES);
+    assert_eq!(tally.values[0].value, format!("Tier {}", LISTED_VALUES + 4));
+    assert_eq!(tally.more_values, 5);
+    assert_eq!(tally.more_rows, 1 + 2 + 3 + 4 + 5);
+    assert!(tally.all_values_told_apart);
+    assert_eq!(
+        tally.describe_rest().as_deref(),
+        Some("and 5 other values in 15 rows")
+    );
+    let total: u64 = tally.rows_by_population.values().sum();
+    assert_eq!(total, items.len() as u64);
+}
+
+#[test]
+fn a_file_without_a_population_column_counts_every_row_in_the_default_population() {
+    let (_, tally) = import_with_tally(b"Name\nAcme\nGlobex\n", None);
+    assert_eq!(tally.column, None);
+    assert_eq!(
+        tally.values,
+        [line("", 2, ReadAs::Blank, BasePopulation::Prospect)]
+    );
+    assert_eq!(
+        tally.values[0].describe(None),
+        "2 rows without a population column counted as prospect (the default population)"
+    );
+}
+
+#[test]
+fn the_preview_counts_the_values_of_every_row_it_holds_but_a_cut_last_one() {
+    let file = "Name,Type\nAcme,Partner\nGlobex,Gold\nInitech,Gol";
+    let columns = mapping(&[("name", "Name"), ("population", "Type")]);
+    let cut = read_populations(file.as_bytes(), false, "utf-8", b',', &columns).expect("fits");
+    let values: Vec<(&str, u64)> = cut
+        .values
+        .iter()
+        .map(|v| (v.value.as_str(), v.rows))
+        .collect();
+    assert_eq!(values, [("Gold", 1), ("Partner", 1)]);
+    let whole = read_populations(file.as_bytes(), true, "utf-8", b',', &columns).expect("fits");
+    assert_eq!(whole.values.len(), 3);
+    let other = mapping(&[("name", "Company")]);
+    assert_eq!(
+        read_populations(file.as_bytes(), true, "utf-8", b',', &other),
+        None
     );
 }
 
@@ -677,6 +927,8 @@ fn a_saved_mapping_reads_back_with_defaults() {
     let mapping: ColumnMapping =
         serde_json::from_str(r#"{"columns":{"name":"Name"}}"#).expect("valid JSON");
     assert_eq!(mapping.default_population, BasePopulation::Prospect);
+    // Mappings saved before values could be unreadable read them as unclassified.
+    assert_eq!(mapping.unreadable_population, BasePopulation::Unclassified);
     assert!(mapping.extra.is_empty());
     let format = serde_json::to_string(&CrmFormat::Hubspot).expect("serializes");
     assert_eq!(format, "\"hubspot\"");

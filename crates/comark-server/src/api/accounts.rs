@@ -7,9 +7,10 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use comark_app::accounts::{
-    self, CorrectionInput, ExportFormat, PopulationInput, StartImport, CHUNK_SIZE, MAX_UPLOAD_BYTES,
+    self, CorrectionInput, ExportFormat, PopulationInput, StartImport, ValueInput, CHUNK_SIZE,
+    MAX_UPLOAD_BYTES,
 };
-use comark_app::import::ColumnMapping;
+use comark_app::import::{ColumnMapping, PopulationTally, ReadAs};
 use comark_app::AppError;
 use comark_domain::accounts::{BasePopulation, PopulationRule};
 use comark_domain::{AccountId, Cursor, ImportId, ValidationErrors};
@@ -63,14 +64,99 @@ pub struct ImportOut {
     /// The confirmed column mapping.
     #[schema(value_type = Option<Object>)]
     pub mapping: Option<serde_json::Value>,
+    /// How the population column was read, once the import finished: every row lands, so
+    /// each value is listed with its rows and the population they went to, most rows first.
+    /// To read values otherwise, start the import again with `population_values` (and
+    /// `unreadable_population`).
+    pub population_readings: Option<PopulationReadingsOut>,
     /// When it was uploaded.
     pub created_at: chrono::DateTime<chrono::Utc>,
     /// When it finished.
     pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+/// How the population column of a file was read.
+#[derive(Serialize, ToSchema)]
+pub struct PopulationReadingsOut {
+    /// The header of the population column; null when the mapping has none.
+    pub column: Option<String>,
+    /// Rows that landed per population (customer, opportunity, prospect, unclassified).
+    pub rows_by_population: std::collections::BTreeMap<String, u64>,
+    /// The values with the most rows (at most 50), most rows first.
+    pub values: Vec<ValueReadingOut>,
+    /// How many other values there were (at least that many when `all_values_told_apart`
+    /// is false).
+    pub more_values: u64,
+    /// How many rows those other values had.
+    pub more_rows: u64,
+    /// Whether every distinct value was told apart (past 10,000 they are only counted).
+    pub all_values_told_apart: bool,
+    /// How to read a value otherwise.
+    pub how_to_change: String,
+}
+
+/// One value of the population column, its rows and where they went.
+#[derive(Serialize, ToSchema)]
+pub struct ValueReadingOut {
+    /// The value as first met (values differing only in case are one); empty for blank cells.
+    pub value: String,
+    /// How many rows had it.
+    pub rows: u64,
+    /// blank (the default population), yours (`population_values`), standard (a CRM's
+    /// standard value) or unreadable (`unreadable_population`).
+    pub read_as: String,
+    /// The population its rows went to.
+    pub population: String,
+    /// The same as a sentence: `10,175 rows with Type "Other" counted as unclassified
+    /// (standard reading)`.
+    pub summary: String,
+}
+
+fn read_as_name(read_as: ReadAs) -> &'static str {
+    match read_as {
+        ReadAs::Blank => "blank",
+        ReadAs::Yours => "yours",
+        ReadAs::Standard => "standard",
+        ReadAs::Unreadable => "unreadable",
+    }
+}
+
+impl From<PopulationTally> for PopulationReadingsOut {
+    fn from(tally: PopulationTally) -> Self {
+        let column = tally.column.as_deref();
+        PopulationReadingsOut {
+            values: tally
+                .values
+                .iter()
+                .map(|v| ValueReadingOut {
+                    value: v.value.clone(),
+                    rows: v.rows,
+                    read_as: read_as_name(v.read_as).to_owned(),
+                    population: v.population.as_str().to_owned(),
+                    summary: v.describe(column),
+                })
+                .collect(),
+            rows_by_population: tally
+                .rows_by_population
+                .iter()
+                .map(|(population, rows)| (population.as_str().to_owned(), *rows))
+                .collect(),
+            more_values: tally.more_values,
+            more_rows: tally.more_rows,
+            all_values_told_apart: tally.all_values_told_apart,
+            how_to_change: format!(
+                "start the import again with population_values (value to {}) and \
+                 unreadable_population for values comark does not know",
+                BasePopulation::choices()
+            ),
+            column: tally.column,
+        }
+    }
+}
+
 impl From<AccountImport> for ImportOut {
     fn from(i: AccountImport) -> Self {
+        let population_readings = accounts::population_tally(&i).map(PopulationReadingsOut::from);
         ImportOut {
             id: i.id.0,
             file_name: i.file_name,
@@ -87,6 +173,7 @@ impl From<AccountImport> for ImportOut {
             failure: i.failure,
             note: i.note,
             mapping: i.mapping,
+            population_readings,
             created_at: i.created_at,
             finished_at: i.finished_at,
         }
@@ -114,9 +201,17 @@ pub struct PreviewOut {
     /// What the suggested mapping would reject among the sample rows.
     #[schema(value_type = Vec<Object>)]
     pub sample_errors: serde_json::Value,
+    /// How the suggested mapping reads the population values of every row in the first
+    /// 64 KiB of the file (not only the sample), to decide `population_values` before
+    /// starting; the finished import counts the whole file. Null when the suggestion has no
+    /// name column.
+    pub population_readings: Option<PopulationReadingsOut>,
 }
 
 fn preview_out(preview: accounts::Preview) -> PreviewOut {
+    let population_readings = preview
+        .populations(&preview.sniffed.suggested)
+        .map(PopulationReadingsOut::from);
     let sniffed = preview.sniffed;
     PreviewOut {
         import: preview.import.into(),
@@ -130,6 +225,7 @@ fn preview_out(preview: accounts::Preview) -> PreviewOut {
         suggested: serde_json::to_value(&sniffed.suggested).unwrap_or_default(),
         sample: sniffed.sample,
         sample_errors: serde_json::to_value(&sniffed.sample_errors).unwrap_or_default(),
+        population_readings,
     }
 }
 
@@ -302,9 +398,21 @@ pub struct StartImportBody {
     pub mode: Option<String>,
     /// Reject the whole file if one row is bad.
     pub strict: bool,
+    /// What values of the population column mean, over the mapping's own reading: value
+    /// (any case) to customer, opportunity, prospect or unclassified, e.g.
+    /// `{"Other": "prospect", "Partner": "unclassified"}`. Without it a CRM's standard values
+    /// are read as comark reads them (see `population_readings` on the import). Saved with
+    /// `save_mapping_as`, and applied again with `saved_mapping`.
+    pub population_values: std::collections::BTreeMap<String, String>,
+    /// Where rows go whose value is neither in `population_values` nor a CRM's standard
+    /// value: customer, opportunity, prospect or unclassified (the default). Such rows are
+    /// never rejected.
+    pub unreadable_population: Option<String>,
 }
 
-/// Confirms the mapping and starts the import in the background; poll the import for progress.
+/// Confirms the mapping and starts the import in the background; poll the import for
+/// progress. A failed or finished import may be started again, with other choices: the
+/// same upload is read again, say with another `population_values`.
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/imports/{id}/start", tag = "accounts",
     params(("org" = String, Path), ("id" = String, Path)), request_body = StartImportBody,
     responses((status = 202, body = ImportOut), (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -332,6 +440,16 @@ pub async fn start_import(
         encoding: body.encoding,
         mode,
         strict: body.strict,
+        population_values: body
+            .population_values
+            .into_iter()
+            .map(|(value, population)| ValueInput {
+                column: None,
+                value,
+                population,
+            })
+            .collect(),
+        unreadable_population: body.unreadable_population,
     };
     let import = accounts::start(&state.app, &org.scope, import_id(&path.1)?, start).await?;
     Ok((StatusCode::ACCEPTED, Json(ImportOut::from(import))).into_response())
@@ -350,7 +468,7 @@ pub struct AccountOut {
     pub website: Option<String>,
     /// The registrable domain it matches by.
     pub domain: Option<String>,
-    /// customer, opportunity or prospect.
+    /// customer, opportunity, prospect or unclassified.
     pub population: String,
     /// The other imported fields.
     pub fields: std::collections::BTreeMap<String, String>,
@@ -376,7 +494,7 @@ impl From<Account> for AccountOut {
 pub struct AccountsQuery {
     /// Part of the name or website.
     pub search: Option<String>,
-    /// customer, opportunity or prospect.
+    /// customer, opportunity, prospect or unclassified.
     pub population: Option<String>,
 }
 
@@ -395,7 +513,7 @@ pub async fn list_accounts(
         Some(p) => Some(BasePopulation::parse(p).ok_or_else(|| {
             AppError::Invalid(ValidationErrors::single(
                 "population",
-                "must be customer, opportunity or prospect",
+                format!("must be {}", BasePopulation::choices()),
             ))
         })?),
     };
@@ -451,7 +569,7 @@ pub struct PopulationBody {
     pub slug: String,
     /// What people call it.
     pub label: String,
-    /// `base` (customer, opportunity, prospect or null) and `all`: conditions
+    /// `base` (customer, opportunity, prospect, unclassified or null) and `all`: conditions
     /// `{field, op, value}` with op equals, not_equals, one_of, contains, at_least or at_most.
     #[schema(value_type = Object)]
     pub rule: PopulationRule,

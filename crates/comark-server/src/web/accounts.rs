@@ -1,16 +1,19 @@
 //! Account mapping's pages: the account list and CRM imports, populations, and the mapping
 //! with each partner (the overlap, the accounts in common, corrections, sharing, exports).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use axum::body::Bytes;
 use axum::extract::multipart::{Field, MultipartError};
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use comark_app::accounts::{
-    self, CorrectionInput, ExportFormat, PopulationInput, StartImport, CHUNK_SIZE, MAX_UPLOAD_BYTES,
+    self, CorrectionInput, ExportFormat, PopulationInput, StartImport, ValueInput, CHUNK_SIZE,
+    MAX_UPLOAD_BYTES,
 };
-use comark_app::import::{ColumnMapping, CrmFormat, RowError, KNOWN_FIELDS};
+use comark_app::import::{
+    value_key, ColumnMapping, CrmFormat, PopulationTally, ReadAs, RowError, KNOWN_FIELDS,
+};
 use comark_app::{connections, AppError};
 use comark_domain::accounts::{
     BasePopulation, Condition, ConditionOp, MatchConfidence, PopulationInfo, PopulationRule,
@@ -107,7 +110,7 @@ fn field_label(field: &str) -> &str {
         "name" => "Company name",
         "website" => "Website",
         "email" => "E-mail (its company domain helps matching; the address is not kept)",
-        "population" => "Customer, opportunity or prospect",
+        "population" => "Population (customer, opportunity, prospect or unclassified)",
         "owner" => "Owner",
         "stage" => "Stage",
         "industry" => "Industry",
@@ -523,6 +526,77 @@ struct StartDraft {
     mode: ImportMode,
     strict: bool,
     save_as: String,
+    /// The free "value = population" lines, as typed.
+    more_values: String,
+}
+
+/// Where the value mapping is, to link to from an import's result. The query makes the link
+/// load the page again, so the form is there even when the result came in by polling.
+fn value_mapping_url(org: &WebOrg, id: ImportId) -> String {
+    format!("{}?again=values#value-mapping", import_url(org, id))
+}
+
+/// The messages of errors about population values, with the value they are about.
+fn value_errors(error: &Option<AppError>) -> Vec<String> {
+    let Some(AppError::Invalid(errors)) = error else {
+        return Vec::new();
+    };
+    errors
+        .0
+        .iter()
+        .filter_map(|e| match e.field.strip_prefix("population_values") {
+            Some("") => Some(e.message.clone()),
+            Some(rest) => Some(format!("“{}”: {}", rest.trim_start_matches('.'), e.message)),
+            None => None,
+        })
+        .collect()
+}
+
+/// How an import read its population column: every value, its rows and where they went.
+fn population_readings(org: &WebOrg, import: &AccountImport, tally: &PopulationTally) -> Markup {
+    let column = tally.column.as_deref();
+    let landed = import.status == ImportStatus::Done;
+    let totals: Vec<String> = tally
+        .rows_by_population
+        .iter()
+        .map(|(population, rows)| format!("{rows} {}", population.label().to_lowercase()))
+        .collect();
+    let may_change = org.scope.can(Action::ManageAccounts) && column.is_some();
+    html! {
+        section #population-readings {
+            h3 {
+                @match column {
+                    Some(column) => { "How the column " strong { (column) } @if landed { " was read" } @else { " would have been read" } }
+                    None => { "Populations" }
+                }
+            }
+            @if !totals.is_empty() {
+                p { @if landed { "Every row that was read landed: " } @else { "Rows read: " } (totals.join(", ")) "." }
+            }
+            @if !tally.values.is_empty() {
+                div.table-scroll {
+                    table.readings {
+                        caption { "Each value, most rows first, and where its rows went" }
+                        thead { tr { th scope="col" { "Value" } th scope="col" { "Rows" } th scope="col" { "Counted as" } th scope="col" { "Why" } } }
+                        tbody {
+                            @for v in &tally.values {
+                                tr data-value=(v.value) {
+                                    td { @if v.value.is_empty() { em { "blank" } } @else { (v.value) } }
+                                    td.number { (v.rows) }
+                                    td { (v.population.label()) }
+                                    td { (capitalized(v.read_as.reason())) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            @if let Some(rest) = tally.describe_rest() { p.muted { (capitalized(&rest)) "." } }
+            @if may_change {
+                p { a href=(value_mapping_url(org, import.id)) { "Read these values otherwise" } " and import the file again: choose what each value means." }
+            }
+        }
+    }
 }
 
 fn import_id(raw: &str) -> Option<ImportId> {
@@ -569,7 +643,13 @@ async fn render_import(
         Err(error) => return error_page(error),
     };
     let manage = org.scope.can(Action::ManageAccounts);
-    let confirm = manage && matches!(import.status, ImportStatus::Uploaded | ImportStatus::Failed);
+    // A finished import can be read again with other choices (say, another reading of its
+    // population values): its upload is kept.
+    let confirm = manage
+        && matches!(
+            import.status,
+            ImportStatus::Uploaded | ImportStatus::Failed | ImportStatus::Done
+        );
     let confirm_form = if confirm {
         match confirmation(state, org, csrf, &import, query, draft, &error).await {
             Ok(markup) => Some(markup),
@@ -596,6 +676,10 @@ async fn render_import(
             }
             @if let Some(form) = &confirm_form {
                 @if import.status == ImportStatus::Failed { h2 { "Try again" } }
+                @if import.status == ImportStatus::Done {
+                    h2 { "Import this file again" }
+                    p.muted { "Read its values otherwise, or map its columns differently; the accounts it holds are updated." }
+                }
                 (form)
             }
         },
@@ -609,6 +693,7 @@ fn import_state(org: &WebOrg, import: &AccountImport) -> Markup {
     let running = !import.status.is_finished() && import.status != ImportStatus::Uploaded;
     let poll = running.then(|| format!("{}/progress", import_url(org, import.id)));
     let errors: Vec<RowError> = serde_json::from_value(import.errors.clone()).unwrap_or_default();
+    let readings = accounts::population_tally(import);
     let percent = if import.bytes_total > 0 {
         import.bytes_done.saturating_mul(100) / import.bytes_total
     } else {
@@ -646,6 +731,7 @@ fn import_state(org: &WebOrg, import: &AccountImport) -> Markup {
                     }
                     @if import.mode == ImportMode::Replace { p.muted { "Accounts missing from this file were removed." } }
                     @if let Some(note) = &import.note { p.muted { (capitalized(note)) "." } }
+                    @if let Some(readings) = &readings { (population_readings(org, import, readings)) }
                     (rejected_rows(import, &errors))
                     p { a href={ (base(org)) "/accounts" } { "See your accounts" } }
                 }
@@ -654,6 +740,7 @@ fn import_state(org: &WebOrg, import: &AccountImport) -> Markup {
                     div.alert role="alert" {
                         (capitalized(import.failure.as_deref().unwrap_or("the import stopped"))) ". Nothing was imported."
                     }
+                    @if let Some(readings) = &readings { (population_readings(org, import, readings)) }
                     (rejected_rows(import, &errors))
                     @if org.scope.can(Action::ManageAccounts) {
                         p { a href=(import_url(org, import.id)) { "Check the columns and try again" } }
@@ -727,9 +814,16 @@ async fn confirmation(
         Err(error) => return Err(error),
     };
     let sniffed = &preview.sniffed;
+    // What was typed, else the saved mapping chosen, else the mapping this upload last ran
+    // with (to read it again), else the suggestion.
+    let last_run: Option<ColumnMapping> = import
+        .mapping
+        .clone()
+        .and_then(|m| serde_json::from_value(m).ok());
     let mapping = draft
         .map(|d| d.mapping.clone())
         .or(chosen.clone())
+        .or(last_run)
         .unwrap_or_else(|| sniffed.suggested.clone());
     let mode = draft.map(|d| d.mode).unwrap_or_default();
     let strict = draft.is_some_and(|d| d.strict);
@@ -746,29 +840,17 @@ async fn confirmation(
         b'|' => "vertical bars",
         _ => "an unusual character",
     };
-    // The population column's values in the sample, to say what each means.
+    // The population column's values, to say what each means: those of every row in the
+    // preview's bytes, those the last run of this upload counted in the whole file, and those
+    // the mapping already reads.
     let population_header = mapping
         .columns
         .get("population")
         .cloned()
         .unwrap_or_default();
-    let crm_values: Vec<String> = sniffed
-        .headers
-        .iter()
-        .position(|h| *h == population_header)
-        .map(|at| {
-            sniffed
-                .sample
-                .iter()
-                .filter_map(|row| row.get(at))
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .take(20)
-                .collect()
-        })
-        .unwrap_or_default();
+    let crm_values = known_values(&preview, &mapping, import, &population_header);
+    let more_values = draft.map(|d| d.more_values.as_str()).unwrap_or("");
+    let value_errors = value_errors(error);
     let used: BTreeSet<&String> = mapping.columns.values().collect();
     let extras: Vec<&String> = sniffed
         .headers
@@ -780,6 +862,10 @@ async fn confirmation(
             .chain(sniffed.headers.iter().map(|h| (h.clone(), h.clone())))
             .collect();
     let population_options: Vec<(String, String)> = BasePopulation::ALL
+        .iter()
+        .map(|p| (p.as_str().to_owned(), p.label().to_owned()))
+        .collect();
+    let unreadable_options: Vec<(String, String)> = BasePopulation::ALL
         .iter()
         .map(|p| (p.as_str().to_owned(), p.label().to_owned()))
         .collect();
@@ -865,17 +951,29 @@ async fn confirmation(
                 }
             }
             (select_field("Population of rows that name none", "default_population", &population_options, mapping.default_population.as_str(), None))
-            @if !crm_values.is_empty() {
-                fieldset {
+            @if !population_header.is_empty() {
+                fieldset #value-mapping {
                     legend { "What the values of the column " strong { (population_header) } " mean" }
-                    @for (i, value) in crm_values.iter().enumerate() {
-                        @let read = BasePopulation::from_crm_value(value).map_or("not recognized", BasePopulation::label);
-                        @let chosen = mapping.population_values.get(&value.to_lowercase()).map_or("", |p| p.as_str());
-                        @let options: Vec<(String, String)> = std::iter::once((String::new(), format!("As comark reads it: {read}")))
+                    p.muted { "Every row lands. Salesforce's and HubSpot's standard values are read for you: customers, open deals, leads and prospects as such; partners, resellers, competitors, analysts, the press, investors and “Other” as unclassified, which you share or hide per partner like any population." }
+                    @for (i, known) in crm_values.iter().enumerate() {
+                        @let read = match BasePopulation::from_crm_value(&known.value) {
+                            Some(population) => format!("As comark reads it: {} (standard value)", population.label()),
+                            None => format!("As comark reads it: a value it does not know, so {}", mapping.unreadable_population.label().to_lowercase()),
+                        };
+                        @let chosen = mapping.population_values.get(&value_key(&known.value)).map_or("", |p| p.as_str());
+                        @let options: Vec<(String, String)> = std::iter::once((String::new(), read))
                             .chain(BasePopulation::ALL.iter().map(|p| (p.as_str().to_owned(), p.label().to_owned())))
                             .collect();
-                        input type="hidden" name={ "pv_value_" (i) } value=(value);
-                        (select_field(&format!("“{value}”"), &format!("pv_{i}"), &options, chosen, None))
+                        input type="hidden" name={ "pv_value_" (i) } value=(known.value);
+                        (select_field(&format!("“{}”{}", known.value, known.rows), &format!("pv_{i}"), &options, chosen, None))
+                    }
+                    (select_field("Rows whose value comark does not know", "unreadable_population", &unreadable_options, mapping.unreadable_population.as_str(), error_for(error, "unreadable_population")))
+                    div.field {
+                        label for="f-more-values" { "Other values, one per line: " code { "value = population" } }
+                        textarea #f-more-values name="more_values" rows="3" aria-describedby="f-more-values-help"
+                            aria-invalid=[(!value_errors.is_empty()).then_some("true")] { (more_values) }
+                        p.muted #f-more-values-help { "For values further down the file, e.g. " code { "Gold Partner = unclassified" } ". Populations: " (BasePopulation::choices()) "." }
+                        @for message in &value_errors { p.error { (message) } }
                     }
                 }
             }
@@ -892,6 +990,52 @@ async fn confirmation(
             button type="submit" { "Start import" }
         }
     })
+}
+
+/// A value of the population column to offer in the value mapping, with how many rows have it.
+struct KnownValue {
+    value: String,
+    /// " — 1,234 rows in the file", or in the preview's rows, or "" when not counted.
+    rows: String,
+}
+
+/// The values to offer in the value mapping, most rows first: those the last run of this
+/// upload counted in the whole file, those of every row in the preview's bytes, then those the
+/// mapping reads already. Blank cells are left out: they take the default population.
+fn known_values(
+    preview: &accounts::Preview,
+    mapping: &ColumnMapping,
+    import: &AccountImport,
+    header: &str,
+) -> Vec<KnownValue> {
+    if header.is_empty() {
+        return Vec::new();
+    }
+    let mut seen: BTreeMap<String, ()> = BTreeMap::new();
+    let mut known = Vec::new();
+    let mut offer = |value: &str, rows: String| {
+        if !value.is_empty() && seen.insert(value_key(value), ()).is_none() {
+            known.push(KnownValue {
+                value: value.to_owned(),
+                rows,
+            });
+        }
+    };
+    let whole_file = accounts::population_tally(import).filter(|t| t.column.as_deref() == Some(header));
+    if let Some(tally) = &whole_file {
+        for v in &tally.values {
+            offer(&v.value, format!(" — {} {} in the file", v.rows, plural(v.rows, "row", "rows")));
+        }
+    }
+    if let Some(tally) = preview.populations(mapping) {
+        for v in &tally.values {
+            offer(&v.value, format!(" — {} {} in the first rows", v.rows, plural(v.rows, "row", "rows")));
+        }
+    }
+    for value in mapping.population_values.keys() {
+        offer(value, String::new());
+    }
+    known
 }
 
 fn encoding_form(url: &str, encoding: &str, saved: &str) -> Markup {
@@ -952,6 +1096,25 @@ async fn start_import(
     if let Some(population) = BasePopulation::parse(&text("default_population")) {
         mapping.default_population = population;
     }
+    let unreadable = text("unreadable_population");
+    if let Some(population) = BasePopulation::parse(&unreadable) {
+        mapping.unreadable_population = population;
+    }
+    // The free lines, `value = population`: the use case checks them with the mapping.
+    let more_values = text("more_values");
+    let typed_values: Vec<ValueInput> = more_values
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .map(|line| {
+            let (value, population) = line.rsplit_once('=').unwrap_or((line, ""));
+            ValueInput {
+                column: None,
+                value: value.trim().to_owned(),
+                population: population.trim().to_owned(),
+            }
+        })
+        .collect();
     let saved = text("saved_mapping").trim().to_owned();
     if !saved.is_empty() {
         // The saved mapping's own reading of CRM values comes along.
@@ -985,6 +1148,7 @@ async fn start_import(
         mode: ImportMode::parse(&text("mode")).unwrap_or_default(),
         strict: !text("strict").is_empty(),
         save_as: text("save_mapping_as"),
+        more_values,
     };
     let start = StartImport {
         mapping: Some(draft.mapping.clone()),
@@ -993,6 +1157,8 @@ async fn start_import(
         encoding: Some(draft.encoding.clone()).filter(|e| !e.is_empty()),
         mode: draft.mode,
         strict: draft.strict,
+        population_values: typed_values,
+        unreadable_population: Some(unreadable).filter(|u| !u.trim().is_empty()),
     };
     match accounts::start(&state.app, &org.scope, id, start).await {
         Ok(_) => redirect_with_flash(
