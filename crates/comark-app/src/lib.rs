@@ -21,6 +21,7 @@ pub mod maturity;
 pub mod orgs;
 pub mod partnerships;
 pub mod profiles;
+pub mod samples;
 pub mod secrets;
 pub mod tokens;
 

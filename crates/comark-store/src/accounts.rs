@@ -479,6 +479,30 @@ pub struct SideAccount {
     pub match_key: Option<String>,
 }
 
+/// A connection's stored matches, named by the CRM ids of the two accounts.
+#[derive(Clone, Debug)]
+pub struct MatchedCrmIds {
+    /// The lower-id organization of the connection.
+    pub low_org: OrgId,
+    /// The higher-id organization.
+    pub high_org: OrgId,
+    /// Every stored match.
+    pub matches: Vec<CrmIdMatch>,
+}
+
+/// One stored match by CRM ids.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CrmIdMatch {
+    /// The low organization's account's CRM id.
+    pub low_crm_id: String,
+    /// The high organization's account's CRM id.
+    pub high_crm_id: String,
+    /// How sure the match is.
+    pub confidence: MatchConfidence,
+    /// Whether a person made it.
+    pub manual: bool,
+}
+
 /// One match to store: (low account, high account, key, confidence, manual).
 pub type StoredMatch = (Uuid, Uuid, String, MatchConfidence, bool);
 
@@ -1808,6 +1832,49 @@ impl Store {
             read_at,
             wrong_keys,
             manual,
+        }))
+    }
+
+    /// The stored matches of `connection` by the CRM ids of both sides' accounts, or `None`
+    /// when it is not accepted. For measuring the matcher against a ground truth (`comark
+    /// bench mapping-accuracy`, which holds both organizations); a tenant never gets this,
+    /// since the partner's side of a view deliberately carries no partner ids.
+    pub async fn matched_crm_ids(&self, connection: ConnectionId) -> Result<Option<MatchedCrmIds>> {
+        let orgs: Option<(Uuid, Uuid)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT low_org_id, high_org_id FROM connections WHERE id = $1 AND status = 'accepted'")
+                .bind(connection.0)
+                .fetch_optional(pool)
+                .await?
+        });
+        let Some((low, high)) = orgs else {
+            return Ok(None);
+        };
+        let rows: Vec<(String, String, String, bool)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT a.crm_id, b.crm_id, m.confidence, m.manual
+                 FROM account_matches m
+                 JOIN accounts a ON a.org_id = $2 AND a.id = m.low_account_id
+                 JOIN accounts b ON b.org_id = $3 AND b.id = m.high_account_id
+                 WHERE m.connection_id = $1",
+            )
+            .bind(connection.0)
+            .bind(low)
+            .bind(high)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(Some(MatchedCrmIds {
+            low_org: OrgId(low),
+            high_org: OrgId(high),
+            matches: rows
+                .into_iter()
+                .map(|(low_crm_id, high_crm_id, confidence, manual)| CrmIdMatch {
+                    low_crm_id,
+                    high_crm_id,
+                    confidence: confidence_of(&confidence),
+                    manual,
+                })
+                .collect(),
         }))
     }
 

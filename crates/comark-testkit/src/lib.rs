@@ -3,7 +3,8 @@
 //! [`TestApp::spawn`] starts the real server on 127.0.0.1 port 0 with a fresh database of
 //! either backend; [`both_backends!`] writes a test once and runs it on SQLite and on
 //! PostgreSQL. [`Api`] and [`Browser`] are HTTP clients for the API and the web UI;
-//! [`Mailbox`] is a real SMTP server that keeps what it receives.
+//! [`Mailbox`] is a real SMTP server that keeps what it receives. [`samples`] makes messy
+//! Salesforce and HubSpot exports of the same companies with their ground truth.
 
 mod clients;
 mod db;
@@ -18,6 +19,10 @@ use comark_store::Store;
 pub use clients::{Api, Browser, Reply};
 pub use db::{Backend, TestDatabase};
 pub use mailbox::{Mailbox, ReceivedMail};
+
+/// Sample CRM exports with a ground truth; they live in `comark-app` so that the `comark`
+/// binary's benchmark uses the same ones.
+pub use comark_app::samples;
 
 /// A password every fixture account uses.
 pub const PASSWORD: &str = "correct horse battery staple";
