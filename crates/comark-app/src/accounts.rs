@@ -1074,7 +1074,11 @@ fn match_sides(sides: &comark_store::accounts::MappingSides) -> Vec<StoredMatch>
         for (at, keys) in others.iter().enumerate() {
             if carries(keys, key) {
                 let other = other_ids[at].id;
-                let (l, h) = if *on_low { (*account, other) } else { (other, *account) };
+                let (l, h) = if *on_low {
+                    (*account, other)
+                } else {
+                    (other, *account)
+                };
                 found.push((l, h, key.clone(), confidence, true));
             }
         }

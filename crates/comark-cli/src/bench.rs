@@ -210,3 +210,169 @@ pub async fn import(args: BenchImport) -> anyhow::Result<()> {
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }
+
+/// `comark bench mapping-accuracy`.
+#[derive(Args, Debug)]
+pub struct BenchMappingAccuracy {
+    /// Data rows of the Salesforce report.
+    #[arg(long, default_value_t = 20_000)]
+    salesforce_rows: usize,
+    /// Data rows of the HubSpot export.
+    #[arg(long, default_value_t = 15_000)]
+    hubspot_rows: usize,
+    /// The generator's seed: the same seed gives the same files.
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    /// An empty PostgreSQL database to use instead of a temporary SQLite file. Its data is
+    /// not removed afterwards.
+    #[arg(long)]
+    postgres_url: Option<String>,
+    /// Only the matching in memory (no database): for the largest sizes.
+    #[arg(long)]
+    in_memory: bool,
+}
+
+/// The CRM ids and keys of a file, read as an import reads it with the suggested mapping.
+fn keys_of(file: &[u8]) -> anyhow::Result<(Vec<String>, Vec<comark_matching::AccountKeys>)> {
+    use comark_app::import::{sniff, AccountReader};
+    let head = &file[..file.len().min(accounts::PREVIEW_BYTES)];
+    let sniffed = sniff(head, None).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let reader = AccountReader::new(
+        file,
+        sniffed.encoding,
+        sniffed.delimiter,
+        &sniffed.suggested,
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut ids = Vec::new();
+    let mut keys = Vec::new();
+    for item in reader {
+        let Ok(account) = item else { continue };
+        keys.push(comark_matching::AccountKeys::for_account(
+            &account.name,
+            account
+                .website
+                .iter()
+                .chain(&account.other_sites)
+                .map(String::as_str),
+        ));
+        ids.push(account.crm_id);
+    }
+    Ok((ids, keys))
+}
+
+/// Runs the accuracy benchmark and prints its figures.
+pub async fn mapping_accuracy(args: BenchMappingAccuracy) -> anyhow::Result<()> {
+    use comark_app::samples::{score_stored, SampleExports, SampleSpec};
+    let spec = SampleSpec::new(args.seed, args.salesforce_rows, args.hubspot_rows);
+    let started = Instant::now();
+    let sample = SampleExports::generate(&spec);
+    outln!(
+        "generated a Salesforce report of {} rows ({:.1} MB) and a HubSpot export of {} rows \
+         ({:.1} MB), {} companies in both, seed {}, in {:.1} s",
+        sample.truth.salesforce.len(),
+        sample.salesforce.len() as f64 / 1e6,
+        sample.truth.hubspot.len(),
+        sample.hubspot.len() as f64 / 1e6,
+        sample.stats.shared_companies,
+        args.seed,
+        started.elapsed().as_secs_f64()
+    );
+
+    // In memory: the keys an import stores, and the passes a recompute runs.
+    let (sf_ids, sf_keys) = keys_of(&sample.salesforce)?;
+    let (hs_ids, hs_keys) = keys_of(&sample.hubspot)?;
+    let mut times = Vec::new();
+    let mut found = Vec::new();
+    for _ in 0..3 {
+        let started = Instant::now();
+        found = comark_matching::match_in_passes(&sf_keys, &hs_keys);
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    let pair = |m: &comark_matching::PairMatch| {
+        (
+            sf_ids[m.ours as usize].as_str(),
+            hs_ids[m.theirs as usize].as_str(),
+        )
+    };
+    let all = sample.truth.score(found.iter().map(pair));
+    let sure = sample.truth.score(
+        found
+            .iter()
+            .filter(|m| m.confidence != comark_matching::Confidence::Low)
+            .map(pair),
+    );
+    let min = times.iter().copied().fold(f64::INFINITY, f64::min);
+    outln!(
+        "in memory: matched {} × {} accounts in passes in {:.0} ms (first {:.0} ms, min of 3), {} matches",
+        sf_keys.len(),
+        hs_keys.len(),
+        min,
+        times[0],
+        found.len()
+    );
+    outln!("in memory, every match:   {}", all.companies);
+    outln!("in memory, high + medium: {}", sure.companies);
+    drop((found, sf_keys, hs_keys, sf_ids, hs_ids));
+    if args.in_memory {
+        if let Some(peak) = peak_memory_mib() {
+            outln!("peak memory (VmHWM): {peak:.0} MiB");
+        }
+        return Ok(());
+    }
+
+    // Stored: the files imported with the suggested mapping, as `comark accounts import`
+    // does, then the recompute the server's job runs.
+    let dir = std::env::temp_dir().join(format!("comark-accuracy-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let salesforce_path = dir.join("salesforce.csv");
+    std::fs::write(&salesforce_path, &sample.salesforce)?;
+    let hubspot_path = dir.join("hubspot.csv");
+    std::fs::write(&hubspot_path, &sample.hubspot)?;
+    let url = match &args.postgres_url {
+        Some(url) => url.clone(),
+        None => Store::sqlite_url_in(&dir),
+    };
+    let backend = if args.postgres_url.is_some() {
+        "postgresql"
+    } else {
+        "sqlite"
+    };
+    let store = Store::connect(&url).await.context("opening the database")?;
+    store.migrate().await?;
+    let app = App::new(store.clone(), Settings::default());
+    comark_app::demo::load(&app)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    import_into(&app, "northwind", &salesforce_path, backend).await?;
+    import_into(&app, "brightlane", &hubspot_path, backend).await?;
+    let scope = store
+        .admin_scope("northwind")
+        .await?
+        .context("the demo organization")?;
+    let mapping = accounts::mapping(&app, &scope, "brightlane")
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let started = Instant::now();
+    accounts::recompute(&app, mapping.connection_id)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let recompute = started.elapsed().as_secs_f64();
+    let score = score_stored(&store, mapping.connection_id, scope.org_id(), &sample.truth)
+        .await?
+        .context("the demo connection")?;
+    let [high, medium, low] = score.by_confidence;
+    outln!(
+        "{backend}: recomputed in {recompute:.1} s: {high} high, {medium} medium and {low} low matches stored"
+    );
+    outln!("{backend}, every match:   {}", score.all.companies);
+    outln!("{backend}, high + medium: {}", score.sure.companies);
+    outln!("{backend}, row pairs, every match: {}", score.all.rows);
+    if let Some(peak) = peak_memory_mib() {
+        outln!("peak memory (VmHWM): {peak:.0} MiB");
+    }
+    std::io::stdout().flush()?;
+    store.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}

@@ -95,6 +95,9 @@ enum Command {
 enum BenchCommand {
     /// Import throughput: a generated messy CRM export, CSV to stored accounts.
     Import(bench::BenchImport),
+    /// Account-mapping accuracy: messy Salesforce and HubSpot exports of partly the same
+    /// companies, imported and matched, scored against their ground truth.
+    MappingAccuracy(bench::BenchMappingAccuracy),
 }
 
 #[derive(Subcommand, Debug)]
@@ -301,6 +304,7 @@ async fn run() -> anyhow::Result<std::process::ExitCode> {
     init_logging(&config.log_format);
     let done = match cli.command {
         Command::Bench(BenchCommand::Import(args)) => bench::import(args).await,
+        Command::Bench(BenchCommand::MappingAccuracy(args)) => bench::mapping_accuracy(args).await,
         Command::Accounts(command) => {
             let store = open_store(&config).await?;
             return accounts::accounts(&app_for(store, &config), command).await;

@@ -84,7 +84,7 @@ impl AccountKey {
         AccountKey::new(kind, value.to_owned())
     }
 
-    fn new(kind: KeyKind, value: String) -> AccountKey {
+    pub(crate) fn new(kind: KeyKind, value: String) -> AccountKey {
         AccountKey {
             hash: key_hash(kind, value.as_bytes()),
             kind,

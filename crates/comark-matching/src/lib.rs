@@ -27,5 +27,5 @@ pub use domain::registrable_domain;
 pub use freemail::{company_domain_of_email, is_free_mail};
 pub use join::{dedupe, overlap, Group, Match};
 pub use key::{key_accounts, AccountFields, AccountKey, Confidence, KeyKind};
-pub use name::fold_company_name;
+pub use name::{fold_company_name, loose_name};
 pub use passes::{match_in_passes, AccountKeys, PairMatch};

@@ -174,9 +174,43 @@ fn strip_affixes(out: &mut String) {
     while out.starts_with("the ") {
         out.drain(..4);
     }
-    while let Some(cut) = legal_suffix_cut(out) {
-        out.truncate(cut);
+    // `Summit Group, The` and `Silverline Company, The Inc` put `the` at the end, even before
+    // the legal form: drop both, in any order, while a word stays.
+    loop {
+        if let Some(cut) = legal_suffix_cut(out) {
+            out.truncate(cut);
+        } else if out.len() > 4 && out.ends_with(" the") {
+            out.truncate(out.len() - 4);
+        } else {
+            break;
+        }
     }
+}
+
+/// The form in which two folded names are compared: without spaces, and with the
+/// transliterations of `ä`, `ö`, `ü` and `å` (`ae`, `oe`, `ue`, `aa`) read as the plain
+/// letter, since the same company is `Müller`, `Mueller` and `Muller` in different CRMs and
+/// `Muller-Bau` or `MullerBau` in others.
+///
+/// ```
+/// use comark_matching::{fold_company_name as fold, loose_name};
+/// assert_eq!(loose_name(&fold("Müller-Bau GmbH")), loose_name(&fold("Mueller Bau")));
+/// assert_eq!(loose_name(&fold("Vanguard Rådgivning AS")), loose_name(&fold("Vanguard Raadgivning")));
+/// ```
+pub fn loose_name(folded: &str) -> String {
+    let mut out = String::with_capacity(folded.len());
+    let mut chars = folded.chars().filter(|c| *c != ' ').peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        let digraph = matches!(
+            (c, chars.peek()),
+            ('a', Some('e' | 'a')) | ('o', Some('e')) | ('u', Some('e'))
+        );
+        if digraph {
+            chars.next();
+        }
+    }
+    out
 }
 
 /// Where to cut `s` (a space-joined word string) to drop a trailing legal form, when it
@@ -202,6 +236,18 @@ fn legal_suffix_cut(s: &str) -> Option<usize> {
         ("limited", Some("private"), _) => 2,
         ("haftungsbeschrankt", Some("ug"), _) => 2,
         ("bhd", Some("sdn"), _) => 2,
+        // Legal forms spelled out.
+        ("anonyme", Some("societe"), _) => 2,
+        ("anonima", Some("sociedad" | "societa"), _) => 2,
+        ("limitada", Some("sociedad" | "sociedade"), _) => 2,
+        ("kaisha", Some("kabushiki" | "yugen" | "godo"), _) => 2,
+        ("vennootschap", Some("besloten" | "naamloze"), _) => 2,
+        ("company", Some("limited"), Some("public")) => 3,
+        ("company", Some("liability"), Some("limited")) => 3,
+        ("partnership", Some("liability"), Some("limited")) => 3,
+        ("company", Some("activity"), Some("designated")) => 3,
+        ("azioni", Some("per"), Some("societa")) => 3,
+        ("limitata", Some("responsabilita"), Some("a")) => 3,
         (w, _, _) if is_legal_form(w) => 1,
         _ => return None,
     };
@@ -238,7 +284,10 @@ fn is_legal_form(word: &str) -> bool {
             // Central and Eastern Europe
             | "sp" | "sro" | "zrt" | "kft" | "nyrt" | "doo"
             // Japan, Malaysia
-            | "kk" | "bhd"
+            | "kk" | "bhd" | "kabushikigaisha"
+            // Spelled out in one word, and what goes with a form
+            | "aktiengesellschaft" | "aktiebolag" | "aktieselskab" | "anpartsselskab"
+            | "aksjeselskap" | "osakeyhtio" | "limitada" | "publ" | "ltee" | "dac" | "gesmbh"
     )
 }
 
@@ -312,6 +361,26 @@ mod tests {
             ("Acme Holdings Inc.", "acme holdings"),
             ("The Acme Company", "acme"),
             ("X S.A.", "x"),
+            ("Crépin et Fils Société Anonyme", "crepin et fils"),
+            ("Vefis Kabushiki Kaisha", "vefis"),
+            ("Legonos Konsult Aktiebolag", "legonos konsult"),
+            ("Nilsson Konsult (publ)", "nilsson konsult"),
+            ("Nilsson Konsult AB (publ)", "nilsson konsult"),
+            (
+                "Reros Consulting Public Limited Company",
+                "reros consulting",
+            ),
+            (
+                "O'Reilly Properties Designated Activity Company",
+                "oreilly properties",
+            ),
+            ("Vodix Ltée", "vodix"),
+            ("Nova Construções Sociedade Limitada", "nova construcoes"),
+            ("Acme Limited Liability Company", "acme"),
+            ("Rossi Società per Azioni", "rossi"),
+            ("Summit Group, The", "summit group"),
+            ("Silverline Company, The Inc", "silverline"),
+            ("The Silverline Company Inc.", "silverline"),
         ];
         for (input, want) in cases {
             assert_eq!(fold(input), want, "input {input:?}");

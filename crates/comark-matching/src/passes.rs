@@ -8,13 +8,17 @@
 //! 3. the same folded name where both sides have domains, none shared:
 //!    [`Confidence::Low`], for review, since subsidiaries and namesakes look alike.
 //!
-//! Each rule is symmetric, so swapping the sides swaps the pairs. The joins are the radix
+//! Names are compared in their [`loose_name`] form (no spaces, `ue` read as `u`); the key a
+//! name match reports is the smaller of the two folded names. Free webmail domains are never
+//! a key. Each rule is symmetric, so swapping the sides swaps the pairs. The joins are the radix
 //! joins of [`overlap`], so the cost grows with the accounts, not their product.
 
 use rayon::prelude::*;
 
+use crate::freemail::is_free_mail;
 use crate::join::overlap;
 use crate::key::{AccountKey, Confidence, KeyKind};
+use crate::name::loose_name;
 
 /// Every key one account carries: its registrable domains (distinct, in the order given)
 /// and its folded name.
@@ -34,7 +38,8 @@ impl AccountKeys {
         let mut domains: Vec<AccountKey> = Vec::new();
         for website in websites {
             if let Some(key) = AccountKey::from_website(website) {
-                if !domains.contains(&key) {
+                // A webmail domain (an address typed into the website cell) is no company's.
+                if !domains.contains(&key) && !is_free_mail(key.as_str()) {
                     domains.push(key);
                 }
             }
@@ -58,7 +63,7 @@ impl AccountKeys {
         };
         for domain in domains {
             let key = AccountKey::from_normalized(KeyKind::Domain, domain);
-            if !keys.domains.contains(&key) {
+            if !keys.domains.contains(&key) && !is_free_mail(domain) {
                 keys.domains.push(key);
             }
         }
@@ -143,7 +148,12 @@ pub fn match_in_passes(ours: &[AccountKeys], theirs: &[AccountKeys]) -> Vec<Pair
             .filter(|(at, _)| !matched[*at])
             .filter_map(|(at, keys)| {
                 let at = u32::try_from(at).expect("at most u32::MAX accounts");
-                keys.name.clone().map(|name| (name, at))
+                keys.name.as_ref().map(|name| {
+                    (
+                        AccountKey::new(KeyKind::Name, loose_name(name.as_str())),
+                        at,
+                    )
+                })
             })
             .collect()
     };
@@ -155,11 +165,16 @@ pub fn match_in_passes(ours: &[AccountKeys], theirs: &[AccountKeys]) -> Vec<Pair
     drop((our_names, their_names));
     let without_domain =
         |a: &AccountKeys, b: &AccountKeys| a.domains.is_empty() || b.domains.is_empty();
-    let name_of = |at: u32| {
-        ours[at as usize]
-            .name
+    // The two folded names may differ (`muller bau`, `mueller bau`): report the smaller, so
+    // that the key does not depend on which side is which.
+    let name_of = |m: &crate::join::Match| {
+        let a = ours[m.ours as usize].name.as_ref();
+        let b = theirs[m.theirs as usize].name.as_ref();
+        a.into_iter()
+            .chain(b)
+            .min()
+            .expect("a name match has names")
             .clone()
-            .expect("a name match has a name")
     };
     let mut second = Vec::new();
     for m in &by_name {
@@ -168,7 +183,7 @@ pub fn match_in_passes(ours: &[AccountKeys], theirs: &[AccountKeys]) -> Vec<Pair
                 ours: m.ours,
                 theirs: m.theirs,
                 confidence: Confidence::Medium,
-                key: name_of(m.ours),
+                key: name_of(m),
             });
         }
     }
@@ -187,7 +202,7 @@ pub fn match_in_passes(ours: &[AccountKeys], theirs: &[AccountKeys]) -> Vec<Pair
                 ours: m.ours,
                 theirs: m.theirs,
                 confidence: Confidence::Low,
-                key: name_of(m.ours),
+                key: name_of(m),
             });
         }
     }

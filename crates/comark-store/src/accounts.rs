@@ -1868,13 +1868,15 @@ impl Store {
             high_org: OrgId(high),
             matches: rows
                 .into_iter()
-                .map(|(low_crm_id, high_crm_id, confidence, manual)| CrmIdMatch {
-                    low_crm_id,
-                    high_crm_id,
-                    confidence: confidence_of(&confidence),
-                    manual,
+                .map(|(low_crm_id, high_crm_id, confidence, manual)| {
+                    Ok(CrmIdMatch {
+                        low_crm_id,
+                        high_crm_id,
+                        confidence: confidence_of(&confidence)?,
+                        manual,
+                    })
                 })
-                .collect(),
+                .collect::<Result<_>>()?,
         }))
     }
 

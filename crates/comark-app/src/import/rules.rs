@@ -95,7 +95,10 @@ impl RowRules {
         let mut also_websites = Vec::new();
         for header in &mapping.also_websites {
             let column = find(header).ok_or_else(|| missing("website".to_owned(), header))?;
-            if !also_websites.iter().any(|c: &Column| c.index == column.index) {
+            if !also_websites
+                .iter()
+                .any(|c: &Column| c.index == column.index)
+            {
                 also_websites.push(column);
             }
         }
@@ -224,7 +227,13 @@ impl RowRules {
                 "" => return Err(error(column, "the CRM id is empty".to_owned())),
                 id => id.to_owned(),
             },
-            None => synthesized_id(name, sites.iter().copied().chain(other_sites.iter().map(String::as_str))),
+            None => synthesized_id(
+                name,
+                sites
+                    .iter()
+                    .copied()
+                    .chain(other_sites.iter().map(String::as_str)),
+            ),
         };
         // Every row lands whatever its population value: the value is only read, never refused.
         let (population_value, (population, read_as)) = match &self.population {

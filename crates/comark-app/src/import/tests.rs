@@ -128,6 +128,7 @@ fn reads_a_salesforce_account_report() {
                 crm_id: "0015g00000AbCdGAAV".into(),
                 name: "Initech".into(),
                 website: Some("initech.io".into()),
+                other_sites: Vec::new(),
                 population: BasePopulation::Unclassified,
                 fields: fields(&[("owner", "Jane Smith")]),
             }),

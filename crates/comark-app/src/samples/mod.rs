@@ -441,3 +441,57 @@ impl SampleExports {
         }
     }
 }
+
+/// How the matches stored for a connection compare with a sample's truth.
+#[derive(Clone, Debug, Serialize)]
+pub struct StoredScore {
+    /// Every stored match, low-confidence ones (shown for review) included.
+    pub all: Score,
+    /// The high- and medium-confidence matches: those comark is sure of.
+    pub sure: Score,
+    /// How many stored matches there are of each confidence (high, medium, low).
+    pub by_confidence: [u64; 3],
+}
+
+/// Scores the matches stored for `connection`, whose Salesforce side is the organization
+/// `salesforce_org` (the other imported the HubSpot export), against `truth`. `None` when the
+/// connection is not accepted.
+pub async fn score_stored(
+    store: &comark_store::Store,
+    connection: comark_domain::ConnectionId,
+    salesforce_org: comark_domain::OrgId,
+    truth: &GroundTruth,
+) -> comark_store::Result<Option<StoredScore>> {
+    use comark_domain::accounts::MatchConfidence;
+    let Some(stored) = store.matched_crm_ids(connection).await? else {
+        return Ok(None);
+    };
+    let salesforce_is_low = stored.low_org == salesforce_org;
+    fn oriented(m: &comark_store::accounts::CrmIdMatch, salesforce_is_low: bool) -> (&str, &str) {
+        if salesforce_is_low {
+            (m.low_crm_id.as_str(), m.high_crm_id.as_str())
+        } else {
+            (m.high_crm_id.as_str(), m.low_crm_id.as_str())
+        }
+    }
+    let pair = |m| oriented(m, salesforce_is_low);
+    let mut by_confidence = [0; 3];
+    for m in &stored.matches {
+        by_confidence[match m.confidence {
+            MatchConfidence::High => 0,
+            MatchConfidence::Medium => 1,
+            MatchConfidence::Low => 2,
+        }] += 1;
+    }
+    Ok(Some(StoredScore {
+        all: truth.score(stored.matches.iter().map(pair)),
+        sure: truth.score(
+            stored
+                .matches
+                .iter()
+                .filter(|m| m.confidence != MatchConfidence::Low)
+                .map(pair),
+        ),
+        by_confidence,
+    }))
+}

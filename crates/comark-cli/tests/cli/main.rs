@@ -2,6 +2,7 @@
 //! PostgreSQL database. Every wait is bounded; a server left running is killed on drop.
 
 mod accounts;
+mod accuracy;
 mod admin;
 mod assessment;
 mod commands;

@@ -12,7 +12,7 @@ use comark_app::accounts::{
     MAX_UPLOAD_BYTES,
 };
 use comark_app::import::{
-    value_key, ColumnMapping, CrmFormat, PopulationTally, ReadAs, RowError, KNOWN_FIELDS,
+    value_key, ColumnMapping, CrmFormat, PopulationTally, RowError, KNOWN_FIELDS,
 };
 use comark_app::{connections, AppError};
 use comark_domain::accounts::{
@@ -1021,15 +1021,30 @@ fn known_values(
             });
         }
     };
-    let whole_file = accounts::population_tally(import).filter(|t| t.column.as_deref() == Some(header));
+    let whole_file =
+        accounts::population_tally(import).filter(|t| t.column.as_deref() == Some(header));
     if let Some(tally) = &whole_file {
         for v in &tally.values {
-            offer(&v.value, format!(" — {} {} in the file", v.rows, plural(v.rows, "row", "rows")));
+            offer(
+                &v.value,
+                format!(
+                    " — {} {} in the file",
+                    v.rows,
+                    plural(v.rows, "row", "rows")
+                ),
+            );
         }
     }
     if let Some(tally) = preview.populations(mapping) {
         for v in &tally.values {
-            offer(&v.value, format!(" — {} {} in the first rows", v.rows, plural(v.rows, "row", "rows")));
+            offer(
+                &v.value,
+                format!(
+                    " — {} {} in the first rows",
+                    v.rows,
+                    plural(v.rows, "row", "rows")
+                ),
+            );
         }
     }
     for value in mapping.population_values.keys() {
@@ -1131,7 +1146,7 @@ async fn start_import(
         let Some(value) = value_of(&pairs, &format!("pv_value_{i}")) else {
             break;
         };
-        let value = value.trim().to_lowercase();
+        let value = value_key(&value);
         match BasePopulation::parse(&text(&format!("pv_{i}"))) {
             Some(population) => {
                 mapping.population_values.insert(value, population);

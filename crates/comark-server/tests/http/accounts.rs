@@ -174,7 +174,8 @@ both_backends! {
         assert_eq!(seen.status, 200, "{}", seen.text);
         assert_eq!(seen.json["fresh"], true, "{}", seen.text);
         assert_eq!(seen.json["view"]["columns"].as_array().expect("columns").len(), 0);
-        assert_eq!(seen.json["view"]["hidden_columns"], 3);
+        // The four built-in populations (unclassified too).
+        assert_eq!(seen.json["view"]["hidden_columns"], 4);
         assert!(seen.json["view"]["accounts"].as_array().expect("accounts").is_empty());
 
         // Counts only: the numbers, never the accounts.

@@ -35,7 +35,10 @@ both_backends! {
         let body = &document["paths"]["/api/v1/orgs/{org}/imports/{id}/start"]["post"]["requestBody"]
             ["content"]["application/json"]["schema"];
         let fields = properties(&document, &referenced(body));
-        assert_eq!(fields, ["encoding", "mapping", "mode", "save_mapping_as", "saved_mapping", "strict"]);
+        assert_eq!(
+            fields,
+            ["encoding", "mapping", "mode", "population_values", "save_mapping_as", "saved_mapping", "strict", "unreadable_population"]
+        );
         // The field the document promises is the one the endpoint reads.
         let owner = app.owner_of("acme").await;
         let api = app.api_as(&owner);

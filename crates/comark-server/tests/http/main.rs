@@ -2,6 +2,7 @@
 
 mod account;
 mod accounts;
+mod accuracy;
 mod assessment;
 mod auth;
 mod authz;
