@@ -522,14 +522,7 @@ struct ParseTally {
 }
 
 fn to_new_account(account: crate::import::ImportedAccount) -> NewAccount {
-    let keys = AccountKeys::for_account(
-        &account.name,
-        account
-            .website
-            .iter()
-            .chain(&account.other_sites)
-            .map(String::as_str),
-    );
+    let keys = account.keys();
     NewAccount {
         crm_id: account.crm_id,
         name: account.name,

@@ -232,38 +232,9 @@ pub struct BenchMappingAccuracy {
     in_memory: bool,
 }
 
-/// The CRM ids and keys of a file, read as an import reads it with the suggested mapping.
-fn keys_of(file: &[u8]) -> anyhow::Result<(Vec<String>, Vec<comark_matching::AccountKeys>)> {
-    use comark_app::import::{sniff, AccountReader};
-    let head = &file[..file.len().min(accounts::PREVIEW_BYTES)];
-    let sniffed = sniff(head, None).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let reader = AccountReader::new(
-        file,
-        sniffed.encoding,
-        sniffed.delimiter,
-        &sniffed.suggested,
-    )
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut ids = Vec::new();
-    let mut keys = Vec::new();
-    for item in reader {
-        let Ok(account) = item else { continue };
-        keys.push(comark_matching::AccountKeys::for_account(
-            &account.name,
-            account
-                .website
-                .iter()
-                .chain(&account.other_sites)
-                .map(String::as_str),
-        ));
-        ids.push(account.crm_id);
-    }
-    Ok((ids, keys))
-}
-
 /// Runs the accuracy benchmark and prints its figures.
 pub async fn mapping_accuracy(args: BenchMappingAccuracy) -> anyhow::Result<()> {
-    use comark_app::samples::{score_stored, SampleExports, SampleSpec};
+    use comark_app::samples::{read_keys, score_stored, SampleExports, SampleSpec};
     let spec = SampleSpec::new(args.seed, args.salesforce_rows, args.hubspot_rows);
     let started = Instant::now();
     let sample = SampleExports::generate(&spec);
@@ -280,8 +251,9 @@ pub async fn mapping_accuracy(args: BenchMappingAccuracy) -> anyhow::Result<()> 
     );
 
     // In memory: the keys an import stores, and the passes a recompute runs.
-    let (sf_ids, sf_keys) = keys_of(&sample.salesforce)?;
-    let (hs_ids, hs_keys) = keys_of(&sample.hubspot)?;
+    let read = |file: &[u8]| read_keys(file).map_err(|e| anyhow::anyhow!("{e}"));
+    let (sf_ids, sf_keys) = read(&sample.salesforce)?;
+    let (hs_ids, hs_keys) = read(&sample.hubspot)?;
     let mut times = Vec::new();
     let mut found = Vec::new();
     for _ in 0..3 {

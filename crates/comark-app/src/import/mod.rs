@@ -166,6 +166,20 @@ pub struct ImportedAccount {
     pub fields: BTreeMap<String, String>,
 }
 
+impl ImportedAccount {
+    /// Every key the account meets a partner's on: the domains of its website and of what
+    /// else names its site, and its folded name.
+    pub fn keys(&self) -> comark_matching::AccountKeys {
+        comark_matching::AccountKeys::for_account(
+            &self.name,
+            self.website
+                .iter()
+                .chain(&self.other_sites)
+                .map(String::as_str),
+        )
+    }
+}
+
 /// Why a row was rejected: row number as a spreadsheet shows it (header = row 1), the column
 /// header, the reason.
 ///

@@ -495,3 +495,25 @@ pub async fn score_stored(
         by_confidence,
     }))
 }
+
+/// The CRM id and keys of every row of `file` that lands, read as `comark accounts import`
+/// reads it with the suggested mapping (the keys a recompute matches on), in file order.
+pub fn read_keys(
+    file: &[u8],
+) -> Result<(Vec<String>, Vec<comark_matching::AccountKeys>), crate::import::ImportError> {
+    let head = &file[..file.len().min(crate::accounts::PREVIEW_BYTES)];
+    let sniffed = crate::import::sniff(head, None)?;
+    let reader = crate::import::AccountReader::new(
+        file,
+        sniffed.encoding,
+        sniffed.delimiter,
+        &sniffed.suggested,
+    )?;
+    Ok(reader
+        .filter_map(Result::ok)
+        .map(|account| {
+            let keys = account.keys();
+            (account.crm_id, keys)
+        })
+        .unzip())
+}

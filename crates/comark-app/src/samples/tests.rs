@@ -523,32 +523,17 @@ fn no_matches_score_zero_and_find_nothing() {
     assert_eq!(score.rows.false_negatives, 3);
 }
 
-/// The CRM id and the keys an import stores for each row, read as `comark accounts import`
-/// reads the file with the suggested mapping.
-fn keys_of_file(file: &[u8]) -> (Vec<String>, Vec<comark_matching::AccountKeys>) {
-    let (_, items) = read(file);
-    items
-        .into_iter()
-        .map(|item| {
-            let account = item.expect("every row lands");
-            let keys = comark_matching::AccountKeys::for_account(
-                &account.name,
-                account
-                    .website
-                    .iter()
-                    .chain(&account.other_sites)
-                    .map(String::as_str),
-            );
-            (account.crm_id, keys)
-        })
-        .unzip()
-}
-
 /// How the passes do on one messy sample: (every match, matches comark is sure of).
 fn passes_score(spec: &SampleSpec) -> (Score, Score) {
     let sample = SampleExports::generate(spec);
-    let (sf_ids, sf_keys) = keys_of_file(&sample.salesforce);
-    let (hs_ids, hs_keys) = keys_of_file(&sample.hubspot);
+    let (sf_ids, sf_keys) = read_keys(&sample.salesforce).expect("a sample reads");
+    let (hs_ids, hs_keys) = read_keys(&sample.hubspot).expect("a sample reads");
+    assert_eq!(
+        sf_ids.len(),
+        sample.truth.salesforce.len(),
+        "every row lands"
+    );
+    assert_eq!(hs_ids.len(), sample.truth.hubspot.len(), "every row lands");
     let found = comark_matching::match_in_passes(&sf_keys, &hs_keys);
     let pair = |m: &comark_matching::PairMatch| {
         (

@@ -20,11 +20,23 @@ pub const GLOBEX_SALESFORCE: &str = "Account ID,Account Name,Website,Type,Accoun
 
 /// Uploads `csv` for `org` and starts the import with the suggested mapping.
 pub async fn import_csv(app: &TestApp, token: &str, org: &str, csv: &str) -> serde_json::Value {
+    import_file(app, token, org, "crm.csv", csv.as_bytes()).await
+}
+
+/// Uploads `file` as `name` and starts it with the suggested mapping; returns the finished
+/// import.
+pub async fn import_file(
+    app: &TestApp,
+    token: &str,
+    org: &str,
+    name: &str,
+    file: &[u8],
+) -> serde_json::Value {
     let api = app.api_as(token);
     let uploaded = api
         .upload(
-            &format!("/api/v1/orgs/{org}/imports?file_name=crm.csv"),
-            csv.as_bytes().to_vec(),
+            &format!("/api/v1/orgs/{org}/imports?file_name={name}"),
+            file.to_vec(),
             &[],
         )
         .await;

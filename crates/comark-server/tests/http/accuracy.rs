@@ -2,39 +2,9 @@
 //! started with the suggested mapping, matched by the background recompute, and the stored
 //! matches scored against the generator's ground truth.
 
+use super::accounts::import_file;
 use super::*;
 use comark_testkit::samples::{score_stored, SampleExports, SampleSpec};
-
-/// Uploads `file` and starts it with the suggested mapping; returns the finished import.
-async fn import_file(
-    app: &TestApp,
-    token: &str,
-    org: &str,
-    name: &str,
-    file: &[u8],
-) -> serde_json::Value {
-    let api = app.api_as(token);
-    let uploaded = api
-        .upload(
-            &format!("/api/v1/orgs/{org}/imports?file_name={name}"),
-            file.to_vec(),
-            &[],
-        )
-        .await;
-    assert_eq!(uploaded.status, 201, "{}", uploaded.text);
-    let id = uploaded.json["import"]["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
-    let started = api
-        .post(&format!("/api/v1/orgs/{org}/imports/{id}/start"), json!({}))
-        .await;
-    assert_eq!(started.status, 202, "{}", started.text);
-    app.run_jobs().await;
-    let done = api.get(&format!("/api/v1/orgs/{org}/imports/{id}")).await;
-    assert_eq!(done.json["status"], "done", "{}", done.text);
-    done.json
-}
 
 both_backends! {
     async fn messy_crm_exports_land_whole_and_match_through_the_api(app) {
