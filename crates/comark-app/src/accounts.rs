@@ -529,6 +529,7 @@ fn to_new_account(account: crate::import::ImportedAccount) -> NewAccount {
         website: account.website,
         domains: keys.domains.iter().map(|d| d.as_str().to_owned()).collect(),
         name_key: keys.name.map(|n| n.as_str().to_owned()),
+        country: keys.country.map(str::to_owned),
         population: account.population,
         fields: account.fields,
     }
@@ -1027,7 +1028,8 @@ fn keys_of(account: &comark_store::accounts::SideAccount) -> AccountKeys {
         Some(domains) => domains.split(' ').filter(|d| !d.is_empty()).collect(),
         None => legacy("domain").into_iter().collect(),
     };
-    let mut keys = AccountKeys::from_normalized(domains, account.name_key.as_deref());
+    let mut keys = AccountKeys::from_normalized(domains, account.name_key.as_deref())
+        .in_country(account.country.as_deref());
     if account.name_key.is_none() {
         keys.name = account
             .name
@@ -1704,6 +1706,7 @@ mod export_tests {
                 hidden_columns: 0,
                 cells: Vec::new(),
                 shared_keys: accounts.len() as u64,
+                review_keys: 0,
                 accounts: accounts
                     .iter()
                     .map(|(ours, theirs, fields)| SharedAccount {
@@ -1813,6 +1816,7 @@ mod matching_tests {
             domains: Some(domains.join(" ")),
             name_key: name.map(str::to_owned),
             name: None,
+            country: None,
             key_kind: None,
             match_key: None,
         }
@@ -1825,6 +1829,7 @@ mod matching_tests {
             domains: None,
             name_key: None,
             name: Some("Initrode GmbH".into()),
+            country: None,
             key_kind: Some("domain".into()),
             match_key: Some("initrode.de".into()),
         };

@@ -687,6 +687,12 @@ pub async fn mapping(app: &App, command: MappingCommand) -> anyhow::Result<ExitC
                 .collect();
             let header_refs: Vec<&str> = headers.iter().map(String::as_str).collect();
             print_table(format, &header_refs, &rows)?;
+            if view.review_keys > 0 {
+                eprintln!(
+                    "{} more accounts have the same name as one of {}'s but another website:                      listed as low confidence, to check, and not counted.",
+                    view.review_keys, mapping.partner.name
+                );
+            }
             if view.hidden_columns > 0 {
                 eprintln!(
                     "{} of {}'s populations are hidden from you.",

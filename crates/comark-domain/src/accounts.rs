@@ -647,6 +647,9 @@ pub struct MappingView {
     pub cells: Vec<Vec<u64>>,
     /// How many distinct match keys are counted in at least one cell.
     pub shared_keys: u64,
+    /// How many more distinct keys only low-confidence matches found (the same name, other
+    /// websites) in the populations counted: listed for review, never counted in a cell.
+    pub review_keys: u64,
     /// The overlapping accounts the partner lets us see, by our account's name.
     pub accounts: Vec<SharedAccount>,
 }
@@ -714,6 +717,19 @@ pub fn view(input: &MappingInput<'_>) -> MappingView {
         .collect();
     pairs.sort_by(|a, b| a.key.cmp(&b.key));
 
+    // A low-confidence match (the same name, other websites) may be a namesake: it is listed
+    // for review and counted apart, never in the matrix both sides compare.
+    let (pairs, for_review): (Vec<&MatchedPair>, Vec<&MatchedPair>) = pairs
+        .into_iter()
+        .partition(|pair| pair.manual || pair.confidence != MatchConfidence::Low);
+    let mut review: Vec<&str> = for_review
+        .iter()
+        .filter(|pair| !their_columns[pair.theirs].is_empty())
+        .map(|pair| pair.key.as_str())
+        .collect();
+    review.dedup();
+    // A key some sure match counts is no news for review.
+    review.retain(|key| pairs.binary_search_by(|p| p.key.as_str().cmp(key)).is_err());
     let mut cells = vec![vec![0u64; columns.len()]; rows.len()];
     let mut shared_keys = 0;
     // The cells one key has already been counted in, reset for every key.
@@ -781,6 +797,7 @@ pub fn view(input: &MappingInput<'_>) -> MappingView {
         hidden_columns,
         cells,
         shared_keys,
+        review_keys: review.len() as u64,
         accounts,
     }
 }

@@ -202,6 +202,11 @@ fn case() -> impl Strategy<Value = Case> {
 }
 
 /// The rules of `view`, read literally, with no attempt at speed.
+/// Whether a pair counts in the matrix: all but low-confidence matches found by the matcher.
+fn counted(pair: &MatchedPair) -> bool {
+    pair.manual || pair.confidence != MatchConfidence::Low
+}
+
 fn reference(input: &MappingInput<'_>) -> MappingView {
     let listed = |s: &PopulationSlug| input.their_populations.iter().any(|p| &p.slug == s);
     let share_of = |s: &PopulationSlug| input.their_policy.share(s);
@@ -222,7 +227,7 @@ fn reference(input: &MappingInput<'_>) -> MappingView {
         let mut line = Vec::new();
         for col in &columns {
             let mut keys: Vec<&str> = Vec::new();
-            for pair in input.pairs {
+            for pair in input.pairs.iter().filter(|p| counted(p)) {
                 let ours = &input.ours[pair.ours];
                 let theirs = &input.theirs[pair.theirs];
                 if ours.populations.contains(&row.slug)
@@ -238,13 +243,27 @@ fn reference(input: &MappingInput<'_>) -> MappingView {
     }
 
     let mut shared: Vec<&str> = Vec::new();
+    let mut review: Vec<&str> = Vec::new();
     for pair in input.pairs {
         let theirs = &input.theirs[pair.theirs];
         let in_a_column = columns.iter().any(|c| theirs.populations.contains(&c.slug));
-        if in_a_column && !shared.contains(&pair.key.as_str()) {
-            shared.push(&pair.key);
+        let list = if counted(pair) {
+            &mut shared
+        } else {
+            &mut review
+        };
+        if in_a_column && !list.contains(&pair.key.as_str()) {
+            list.push(&pair.key);
         }
     }
+    // Keys of sure matches: `counted` pairs anywhere, in a column or not.
+    let sure: Vec<&str> = input
+        .pairs
+        .iter()
+        .filter(|p| counted(p))
+        .map(|p| p.key.as_str())
+        .collect();
+    review.retain(|key| !sure.contains(key));
 
     let mut accounts = Vec::new();
     for pair in input.pairs {
@@ -311,6 +330,7 @@ fn reference(input: &MappingInput<'_>) -> MappingView {
         hidden_columns,
         cells,
         shared_keys: shared.len() as u64,
+        review_keys: review.len() as u64,
         accounts,
     }
 }

@@ -16,6 +16,7 @@
 
 #![warn(missing_docs)]
 
+mod country;
 mod domain;
 mod freemail;
 mod join;
@@ -23,6 +24,7 @@ mod key;
 mod name;
 mod passes;
 
+pub use country::country_code;
 pub use domain::registrable_domain;
 pub use freemail::{company_domain_of_email, is_free_mail};
 pub use join::{dedupe, overlap, Group, Match};

@@ -8,13 +8,15 @@
 //! 3. the same folded name where both sides have domains, none shared:
 //!    [`Confidence::Low`], for review, since subsidiaries and namesakes look alike.
 //!
-//! Names are compared in their [`loose_name`] form (no spaces, `ue` read as `u`); the key a
+//! A name match needs the two accounts not to be in different countries (when both rows name
+//! one). Names are compared in their [`loose_name`] form (no spaces, `ue` read as `u`); the key a
 //! name match reports is the smaller of the two folded names. Free webmail domains are never
 //! a key. Each rule is symmetric, so swapping the sides swaps the pairs. The joins are the radix
 //! joins of [`overlap`], so the cost grows with the accounts, not their product.
 
 use rayon::prelude::*;
 
+use crate::country::country_code;
 use crate::freemail::is_free_mail;
 use crate::join::overlap;
 use crate::key::{AccountKey, Confidence, KeyKind};
@@ -28,6 +30,9 @@ pub struct AccountKeys {
     pub domains: Vec<AccountKey>,
     /// The folded name, when the name folds to something.
     pub name: Option<AccountKey>,
+    /// The ISO code of its country, when the row names one: accounts of the same name in two
+    /// different countries are never matched by name.
+    pub country: Option<&'static str>,
 }
 
 impl AccountKeys {
@@ -47,6 +52,7 @@ impl AccountKeys {
         AccountKeys {
             domains,
             name: AccountKey::from_name(name),
+            country: None,
         }
     }
 
@@ -60,6 +66,7 @@ impl AccountKeys {
             name: name
                 .filter(|n| !n.is_empty())
                 .map(|n| AccountKey::from_normalized(KeyKind::Name, n)),
+            country: None,
         };
         for domain in domains {
             let key = AccountKey::from_normalized(KeyKind::Domain, domain);
@@ -68,6 +75,13 @@ impl AccountKeys {
             }
         }
         keys
+    }
+
+    /// The same keys, in the country `typed` names (see [`country_code`]); a value that
+    /// names no country leaves it unknown.
+    pub fn in_country(mut self, typed: Option<&str>) -> Self {
+        self.country = typed.and_then(country_code);
+        self
     }
 
     /// Whether the account has no key at all (it can match nothing).
@@ -165,6 +179,7 @@ pub fn match_in_passes(ours: &[AccountKeys], theirs: &[AccountKeys]) -> Vec<Pair
     drop((our_names, their_names));
     let without_domain =
         |a: &AccountKeys, b: &AccountKeys| a.domains.is_empty() || b.domains.is_empty();
+    let apart = |a: &AccountKeys, b: &AccountKeys| matches!((a.country, b.country), (Some(x), Some(y)) if x != y);
     // The two folded names may differ (`muller bau`, `mueller bau`): report the smaller, so
     // that the key does not depend on which side is which.
     let name_of = |m: &crate::join::Match| {
@@ -177,6 +192,10 @@ pub fn match_in_passes(ours: &[AccountKeys], theirs: &[AccountKeys]) -> Vec<Pair
             .clone()
     };
     let mut second = Vec::new();
+    let by_name: Vec<_> = by_name
+        .into_iter()
+        .filter(|m| !apart(&ours[m.ours as usize], &theirs[m.theirs as usize]))
+        .collect();
     for m in &by_name {
         if without_domain(&ours[m.ours as usize], &theirs[m.theirs as usize]) {
             second.push(PairMatch {

@@ -402,14 +402,26 @@ fn multi_key_account() -> impl Strategy<Value = comark_matching::AccountKeys> {
             "mueller bau",
             "mullerbau",
         ])),
+        prop::option::of(prop::sample::select(vec![
+            "USA",
+            "United States",
+            "Germany",
+            "n/a",
+        ])),
     )
-        .prop_map(|(domains, name)| comark_matching::AccountKeys::from_normalized(domains, name))
+        .prop_map(|(domains, name, country)| {
+            comark_matching::AccountKeys::from_normalized(domains, name).in_country(country)
+        })
 }
 
 type Found = Vec<(u32, u32, Confidence, String)>;
 
 /// Whether two accounts' names are the same once spaces and transliterations are set aside.
 fn same_loose_name(a: &comark_matching::AccountKeys, b: &comark_matching::AccountKeys) -> bool {
+    let apart = matches!((a.country, b.country), (Some(x), Some(y)) if x != y);
+    if apart {
+        return false;
+    }
     match (&a.name, &b.name) {
         (Some(x), Some(y)) => {
             let plain = |n: &str| {

@@ -44,6 +44,8 @@ pub struct NewAccount {
     pub domains: Vec<String>,
     /// Its folded name, when the name folds to something.
     pub name_key: Option<String>,
+    /// The ISO code of its country, when its row names one.
+    pub country: Option<String>,
     /// Its built-in population.
     pub population: BasePopulation,
     /// The other imported fields.
@@ -473,6 +475,8 @@ pub struct SideAccount {
     pub name_key: Option<String>,
     /// The name, only when `name_key` is missing.
     pub name: Option<String>,
+    /// The ISO code of its country, when known.
+    pub country: Option<String>,
     /// The single key of rows imported before: `domain` or `name`.
     pub key_kind: Option<String>,
     /// That key.
@@ -559,7 +563,7 @@ impl AccountWriter {
         match &mut self.tx {
             Tx::Sqlite(tx) => {
                 let mut insert = QueryBuilder::<Sqlite>::new(
-                    "INSERT INTO accounts (org_id, id, crm_id, name, website, key_kind, match_key, domains, name_key, population, fields, import_id, updated_at) ",
+                    "INSERT INTO accounts (org_id, id, crm_id, name, website, key_kind, match_key, domains, name_key, country, population, fields, import_id, updated_at) ",
                 );
                 insert.push_values(self.buffer.iter(), |mut row, account| {
                     let (kind, key) = split_key(account);
@@ -572,6 +576,7 @@ impl AccountWriter {
                         .push_bind(key)
                         .push_bind(joined_domains(account))
                         .push_bind(account.name_key.clone())
+                        .push_bind(account.country.clone())
                         .push_bind(account.population.as_str())
                         .push_bind(Json(account.fields.clone()))
                         .push_bind(import)
@@ -589,6 +594,7 @@ impl AccountWriter {
                 let mut keys = Vec::with_capacity(self.buffer.len());
                 let mut domains = Vec::with_capacity(self.buffer.len());
                 let mut name_keys = Vec::with_capacity(self.buffer.len());
+                let mut countries = Vec::with_capacity(self.buffer.len());
                 let mut populations = Vec::with_capacity(self.buffer.len());
                 let mut fields = Vec::with_capacity(self.buffer.len());
                 for account in self.buffer.drain(..) {
@@ -598,6 +604,7 @@ impl AccountWriter {
                     keys.push(key);
                     domains.push(joined_domains(&account));
                     name_keys.push(account.name_key.clone());
+                    countries.push(account.country.clone());
                     populations.push(account.population.as_str());
                     fields.push(serde_json::to_string(&account.fields).map_err(|e| {
                         StoreError::Corrupt {
@@ -610,10 +617,10 @@ impl AccountWriter {
                     websites.push(account.website);
                 }
                 sqlx::query(&format!(
-                    "INSERT INTO accounts (org_id, id, crm_id, name, website, key_kind, match_key, domains, name_key, population, fields, import_id, updated_at)
-                     SELECT $1, u.id, u.crm_id, u.name, u.website, u.key_kind, u.match_key, u.domains, u.name_key, u.population, u.fields::jsonb, $2, $3
-                     FROM UNNEST($4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
-                          AS u(id, crm_id, name, website, key_kind, match_key, domains, name_key, population, fields)
+                    "INSERT INTO accounts (org_id, id, crm_id, name, website, key_kind, match_key, domains, name_key, country, population, fields, import_id, updated_at)
+                     SELECT $1, u.id, u.crm_id, u.name, u.website, u.key_kind, u.match_key, u.domains, u.name_key, u.country, u.population, u.fields::jsonb, $2, $3
+                     FROM UNNEST($4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])
+                          AS u(id, crm_id, name, website, key_kind, match_key, domains, name_key, country, population, fields)
                      {UPSERT_TAIL}"
                 ))
                 .bind(org)
@@ -627,6 +634,7 @@ impl AccountWriter {
                 .bind(keys)
                 .bind(domains)
                 .bind(name_keys)
+                .bind(countries)
                 .bind(populations)
                 .bind(fields)
                 .execute(&mut **tx)
@@ -754,7 +762,7 @@ pub fn recompute_job(connection: ConnectionId) -> NewJob {
 
 const UPSERT_TAIL: &str = " ON CONFLICT (org_id, crm_id) DO UPDATE SET name = excluded.name,
     website = excluded.website, key_kind = excluded.key_kind, match_key = excluded.match_key,
-    domains = excluded.domains, name_key = excluded.name_key, population = excluded.population, fields = excluded.fields, import_id = excluded.import_id,
+    domains = excluded.domains, name_key = excluded.name_key, country = excluded.country, population = excluded.population, fields = excluded.fields, import_id = excluded.import_id,
     updated_at = excluded.updated_at";
 
 /// The account's primary key, shown and searched: its first domain, else its folded name.
@@ -1799,7 +1807,7 @@ impl Store {
             let rows: Vec<SideAccount> = on_pool!(self, pool => {
                 sqlx::query_as(
                     "SELECT id, domains, name_key, CASE WHEN name_key IS NULL THEN name END AS name,
-                            key_kind, match_key
+                            country, key_kind, match_key
                      FROM accounts WHERE org_id = $1 AND (match_key IS NOT NULL OR name_key IS NOT NULL)",
                 )
                 .bind(org)

@@ -168,7 +168,7 @@ pub struct ImportedAccount {
 
 impl ImportedAccount {
     /// Every key the account meets a partner's on: the domains of its website and of what
-    /// else names its site, and its folded name.
+    /// else names its site, its folded name, and the country its `country` field names.
     pub fn keys(&self) -> comark_matching::AccountKeys {
         comark_matching::AccountKeys::for_account(
             &self.name,
@@ -177,6 +177,7 @@ impl ImportedAccount {
                 .chain(&self.other_sites)
                 .map(String::as_str),
         )
+        .in_country(self.fields.get("country").map(String::as_str))
     }
 }
 

@@ -684,7 +684,9 @@ pub struct MappingOut {
     pub partner: String,
     /// `rows` (your populations), `columns` (the partner's populations it shares at least
     /// as counts), `hidden_columns`, `cells[row][col]` (distinct overlapping accounts),
-    /// `shared_keys` and `accounts` (the overlapping accounts the partner lets you see).
+    /// `shared_keys`, `review_keys` (accounts only a low-confidence match found: the same
+    /// name, other websites; listed for review, never counted in a cell) and `accounts` (the
+    /// overlapping accounts the partner lets you see).
     #[schema(value_type = Object)]
     pub view: serde_json::Value,
     /// When the matches were computed.

@@ -1696,6 +1696,9 @@ fn mapping_markup(
                 @if view.hidden_columns > 0 {
                     p.muted { (view.hidden_columns) " of their populations " (plural(view.hidden_columns, "is", "are")) " hidden from you." }
                 }
+                @if view.review_keys > 0 {
+                    p.muted #to-review { (view.review_keys) " more " (plural(view.review_keys, "account has", "accounts have")) " the same name as one of theirs but another website: listed below as low confidence, to check, and not counted above." }
+                }
                 h2 { "Accounts in common" }
                 @if filtered {
                     p {
