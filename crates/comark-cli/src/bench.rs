@@ -141,6 +141,49 @@ async fn import_into(
     Ok(())
 }
 
+/// A fresh database with the demo ecosystem loaded: the PostgreSQL database given, else a
+/// SQLite file in `dir`. Returns the app and the backend's name.
+async fn demo_app(
+    postgres_url: Option<&str>,
+    dir: &std::path::Path,
+) -> anyhow::Result<(App, &'static str)> {
+    let (url, backend) = match postgres_url {
+        Some(url) => (url.to_owned(), "postgresql"),
+        None => (Store::sqlite_url_in(dir), "sqlite"),
+    };
+    let store = Store::connect(&url).await.context("opening the database")?;
+    store.migrate().await?;
+    let app = App::new(store, Settings::default());
+    comark_app::demo::load(&app)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok((app, backend))
+}
+
+/// Recomputes the demo's Northwind–Brightlane mapping, as the server's job does. Returns
+/// Northwind's scope, the connection and the seconds the recompute took.
+async fn recompute_demo_mapping(
+    app: &App,
+) -> anyhow::Result<(comark_store::OrgScope, comark_domain::ConnectionId, f64)> {
+    let scope = app
+        .store
+        .admin_scope("northwind")
+        .await?
+        .context("the demo organization")?;
+    let mapping = accounts::mapping(app, &scope, "brightlane")
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let started = Instant::now();
+    accounts::recompute(app, mapping.connection_id)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok((
+        scope,
+        mapping.connection_id,
+        started.elapsed().as_secs_f64(),
+    ))
+}
+
 /// Runs the benchmark and prints its figures.
 pub async fn import(args: BenchImport) -> anyhow::Result<()> {
     let dir = std::env::temp_dir().join(format!("comark-bench-{}", std::process::id()));
@@ -155,38 +198,13 @@ pub async fn import(args: BenchImport) -> anyhow::Result<()> {
         size as f64 / 1e6,
         started.elapsed().as_secs_f64()
     );
-    let url = match &args.postgres_url {
-        Some(url) => url.clone(),
-        None => Store::sqlite_url_in(&dir),
-    };
-    let store = Store::connect(&url).await.context("opening the database")?;
-    store.migrate().await?;
-    let app = App::new(store.clone(), Settings::default());
-    comark_app::demo::load(&app)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let backend = if args.postgres_url.is_some() {
-        "postgresql"
-    } else {
-        "sqlite"
-    };
+    let (app, backend) = demo_app(args.postgres_url.as_deref(), &dir).await?;
     import_into(&app, "northwind", &csv_path, backend).await?;
     if args.mapping {
         let partner_path = dir.join("partner.csv");
         write_messy_csv(&partner_path, args.rows, 0x9e37_79b9_7f4a_7c15)?;
         import_into(&app, "brightlane", &partner_path, backend).await?;
-        let scope = store
-            .admin_scope("northwind")
-            .await?
-            .context("the demo organization")?;
-        let mapping = accounts::mapping(&app, &scope, "brightlane")
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let started = Instant::now();
-        accounts::recompute(&app, mapping.connection_id)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let recompute = started.elapsed().as_secs_f64();
+        let (scope, _, recompute) = recompute_demo_mapping(&app).await?;
         let started = Instant::now();
         let mapping = accounts::mapping(&app, &scope, "brightlane")
             .await
@@ -206,7 +224,7 @@ pub async fn import(args: BenchImport) -> anyhow::Result<()> {
         outln!("peak memory (VmHWM): {peak:.0} MiB");
     }
     std::io::stdout().flush()?;
-    store.close().await;
+    app.store.close().await;
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }
@@ -234,7 +252,7 @@ pub struct BenchMappingAccuracy {
 
 /// Runs the accuracy benchmark and prints its figures.
 pub async fn mapping_accuracy(args: BenchMappingAccuracy) -> anyhow::Result<()> {
-    use comark_app::samples::{read_keys, score_stored, SampleExports, SampleSpec};
+    use comark_app::samples::{read_keys, score_passes, score_stored, SampleExports, SampleSpec};
     let spec = SampleSpec::new(args.seed, args.salesforce_rows, args.hubspot_rows);
     let started = Instant::now();
     let sample = SampleExports::generate(&spec);
@@ -261,19 +279,7 @@ pub async fn mapping_accuracy(args: BenchMappingAccuracy) -> anyhow::Result<()> 
         found = comark_matching::match_in_passes(&sf_keys, &hs_keys);
         times.push(started.elapsed().as_secs_f64() * 1000.0);
     }
-    let pair = |m: &comark_matching::PairMatch| {
-        (
-            sf_ids[m.ours as usize].as_str(),
-            hs_ids[m.theirs as usize].as_str(),
-        )
-    };
-    let all = sample.truth.score(found.iter().map(pair));
-    let sure = sample.truth.score(
-        found
-            .iter()
-            .filter(|m| m.confidence != comark_matching::Confidence::Low)
-            .map(pair),
-    );
+    let (all, sure) = score_passes(&sample.truth, &sf_ids, &hs_ids, &found);
     let min = times.iter().copied().fold(f64::INFINITY, f64::min);
     outln!(
         "in memory: matched {} × {} accounts in passes in {:.0} ms (first {:.0} ms, min of 3), {} matches",
@@ -301,36 +307,12 @@ pub async fn mapping_accuracy(args: BenchMappingAccuracy) -> anyhow::Result<()> 
     std::fs::write(&salesforce_path, &sample.salesforce)?;
     let hubspot_path = dir.join("hubspot.csv");
     std::fs::write(&hubspot_path, &sample.hubspot)?;
-    let url = match &args.postgres_url {
-        Some(url) => url.clone(),
-        None => Store::sqlite_url_in(&dir),
-    };
-    let backend = if args.postgres_url.is_some() {
-        "postgresql"
-    } else {
-        "sqlite"
-    };
-    let store = Store::connect(&url).await.context("opening the database")?;
-    store.migrate().await?;
-    let app = App::new(store.clone(), Settings::default());
-    comark_app::demo::load(&app)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (app, backend) = demo_app(args.postgres_url.as_deref(), &dir).await?;
     import_into(&app, "northwind", &salesforce_path, backend).await?;
     import_into(&app, "brightlane", &hubspot_path, backend).await?;
-    let scope = store
-        .admin_scope("northwind")
-        .await?
-        .context("the demo organization")?;
-    let mapping = accounts::mapping(&app, &scope, "brightlane")
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let started = Instant::now();
-    accounts::recompute(&app, mapping.connection_id)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let recompute = started.elapsed().as_secs_f64();
-    let score = score_stored(&store, mapping.connection_id, scope.org_id(), &sample.truth)
+    let (scope, connection, recompute) = recompute_demo_mapping(&app).await?;
+    let store = &app.store;
+    let score = score_stored(store, connection, scope.org_id(), &sample.truth)
         .await?
         .context("the demo connection")?;
     let [high, medium, low] = score.by_confidence;

@@ -175,11 +175,15 @@ pub fn match_in_passes(ours: &[AccountKeys], theirs: &[AccountKeys]) -> Vec<Pair
         || unmatched_names(ours, &matched_ours),
         || unmatched_names(theirs, &matched_theirs),
     );
-    let by_name = overlap(&our_names, &their_names);
+    let mut by_name = overlap(&our_names, &their_names);
     drop((our_names, their_names));
+    // Two accounts in different countries are not the same company, however alike their names.
+    by_name.retain(|m| {
+        let (a, b) = (&ours[m.ours as usize], &theirs[m.theirs as usize]);
+        !matches!((a.country, b.country), (Some(x), Some(y)) if x != y)
+    });
     let without_domain =
         |a: &AccountKeys, b: &AccountKeys| a.domains.is_empty() || b.domains.is_empty();
-    let apart = |a: &AccountKeys, b: &AccountKeys| matches!((a.country, b.country), (Some(x), Some(y)) if x != y);
     // The two folded names may differ (`muller bau`, `mueller bau`): report the smaller, so
     // that the key does not depend on which side is which.
     let name_of = |m: &crate::join::Match| {
@@ -192,10 +196,6 @@ pub fn match_in_passes(ours: &[AccountKeys], theirs: &[AccountKeys]) -> Vec<Pair
             .clone()
     };
     let mut second = Vec::new();
-    let by_name: Vec<_> = by_name
-        .into_iter()
-        .filter(|m| !apart(&ours[m.ours as usize], &theirs[m.theirs as usize]))
-        .collect();
     for m in &by_name {
         if without_domain(&ours[m.ours as usize], &theirs[m.theirs as usize]) {
             second.push(PairMatch {

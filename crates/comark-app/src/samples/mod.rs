@@ -467,33 +467,55 @@ pub async fn score_stored(
         return Ok(None);
     };
     let salesforce_is_low = stored.low_org == salesforce_org;
-    fn oriented(m: &comark_store::accounts::CrmIdMatch, salesforce_is_low: bool) -> (&str, &str) {
-        if salesforce_is_low {
-            (m.low_crm_id.as_str(), m.high_crm_id.as_str())
-        } else {
-            (m.high_crm_id.as_str(), m.low_crm_id.as_str())
-        }
-    }
-    let pair = |m| oriented(m, salesforce_is_low);
     let mut by_confidence = [0; 3];
-    for m in &stored.matches {
-        by_confidence[match m.confidence {
-            MatchConfidence::High => 0,
-            MatchConfidence::Medium => 1,
-            MatchConfidence::Low => 2,
-        }] += 1;
-    }
+    let matches: Vec<(&str, &str, bool)> = stored
+        .matches
+        .iter()
+        .map(|m| {
+            by_confidence[match m.confidence {
+                MatchConfidence::High => 0,
+                MatchConfidence::Medium => 1,
+                MatchConfidence::Low => 2,
+            }] += 1;
+            let (sf, hs) = if salesforce_is_low {
+                (&m.low_crm_id, &m.high_crm_id)
+            } else {
+                (&m.high_crm_id, &m.low_crm_id)
+            };
+            (
+                sf.as_str(),
+                hs.as_str(),
+                m.confidence != MatchConfidence::Low,
+            )
+        })
+        .collect();
+    let (all, sure) = truth.score_counted(&matches);
     Ok(Some(StoredScore {
-        all: truth.score(stored.matches.iter().map(pair)),
-        sure: truth.score(
-            stored
-                .matches
-                .iter()
-                .filter(|m| m.confidence != MatchConfidence::Low)
-                .map(pair),
-        ),
+        all,
+        sure,
         by_confidence,
     }))
+}
+
+/// Scores what [`comark_matching::match_in_passes`] found between the rows `salesforce_ids`
+/// and `hubspot_ids` (in the order its inputs had): every match, then the counted ones.
+pub fn score_passes(
+    truth: &GroundTruth,
+    salesforce_ids: &[String],
+    hubspot_ids: &[String],
+    found: &[comark_matching::PairMatch],
+) -> (Score, Score) {
+    let matches: Vec<(&str, &str, bool)> = found
+        .iter()
+        .map(|m| {
+            (
+                salesforce_ids[m.ours as usize].as_str(),
+                hubspot_ids[m.theirs as usize].as_str(),
+                m.confidence != comark_matching::Confidence::Low,
+            )
+        })
+        .collect();
+    truth.score_counted(&matches)
 }
 
 /// The CRM id and keys of every row of `file` that lands, read as `comark accounts import`

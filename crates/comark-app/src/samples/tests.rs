@@ -535,20 +535,7 @@ fn passes_score(spec: &SampleSpec) -> (Score, Score) {
     );
     assert_eq!(hs_ids.len(), sample.truth.hubspot.len(), "every row lands");
     let found = comark_matching::match_in_passes(&sf_keys, &hs_keys);
-    let pair = |m: &comark_matching::PairMatch| {
-        (
-            sf_ids[m.ours as usize].as_str(),
-            hs_ids[m.theirs as usize].as_str(),
-        )
-    };
-    let all = sample.truth.score(found.iter().map(pair));
-    let sure = sample.truth.score(
-        found
-            .iter()
-            .filter(|m| m.confidence != comark_matching::Confidence::Low)
-            .map(pair),
-    );
-    (all, sure)
+    score_passes(&sample.truth, &sf_ids, &hs_ids, &found)
 }
 
 #[test]

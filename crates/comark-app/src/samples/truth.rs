@@ -193,6 +193,20 @@ impl GroundTruth {
             .collect()
     }
 
+    /// Scores matches, each a (Salesforce `Account ID`, HubSpot `Record ID`, whether the
+    /// overlap counts it): every match, then the counted ones only (a low-confidence match
+    /// is listed for review, not counted).
+    pub fn score_counted(&self, matches: &[(&str, &str, bool)]) -> (Score, Score) {
+        let all = self.score(matches.iter().map(|&(sf, hs, _)| (sf, hs)));
+        let counted = self.score(
+            matches
+                .iter()
+                .filter(|(_, _, counted)| *counted)
+                .map(|&(sf, hs, _)| (sf, hs)),
+        );
+        (all, counted)
+    }
+
     /// Scores matches, each a (Salesforce `Account ID`, HubSpot `Record ID`); a match given
     /// twice counts once.
     pub fn score<'a>(&self, matches: impl IntoIterator<Item = (&'a str, &'a str)>) -> Score {
