@@ -21,11 +21,7 @@ fn exit_code(outcome: &Outcome) -> Option<i32> {
 
 fn run_mapping_journey(database_args: &[&str]) {
     let dir = TempDir::create();
-    let with_db = |args: &[&str]| {
-        let mut all: Vec<&str> = args.to_vec();
-        all.extend_from_slice(database_args);
-        comark_with(&all)
-    };
+    let with_db = |args: &[&str]| comark_on(database_args, args);
     with_db(&["demo"]).assert_success();
     let northwind = dir.join("northwind.csv");
     std::fs::write(&northwind, NORTHWIND).expect("write");

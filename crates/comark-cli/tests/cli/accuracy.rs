@@ -23,11 +23,7 @@ fn imported_rows(with_db: &dyn Fn(&[&str]) -> Outcome, org: &str) -> serde_json:
 }
 
 async fn messy_exports_land_whole_and_match(database: &[&str], url: &str) {
-    let with_db = |args: &[&str]| {
-        let mut all = args.to_vec();
-        all.extend_from_slice(database);
-        comark_with(&all)
-    };
+    let with_db = |args: &[&str]| comark_on(database, args);
     with_db(&["demo"]).assert_success();
     let sample = SampleExports::generate(&SampleSpec::new(7, 20_000, 15_000));
     let dir = TempDir::create();

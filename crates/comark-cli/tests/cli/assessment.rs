@@ -4,11 +4,7 @@
 use super::*;
 
 fn run_gates_and_assessment_journey(database_args: &[&str]) {
-    let with_db = |args: &[&str]| {
-        let mut all: Vec<&str> = args.to_vec();
-        all.extend_from_slice(database_args);
-        comark_with(&all)
-    };
+    let with_db = |args: &[&str]| comark_on(database_args, args);
     with_db(&["demo"]).assert_success();
 
     let shown = with_db(&["gates", "show", "--org", "northwind"]);

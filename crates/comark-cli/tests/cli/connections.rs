@@ -31,11 +31,7 @@ fn use_link(url: &str, handle: &str, token: &str) -> Result<String, comark_app::
 }
 
 fn run_links_journey(database_args: &[&str], url: &str) {
-    let with_db = |args: &[&str]| {
-        let mut all: Vec<&str> = args.to_vec();
-        all.extend_from_slice(database_args);
-        comark_with(&all)
-    };
+    let with_db = |args: &[&str]| comark_on(database_args, args);
     with_db(&["demo"]).assert_success();
 
     let created = with_db(&[

@@ -78,11 +78,7 @@ fn column(rows: &[Vec<String>], header: &str) -> Vec<String> {
 fn csv_output_holds_a_partners_formulas_as_text_and_counts_as_numbers() {
     let dir = TempDir::create();
     let data_dir = dir.join("data").to_string_lossy().into_owned();
-    let with_db = |args: &[&str]| {
-        let mut all: Vec<&str> = args.to_vec();
-        all.extend_from_slice(&["--data-dir", &data_dir]);
-        comark_with(&all)
-    };
+    let with_db = |args: &[&str]| comark_on(&["--data-dir", &data_dir], args);
     with_db(&["demo"]).assert_success();
     for (org, csv) in [
         ("brightlane", BRIGHTLANE_HOSTILE),

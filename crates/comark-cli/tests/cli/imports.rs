@@ -59,11 +59,7 @@ async fn known_imports(store: &Store, scope: &OrgScope) -> Vec<comark_domain::Im
 }
 
 async fn a_killed_import_command_is_failed_with_the_reason(database: &[&str], url: &str) {
-    let with_db = |args: &[&str]| {
-        let mut all = args.to_vec();
-        all.extend_from_slice(database);
-        comark_with(&all)
-    };
+    let with_db = |args: &[&str]| comark_on(database, args);
     with_db(&["demo"]).assert_success();
     let dir = TempDir::create();
     let export = big_export(&dir);

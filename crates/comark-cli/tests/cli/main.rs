@@ -163,6 +163,14 @@ pub fn comark_with(args: &[&str]) -> Outcome {
     run(command)
 }
 
+/// `comark ARGS DATABASE` to completion: a command against the database `database` names
+/// (`--data-dir DIR` or `--database-url URL`).
+pub fn comark_on(database: &[&str], args: &[&str]) -> Outcome {
+    let mut command = comark();
+    command.args(args).args(database);
+    run(command)
+}
+
 /// Waits for `child` to exit, for at most `limit`.
 pub fn wait_for_exit(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
     let deadline = Instant::now() + limit;

@@ -3,11 +3,7 @@
 use super::*;
 
 fn run_partnership_journey(database_args: &[&str]) {
-    let with_db = |args: &[&str]| {
-        let mut all: Vec<&str> = args.to_vec();
-        all.extend_from_slice(database_args);
-        comark_with(&all)
-    };
+    let with_db = |args: &[&str]| comark_on(database_args, args);
     with_db(&["demo"]).assert_success();
     let created = with_db(&[
         "partnership",
@@ -295,11 +291,7 @@ async fn a_partnership_moves_through_its_first_joint_gate_on_postgresql() {
 /// breach report, each through its command, with its output and exit code.
 fn run_engagement_journey(database_args: &[&str]) {
     let dir = TempDir::create();
-    let with_db = |args: &[&str]| {
-        let mut all: Vec<&str> = args.to_vec();
-        all.extend_from_slice(database_args);
-        comark_with(&all)
-    };
+    let with_db = |args: &[&str]| comark_on(database_args, args);
     with_db(&["demo"]).assert_success();
     let created = with_db(&[
         "partnership",
