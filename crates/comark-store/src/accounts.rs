@@ -1787,15 +1787,19 @@ async fn sharing_policy(store: &Store, owner: Uuid, partner: Uuid) -> Result<Sha
 }
 
 impl Store {
-    /// What a recompute of `connection` reads, or `None` when it is no longer accepted.
-    pub async fn mapping_sides(&self, connection: ConnectionId) -> Result<Option<MappingSides>> {
-        let orgs: Option<(Uuid, Uuid)> = on_pool!(self, pool => {
+    /// The (low, high) organizations of `connection`, or `None` unless it is accepted.
+    async fn accepted_sides(&self, connection: ConnectionId) -> Result<Option<(Uuid, Uuid)>> {
+        Ok(on_pool!(self, pool => {
             sqlx::query_as("SELECT low_org_id, high_org_id FROM connections WHERE id = $1 AND status = 'accepted'")
                 .bind(connection.0)
                 .fetch_optional(pool)
                 .await?
-        });
-        let Some((low, high)) = orgs else {
+        }))
+    }
+
+    /// What a recompute of `connection` reads, or `None` when it is no longer accepted.
+    pub async fn mapping_sides(&self, connection: ConnectionId) -> Result<Option<MappingSides>> {
+        let Some((low, high)) = self.accepted_sides(connection).await? else {
             return Ok(None);
         };
         let read_at = now();
@@ -1848,13 +1852,7 @@ impl Store {
     /// bench mapping-accuracy`, which holds both organizations); a tenant never gets this,
     /// since the partner's side of a view deliberately carries no partner ids.
     pub async fn matched_crm_ids(&self, connection: ConnectionId) -> Result<Option<MatchedCrmIds>> {
-        let orgs: Option<(Uuid, Uuid)> = on_pool!(self, pool => {
-            sqlx::query_as("SELECT low_org_id, high_org_id FROM connections WHERE id = $1 AND status = 'accepted'")
-                .bind(connection.0)
-                .fetch_optional(pool)
-                .await?
-        });
-        let Some((low, high)) = orgs else {
+        let Some((low, high)) = self.accepted_sides(connection).await? else {
             return Ok(None);
         };
         let rows: Vec<(String, String, String, bool)> = on_pool!(self, pool => {
