@@ -57,6 +57,7 @@ macro_rules! browser_journeys {
 }
 
 mod accounts;
+mod accuracy;
 mod assessment;
 mod engagement;
 mod harness;
