@@ -1,19 +1,21 @@
 //! Account mapping's use cases: CRM imports, populations, sharing, the mapping with each
 //! partner, corrections and exports. The server and the CLI both call these.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::io::Read;
 use std::time::{Duration, Instant};
 
 use comark_domain::accounts::{
-    BasePopulation, MatchConfidence, PopulationRule, PopulationSlug, Share, SharingLevel,
+    BasePopulation, MappingSummary, MappingView, MatchConfidence, PopulationRule, PopulationSlug,
+    Share, SharedAccount, SharingLevel, SummaryPair,
 };
+use comark_domain::cursor::PairCursor;
 use comark_domain::{AccountId, Action, ConnectionId, CorrectionId, ImportId, ValidationErrors};
 use comark_matching::{AccountKey, AccountKeys, KeyKind};
 use comark_store::accounts::{
     Account, AccountBook, AccountImport, CorrectionKind, CustomPopulation, ImportMode,
-    ImportSettings, ImportStatus, ImportTally, NewAccount, NewImport, SavedMapping, SharedMapping,
-    StoredMatch,
+    ImportSettings, ImportStatus, ImportTally, NewAccount, NewImport, PairPage, SavedMapping,
+    SharedMapping, StoredMatch,
 };
 use comark_store::import_runs::{ImportRepair, UnfinishedImport};
 use comark_store::{Actor, Backend, OrgScope, Organization};
@@ -998,13 +1000,49 @@ pub async fn recompute(app: &App, connection: ConnectionId) -> Result<()> {
         return Ok(());
     };
     let (versions, read_at) = (sides.versions, sides.read_at);
-    let matches = tokio::task::spawn_blocking(move || match_sides(&sides))
-        .await
-        .map_err(|e| AppError::Internal(format!("matching panicked: {e}")))?;
+    let (matches, summary) = tokio::task::spawn_blocking(move || {
+        let matches = match_sides(&sides);
+        summarize(&sides, &matches).map(|summary| (matches, summary))
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("matching panicked: {e}")))??;
     app.store
-        .save_mapping(connection, versions, read_at, &matches)
+        .save_mapping(connection, versions, read_at, &matches, &summary)
         .await?;
     Ok(())
+}
+
+/// Counts the matches a recompute found into the summary both sides' matrices are read from.
+/// A pair found twice (by a person and by the matcher) counts once, as it is stored once.
+fn summarize(
+    sides: &comark_store::accounts::MappingSides,
+    matches: &[StoredMatch],
+) -> Result<MappingSummary> {
+    let populations = |accounts: &[comark_store::accounts::SideAccount], custom| {
+        accounts
+            .iter()
+            .map(|a| Ok((a.id, a.populations(custom)?)))
+            .collect::<Result<HashMap<uuid::Uuid, Vec<PopulationSlug>>>>()
+    };
+    let (low, high) = rayon::join(
+        || populations(&sides.low, &sides.low_custom),
+        || populations(&sides.high, &sides.high_custom),
+    );
+    let (low, high) = (low?, high?);
+    let mut seen = HashSet::with_capacity(matches.len());
+    let none: Vec<PopulationSlug> = Vec::new();
+    Ok(MappingSummary::of(
+        matches
+            .iter()
+            .filter(|(l, h, ..)| seen.insert((*l, *h)))
+            .map(|(l, h, key, confidence, manual)| SummaryPair {
+                key,
+                confidence: *confidence,
+                manual: *manual,
+                low: low.get(l).unwrap_or(&none),
+                high: high.get(h).unwrap_or(&none),
+            }),
+    ))
 }
 
 /// How a match's key is stored and shown: a domain as is, a folded name as `name:...`.
@@ -1119,13 +1157,22 @@ async fn partner(app: &App, scope: &OrgScope, handle: &str) -> Result<Organizati
     Ok(partner)
 }
 
-/// The mapping with a connected partner, as this organization may see it.
-pub async fn mapping(app: &App, scope: &OrgScope, partner_handle: &str) -> Result<SharedMapping> {
+/// How many shared accounts a page of a mapping shows when the caller does not say.
+pub const MAPPING_PAGE: u32 = 100;
+
+/// The mapping with a connected partner, as this organization may see it, with one page of
+/// the shared accounts.
+pub async fn mapping(
+    app: &App,
+    scope: &OrgScope,
+    partner_handle: &str,
+    page: &PairPage,
+) -> Result<SharedMapping> {
     require(scope, Action::View)?;
     let partner = partner(app, scope, partner_handle).await?;
     app.store
         .org(scope)
-        .shared_with(partner.id)
+        .shared_with(partner.id, page)
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -1418,15 +1465,9 @@ pub enum ExportFormat {
     Xlsx,
 }
 
-/// A table of the mapped accounts the viewer may see: headers, then rows.
-pub fn export_table(mapping: &SharedMapping) -> (Vec<String>, Vec<Vec<String>>) {
-    let their_fields: BTreeSet<&String> = mapping
-        .view
-        .accounts
-        .iter()
-        .flat_map(|a| a.theirs.fields.keys())
-        .collect();
-    let partner = &mapping.partner.name;
+/// The header of an export of the mapped accounts the viewer may see: our columns, the
+/// partner's, a column per field the partner reveals, then how the match was made.
+pub fn export_headers(partner: &str, view: &MappingView) -> Vec<String> {
     let mut headers: Vec<String> = vec![
         "Our account".into(),
         "Our website domain".into(),
@@ -1436,13 +1477,22 @@ pub fn export_table(mapping: &SharedMapping) -> (Vec<String>, Vec<Vec<String>>) 
         format!("{partner} domain"),
         format!("{partner} populations"),
     ];
-    headers.extend(their_fields.iter().map(|f| format!("{partner} {f}")));
+    headers.extend(
+        view.revealed_fields
+            .iter()
+            .map(|f| format!("{partner} {f}")),
+    );
     headers.extend([
         "Matched on".into(),
         "Confidence".into(),
         "Why".into(),
         "Manual".into(),
     ]);
+    headers
+}
+
+/// The export rows of shared accounts, with a column per field in `revealed`.
+pub fn export_rows(accounts: &[SharedAccount], revealed: &[String]) -> Vec<Vec<String>> {
     let join = |slugs: &[PopulationSlug]| {
         slugs
             .iter()
@@ -1450,9 +1500,7 @@ pub fn export_table(mapping: &SharedMapping) -> (Vec<String>, Vec<Vec<String>>) 
             .collect::<Vec<_>>()
             .join("; ")
     };
-    let rows = mapping
-        .view
-        .accounts
+    accounts
         .iter()
         .map(|shared| {
             let mut row = vec![
@@ -1470,9 +1518,9 @@ pub fn export_table(mapping: &SharedMapping) -> (Vec<String>, Vec<Vec<String>>) 
                 join(&shared.theirs.populations),
             ];
             row.extend(
-                their_fields
+                revealed
                     .iter()
-                    .map(|f| shared.theirs.fields.get(*f).cloned().unwrap_or_default()),
+                    .map(|f| shared.theirs.fields.get(f).cloned().unwrap_or_default()),
             );
             row.push(shared.key.clone());
             row.push(shared.confidence.as_str().into());
@@ -1480,11 +1528,110 @@ pub fn export_table(mapping: &SharedMapping) -> (Vec<String>, Vec<Vec<String>>) 
             row.push(if shared.manual { "yes" } else { "no" }.into());
             row
         })
-        .collect();
-    (headers, rows)
+        .collect()
 }
 
-/// Exports the mapped accounts the viewer may see; the export is audited.
+/// A table of one page of mapped accounts: headers, then rows.
+pub fn export_table(mapping: &SharedMapping) -> (Vec<String>, Vec<Vec<String>>) {
+    (
+        export_headers(&mapping.partner.name, &mapping.view),
+        export_rows(&mapping.view.accounts, &mapping.view.revealed_fields),
+    )
+}
+
+/// How many shared accounts an export reads per query.
+const EXPORT_PAGE: u32 = 2_000;
+
+/// An export of the mapped accounts the viewer may see, read a page at a time so that a
+/// million-account mapping streams in bounded memory. Started (and audited) by
+/// [`start_export`].
+#[derive(Debug)]
+pub struct MappingExport {
+    app: App,
+    scope: OrgScope,
+    partner: String,
+    headers: Vec<String>,
+    revealed: Vec<String>,
+    page: Option<Vec<SharedAccount>>,
+    next: Option<PairCursor>,
+    header_written: bool,
+}
+
+impl MappingExport {
+    /// The header row.
+    pub fn headers(&self) -> &[String] {
+        &self.headers
+    }
+
+    /// The next page of rows, or `None` after the last.
+    pub async fn next_rows(&mut self) -> Result<Option<Vec<Vec<String>>>> {
+        if let Some(page) = self.page.take() {
+            return Ok(Some(export_rows(&page, &self.revealed)));
+        }
+        let Some(after) = self.next.take() else {
+            return Ok(None);
+        };
+        let page = PairPage {
+            after: Some(after),
+            ..PairPage::first(EXPORT_PAGE)
+        };
+        let mapping = mapping(&self.app, &self.scope, &self.partner, &page).await?;
+        self.next = mapping.next;
+        Ok(Some(export_rows(&mapping.view.accounts, &self.revealed)))
+    }
+
+    /// The next piece of the CSV file (the header line first), or `None` at its end.
+    pub async fn next_csv(&mut self) -> Result<Option<Vec<u8>>> {
+        let mut writer = CsvWriter::new(Vec::new());
+        let first = !self.header_written;
+        if first {
+            self.header_written = true;
+            writer.text_record(&self.headers)?;
+        }
+        match self.next_rows().await? {
+            Some(rows) => {
+                for row in &rows {
+                    writer.text_record(row)?;
+                }
+            }
+            None if !first => return Ok(None),
+            None => {}
+        }
+        Ok(Some(writer.into_inner()?))
+    }
+}
+
+/// Starts an export of the mapped accounts the viewer may see, and audits it.
+pub async fn start_export(
+    app: &App,
+    scope: &OrgScope,
+    partner_handle: &str,
+    format: ExportFormat,
+    actor: &Actor,
+) -> Result<MappingExport> {
+    let first = mapping(app, scope, partner_handle, &PairPage::first(EXPORT_PAGE)).await?;
+    let name = match format {
+        ExportFormat::Csv => "csv",
+        ExportFormat::Xlsx => "xlsx",
+    };
+    app.store
+        .org(scope)
+        .record_export(first.partner.id, name, first.view.listed as usize, actor)
+        .await?;
+    Ok(MappingExport {
+        app: app.clone(),
+        scope: scope.clone(),
+        partner: partner_handle.to_owned(),
+        headers: export_headers(&first.partner.name, &first.view),
+        revealed: first.view.revealed_fields.clone(),
+        page: Some(first.view.accounts),
+        next: first.next,
+        header_written: false,
+    })
+}
+
+/// Exports the mapped accounts the viewer may see as one file; the export is audited. A
+/// CSV can be streamed instead, a page at a time, with [`start_export`].
 pub async fn export(
     app: &App,
     scope: &OrgScope,
@@ -1492,25 +1639,28 @@ pub async fn export(
     format: ExportFormat,
     actor: &Actor,
 ) -> Result<Vec<u8>> {
-    let mapping = mapping(app, scope, partner_handle).await?;
-    let (headers, rows) = export_table(&mapping);
-    let bytes = match format {
-        ExportFormat::Csv => csv(&headers, &rows)?,
-        ExportFormat::Xlsx => xlsx(&headers, &rows)?,
-    };
-    let name = match format {
-        ExportFormat::Csv => "csv",
-        ExportFormat::Xlsx => "xlsx",
-    };
-    app.store
-        .org(scope)
-        .record_export(mapping.partner.id, name, rows.len(), actor)
-        .await?;
-    Ok(bytes)
+    let mut export = start_export(app, scope, partner_handle, format, actor).await?;
+    match format {
+        ExportFormat::Csv => {
+            let mut bytes = Vec::new();
+            while let Some(chunk) = export.next_csv().await? {
+                bytes.extend(chunk);
+            }
+            Ok(bytes)
+        }
+        ExportFormat::Xlsx => {
+            let mut rows = Vec::new();
+            while let Some(page) = export.next_rows().await? {
+                rows.extend(page);
+            }
+            xlsx(export.headers(), &rows)
+        }
+    }
 }
 
 /// The export as CSV. Every cell is text, partner names in the headers included, so every
 /// cell is neutralized against formulas (see `csv_out`).
+#[cfg(test)]
 fn csv(headers: &[String], rows: &[Vec<String>]) -> Result<Vec<u8>> {
     let mut writer = CsvWriter::new(Vec::new());
     writer.text_record(headers)?;
@@ -1707,6 +1857,13 @@ mod export_tests {
                 cells: Vec::new(),
                 shared_keys: accounts.len() as u64,
                 review_keys: 0,
+                listed: accounts.len() as u64,
+                revealed_fields: accounts
+                    .iter()
+                    .flat_map(|(_, _, fields)| fields.iter().map(|(name, _)| name.clone()))
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
+                    .collect(),
                 accounts: accounts
                     .iter()
                     .map(|(ours, theirs, fields)| SharedAccount {
@@ -1734,6 +1891,7 @@ mod export_tests {
                 computed_at: None,
                 fresh: true,
             },
+            next: None,
             corrections: Vec::new(),
             our_policy: Default::default(),
         }
@@ -1819,6 +1977,8 @@ mod matching_tests {
             country: None,
             key_kind: None,
             match_key: None,
+            population: "prospect".into(),
+            fields: None,
         }
     }
 
@@ -1832,6 +1992,8 @@ mod matching_tests {
             country: None,
             key_kind: Some("domain".into()),
             match_key: Some("initrode.de".into()),
+            population: "customer".into(),
+            fields: None,
         };
         let keys = keys_of(&legacy);
         assert_eq!(keys.domains.len(), 1);
@@ -1873,6 +2035,8 @@ mod matching_tests {
             let sides = MappingSides {
                 low: to_side(&low, 0),
                 high: to_side(&high, 1000),
+                low_custom: Vec::new(),
+                high_custom: Vec::new(),
                 versions: (1, 1),
                 read_at: comark_store::now(),
                 wrong_keys: wrong.iter().map(|k| (*k).to_owned()).collect(),

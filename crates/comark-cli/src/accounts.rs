@@ -18,7 +18,7 @@ use comark_app::csv_out::{Cell, CsvWriter};
 use comark_app::import::{ColumnMapping, PopulationTally, ReadAs};
 use comark_app::App;
 use comark_domain::accounts::BasePopulation;
-use comark_store::accounts::{CorrectionKind, ImportMode};
+use comark_store::accounts::{CorrectionKind, ImportMode, PairPage};
 use comark_store::{Actor, OrgScope};
 
 /// Exit code: some rows were rejected, the rest landed.
@@ -161,6 +161,10 @@ pub enum MappingCommand {
         /// How to print.
         #[arg(long, value_enum, default_value_t)]
         format: OutputFormat,
+        /// How many shared accounts to list, by the name of yours (0 for the matrix alone);
+        /// `comark mapping export` writes them all.
+        #[arg(long, default_value_t = accounts::MAPPING_PAGE)]
+        limit: u32,
     },
     /// Writes the mapped accounts you may see to a CSV or XLSX file.
     Export {
@@ -663,9 +667,10 @@ pub async fn mapping(app: &App, command: MappingCommand) -> anyhow::Result<ExitC
             org,
             partner,
             format,
+            limit,
         } => {
             let scope = scope(app, &org).await?;
-            let mapping = accounts::mapping(app, &scope, &partner)
+            let mapping = accounts::mapping(app, &scope, &partner, &PairPage::first(limit))
                 .await
                 .map_err(|e| not_connected(e, &partner))?;
             if let OutputFormat::Json = format {
@@ -711,6 +716,14 @@ pub async fn mapping(app: &App, command: MappingCommand) -> anyhow::Result<ExitC
                     .map(|row| row.into_iter().map(Cell::text).collect())
                     .collect();
                 print_table(format, &header_refs, &rows)?;
+                let listed = view.listed;
+                if listed > view.accounts.len() as u64 {
+                    eprintln!(
+                        "The first {} of {listed} accounts in common, by the name of yours: \
+                         `comark mapping export` writes them all.",
+                        view.accounts.len()
+                    );
+                }
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -725,11 +738,26 @@ pub async fn mapping(app: &App, command: MappingCommand) -> anyhow::Result<ExitC
                 Some("csv") => ExportFormat::Csv,
                 _ => bail!("--output must end in .csv or .xlsx"),
             };
-            let bytes = accounts::export(app, &scope, &partner, format, &actor)
-                .await
-                .map_err(|e| not_connected(e, &partner))?;
-            std::fs::write(&output, bytes)
-                .with_context(|| format!("writing {}", output.display()))?;
+            let writing = |e: std::io::Error| {
+                anyhow::Error::from(e).context(format!("writing {}", output.display()))
+            };
+            if format == ExportFormat::Csv {
+                // A page at a time, so a million shared accounts never sit in memory.
+                let mut export = accounts::start_export(app, &scope, &partner, format, &actor)
+                    .await
+                    .map_err(|e| not_connected(e, &partner))?;
+                let mut file =
+                    std::io::BufWriter::new(std::fs::File::create(&output).map_err(writing)?);
+                while let Some(chunk) = export.next_csv().await.map_err(app_error)? {
+                    file.write_all(&chunk).map_err(writing)?;
+                }
+                file.flush().map_err(writing)?;
+            } else {
+                let bytes = accounts::export(app, &scope, &partner, format, &actor)
+                    .await
+                    .map_err(|e| not_connected(e, &partner))?;
+                std::fs::write(&output, bytes).map_err(writing)?;
+            }
             eprintln!("Wrote {}", output.display());
             Ok(ExitCode::SUCCESS)
         }
@@ -785,7 +813,7 @@ pub async fn mapping(app: &App, command: MappingCommand) -> anyhow::Result<ExitC
         }
         MappingCommand::Recompute { org, partner } => {
             let scope = scope(app, &org).await?;
-            accounts::mapping(app, &scope, &partner)
+            accounts::mapping(app, &scope, &partner, &PairPage::first(0))
                 .await
                 .map_err(|e| not_connected(e, &partner))?;
             recompute_now(app, &scope, &partner).await?;
@@ -809,7 +837,7 @@ async fn correct_now(
 }
 
 async fn recompute_now(app: &App, scope: &OrgScope, partner: &str) -> anyhow::Result<()> {
-    let mapping = accounts::mapping(app, scope, partner)
+    let mapping = accounts::mapping(app, scope, partner, &PairPage::first(0))
         .await
         .map_err(|e| not_connected(e, partner))?;
     let started = Instant::now();

@@ -10,6 +10,7 @@ use anyhow::Context;
 use clap::Args;
 use comark_app::accounts::{self, StartImport};
 use comark_app::{App, Settings};
+use comark_store::accounts::PairPage;
 use comark_store::{Actor, Store};
 
 /// `comark bench import`.
@@ -100,6 +101,16 @@ fn write_messy_csv(path: &std::path::Path, rows: u64, seed: u64) -> anyhow::Resu
     Ok(())
 }
 
+/// Resets the process's peak resident memory to its current size (Linux `clear_refs`), so
+/// that the next `peak_memory_mib` measures one step; returns the resident size.
+fn reset_peak_memory() -> Option<f64> {
+    std::fs::write("/proc/self/clear_refs", "5").ok()?;
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
 fn peak_memory_mib() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
@@ -170,7 +181,7 @@ async fn recompute_demo_mapping(
         .admin_scope("northwind")
         .await?
         .context("the demo organization")?;
-    let mapping = accounts::mapping(app, &scope, "brightlane")
+    let mapping = accounts::mapping(app, &scope, "brightlane", &PairPage::first(0))
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let started = Instant::now();
@@ -205,20 +216,72 @@ pub async fn import(args: BenchImport) -> anyhow::Result<()> {
         write_messy_csv(&partner_path, args.rows, 0x9e37_79b9_7f4a_7c15)?;
         import_into(&app, "brightlane", &partner_path, backend).await?;
         let (scope, _, recompute) = recompute_demo_mapping(&app).await?;
-        let started = Instant::now();
-        let mapping = accounts::mapping(&app, &scope, "brightlane")
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
         outln!(
             "{backend}: recomputed the mapping of {} × {} accounts in {recompute:.1} s \
-             (read keys, match, store {} matches); loaded one side's view with {} shared \
-             accounts in {:.1} s",
+             (read keys, match, store the matches and their summary)",
             args.rows,
             args.rows,
-            mapping.view.shared_keys,
-            mapping.view.accounts.len(),
+        );
+        if let Some(peak) = peak_memory_mib() {
+            outln!("peak memory so far (VmHWM): {peak:.0} MiB");
+        }
+        let after_recompute = reset_peak_memory();
+        for (ours, theirs) in [("northwind", "brightlane"), ("brightlane", "northwind")] {
+            let scope = app
+                .store
+                .admin_scope(ours)
+                .await?
+                .context("the demo organization")?;
+            let started = Instant::now();
+            let mapping = accounts::mapping(
+                &app,
+                &scope,
+                theirs,
+                &PairPage::first(accounts::MAPPING_PAGE),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            outln!(
+                "{backend}: {ours}'s view: the matrix ({} accounts in common) and the first page \
+                 of {} of {} listed accounts in {:.0} ms",
+                mapping.view.shared_keys,
+                mapping.view.accounts.len(),
+                mapping.view.listed,
+                started.elapsed().as_secs_f64() * 1e3
+            );
+        }
+        if let (Some(rss), Some(peak)) = (after_recompute, peak_memory_mib()) {
+            outln!("memory: {rss:.0} MiB resident before the views, peak {peak:.0} MiB while loading them");
+        }
+        reset_peak_memory();
+        let started = Instant::now();
+        let mut export = accounts::start_export(
+            &app,
+            &scope,
+            "brightlane",
+            accounts::ExportFormat::Csv,
+            &Actor::system(),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let (mut bytes, mut lines) = (0usize, 0usize);
+        while let Some(chunk) = export
+            .next_csv()
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+        {
+            bytes += chunk.len();
+            lines += chunk.iter().filter(|b| **b == b'\n').count();
+        }
+        outln!(
+            "{backend}: streamed the CSV export ({} rows, {:.0} MB) in {:.1} s",
+            lines.saturating_sub(1),
+            bytes as f64 / 1e6,
             started.elapsed().as_secs_f64()
         );
+        if let Some(peak) = peak_memory_mib() {
+            outln!("peak memory while exporting (VmHWM since the views): {peak:.0} MiB");
+        }
     }
     if let Some(peak) = peak_memory_mib() {
         outln!("peak memory (VmHWM): {peak:.0} MiB");

@@ -650,7 +650,12 @@ pub struct MappingView {
     /// How many more distinct keys only low-confidence matches found (the same name, other
     /// websites) in the populations counted: listed for review, never counted in a cell.
     pub review_keys: u64,
-    /// The overlapping accounts the partner lets us see, by our account's name.
+    /// How many overlapping accounts (matched pairs) the partner lets us see in all.
+    pub listed: u64,
+    /// The fields of theirs the partner reveals for some population, by name.
+    pub revealed_fields: Vec<String>,
+    /// The overlapping accounts the partner lets us see, by our account's name: all of
+    /// them from [`view`], one page of them from the store.
     pub accounts: Vec<SharedAccount>,
 }
 
@@ -665,121 +670,40 @@ impl MappingView {
 
 /// Computes what the viewer may see: nothing the partner's policy does not allow.
 ///
-/// Cells count distinct match keys rather than pairs, so that duplicates on either side
-/// do not inflate a number and both partners see the same count in the cell they share.
-/// Populations an account lists but the population lists do not are ignored.
+/// The whole view at once, for mappings small enough to hold: the matrix read from the
+/// mapping's [`MappingSummary`] and every listed account. The store reads the same summary
+/// and pages the accounts in SQL, through the same [`Lister`].
 pub fn view(input: &MappingInput<'_>) -> MappingView {
-    let their_shares: BTreeMap<&PopulationSlug, Share> = input
-        .their_populations
-        .iter()
-        .map(|p| (&p.slug, input.their_policy.share(&p.slug)))
-        .collect();
-    let level_of = |slug: &PopulationSlug| {
-        their_shares
-            .get(slug)
-            .map_or(SharingLevel::Hidden, |share| share.level)
-    };
-
-    let rows = input.our_populations.to_vec();
-    let columns: Vec<PopulationInfo> = input
-        .their_populations
-        .iter()
-        .filter(|p| level_of(&p.slug) >= SharingLevel::Counts)
-        .cloned()
-        .collect();
-    let hidden_columns = input.their_populations.len() - columns.len();
-
-    // Which rows each of our accounts and which columns each of theirs falls into,
-    // computed once per account rather than once per pair.
-    let in_populations = |account: &MappedAccount, populations: &[PopulationInfo]| -> Vec<usize> {
-        populations
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| account.populations.contains(&p.slug))
-            .map(|(i, _)| i)
-            .collect()
-    };
-    let our_rows: Vec<Vec<usize>> = input
-        .ours
-        .iter()
-        .map(|account| in_populations(account, &rows))
-        .collect();
-    let their_columns: Vec<Vec<usize>> = input
-        .theirs
-        .iter()
-        .map(|account| in_populations(account, &columns))
-        .collect();
-
-    let mut pairs: Vec<&MatchedPair> = input
+    let pairs: Vec<&MatchedPair> = input
         .pairs
         .iter()
         .filter(|pair| pair.ours < input.ours.len() && pair.theirs < input.theirs.len())
         .collect();
-    pairs.sort_by(|a, b| a.key.cmp(&b.key));
-
-    // A low-confidence match (the same name, other websites) may be a namesake: it is listed
-    // for review and counted apart, never in the matrix both sides compare.
-    let (pairs, for_review): (Vec<&MatchedPair>, Vec<&MatchedPair>) = pairs
-        .into_iter()
-        .partition(|pair| pair.manual || pair.confidence != MatchConfidence::Low);
-    let mut review: Vec<&str> = for_review
-        .iter()
-        .filter(|pair| !their_columns[pair.theirs].is_empty())
-        .map(|pair| pair.key.as_str())
-        .collect();
-    review.dedup();
-    // A key some sure match counts is no news for review.
-    review.retain(|key| pairs.binary_search_by(|p| p.key.as_str().cmp(key)).is_err());
-    let mut cells = vec![vec![0u64; columns.len()]; rows.len()];
-    let mut shared_keys = 0;
-    // The cells one key has already been counted in, reset for every key.
-    let mut counted = vec![false; rows.len() * columns.len()];
-    for same_key in pairs.chunk_by(|a, b| a.key == b.key) {
-        counted.fill(false);
-        let mut in_some_column = false;
-        for pair in same_key {
-            let cols = &their_columns[pair.theirs];
-            in_some_column |= !cols.is_empty();
-            for &r in &our_rows[pair.ours] {
-                for &c in cols {
-                    let seen = &mut counted[r * columns.len() + c];
-                    if !*seen {
-                        *seen = true;
-                        cells[r][c] += 1;
-                    }
-                }
-            }
-        }
-        if in_some_column {
-            shared_keys += 1;
-        }
-    }
-
-    let partner_accounts: Vec<Option<PartnerAccount>> = input
-        .theirs
-        .iter()
-        .map(|account| partner_account(account, &their_shares))
-        .collect();
-    let mut accounts: Vec<SharedAccount> = input
-        .pairs
+    // The viewer's side plays "low" in the summary; which side does is a convention.
+    let summary = MappingSummary::of(pairs.iter().map(|pair| SummaryPair {
+        key: &pair.key,
+        confidence: pair.confidence,
+        manual: pair.manual,
+        low: &input.ours[pair.ours].populations,
+        high: &input.theirs[pair.theirs].populations,
+    }));
+    let mut view = summary.matrix(
+        Side::Low,
+        input.our_populations,
+        input.their_populations,
+        input.their_policy,
+    );
+    let lister = Lister::new(input.their_populations, input.their_policy);
+    let mut accounts: Vec<SharedAccount> = pairs
         .iter()
         .filter_map(|pair| {
-            let ours = input.ours.get(pair.ours)?;
-            let theirs = partner_accounts.get(pair.theirs)?.as_ref()?;
-            let reason = match pair.manual {
-                true => format!("matched by hand on {}", pair.key),
-                false => pair
-                    .confidence
-                    .reason(pair.key.strip_prefix("name:").unwrap_or(&pair.key)),
-            };
-            Some(SharedAccount {
-                key: pair.key.clone(),
-                confidence: pair.confidence,
-                reason,
-                manual: pair.manual,
-                ours: ours.clone(),
-                theirs: theirs.clone(),
-            })
+            lister.shared(
+                &pair.key,
+                pair.confidence,
+                pair.manual,
+                &input.ours[pair.ours],
+                &input.theirs[pair.theirs],
+            )
         })
         .collect();
     // Stable, so pairs that tie keep their input order and the view is deterministic.
@@ -790,15 +714,281 @@ pub fn view(input: &MappingInput<'_>) -> MappingView {
             a.theirs.name.clone(),
         )
     });
+    view.accounts = accounts;
+    view
+}
 
-    MappingView {
-        rows,
-        columns,
-        hidden_columns,
-        cells,
-        shared_keys,
-        review_keys: review.len() as u64,
-        accounts,
+/// Which side of a connection: the organization with the lower id, or the higher.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// The lower-id organization.
+    Low,
+    /// The higher-id organization.
+    High,
+}
+
+/// One match with the populations of its two accounts: what a summary counts.
+#[derive(Clone, Copy, Debug)]
+pub struct SummaryPair<'a> {
+    /// The match key.
+    pub key: &'a str,
+    /// How sure the match is.
+    pub confidence: MatchConfidence,
+    /// Whether a person made it.
+    pub manual: bool,
+    /// The low side's account's populations.
+    pub low: &'a [PopulationSlug],
+    /// The high side's account's populations.
+    pub high: &'a [PopulationSlug],
+}
+
+/// How many distinct keys meet where a low population meets a high one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SummaryCell {
+    /// The low side's population.
+    pub low: PopulationSlug,
+    /// The high side's population.
+    pub high: PopulationSlug,
+    /// Distinct keys of sure matches between the two.
+    pub keys: u64,
+}
+
+/// A count of keys or pairs whose accounts on one side fall into exactly these populations.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PopulationGroup {
+    /// The populations, sorted.
+    pub populations: Vec<PopulationSlug>,
+    /// How many.
+    pub count: u64,
+}
+
+/// A summary's counts with one side's populations as the matrix columns.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ColumnSide {
+    /// Keys of sure matches, by the union of this side's populations over their pairs.
+    pub sure_keys: Vec<PopulationGroup>,
+    /// Keys only low-confidence matches found, by the same union over those pairs.
+    pub review_keys: Vec<PopulationGroup>,
+    /// Every pair, by this side's account's populations.
+    pub pairs: Vec<PopulationGroup>,
+}
+
+/// The counts of a mapping, computed once per recompute, from which either side's matrix is
+/// read under any sharing policy without loading the matches: a million pairs become a few
+/// dozen numbers.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MappingSummary {
+    /// Every cell of low populations by high populations that holds a key.
+    pub cells: Vec<SummaryCell>,
+    /// The low side's populations as columns (what the high side sees).
+    pub low: ColumnSide,
+    /// The high side's populations as columns (what the low side sees).
+    pub high: ColumnSide,
+}
+
+impl MappingSummary {
+    /// Counts a mapping's matches. A low-confidence match (the same name, other websites)
+    /// may be a namesake: it is listed for review and counted apart, never in a cell.
+    pub fn of<'a>(pairs: impl IntoIterator<Item = SummaryPair<'a>>) -> MappingSummary {
+        struct Key<'a> {
+            sure: bool,
+            cells: BTreeSet<(&'a PopulationSlug, &'a PopulationSlug)>,
+            low: BTreeSet<&'a PopulationSlug>,
+            high: BTreeSet<&'a PopulationSlug>,
+        }
+        let mut keys: std::collections::HashMap<&str, Key<'a>> = std::collections::HashMap::new();
+        let mut low_pairs: BTreeMap<Vec<&PopulationSlug>, u64> = BTreeMap::new();
+        let mut high_pairs: BTreeMap<Vec<&PopulationSlug>, u64> = BTreeMap::new();
+        let set = |slugs: &'a [PopulationSlug]| -> Vec<&'a PopulationSlug> {
+            let mut set: Vec<&PopulationSlug> = slugs.iter().collect();
+            set.sort();
+            set.dedup();
+            set
+        };
+        for pair in pairs {
+            *low_pairs.entry(set(pair.low)).or_default() += 1;
+            *high_pairs.entry(set(pair.high)).or_default() += 1;
+            let sure = pair.manual || pair.confidence != MatchConfidence::Low;
+            let key = keys.entry(pair.key).or_insert_with(|| Key {
+                sure,
+                cells: BTreeSet::new(),
+                low: BTreeSet::new(),
+                high: BTreeSet::new(),
+            });
+            if sure && !key.sure {
+                // The first sure pair of a key that was only for review: the review
+                // pairs' populations no longer say anything about it.
+                *key = Key {
+                    sure,
+                    cells: BTreeSet::new(),
+                    low: BTreeSet::new(),
+                    high: BTreeSet::new(),
+                };
+            }
+            if sure != key.sure {
+                continue;
+            }
+            key.low.extend(pair.low);
+            key.high.extend(pair.high);
+            if sure {
+                for low in pair.low {
+                    for high in pair.high {
+                        key.cells.insert((low, high));
+                    }
+                }
+            }
+        }
+        let mut cells: BTreeMap<(&PopulationSlug, &PopulationSlug), u64> = BTreeMap::new();
+        let mut groups: [BTreeMap<Vec<&PopulationSlug>, u64>; 4] = Default::default();
+        for key in keys.into_values() {
+            for cell in key.cells {
+                *cells.entry(cell).or_default() += 1;
+            }
+            let at = if key.sure { 0 } else { 2 };
+            *groups[at].entry(key.low.into_iter().collect()).or_default() += 1;
+            *groups[at + 1]
+                .entry(key.high.into_iter().collect())
+                .or_default() += 1;
+        }
+        let list = |groups: BTreeMap<Vec<&PopulationSlug>, u64>| -> Vec<PopulationGroup> {
+            groups
+                .into_iter()
+                .map(|(populations, count)| PopulationGroup {
+                    populations: populations.into_iter().cloned().collect(),
+                    count,
+                })
+                .collect()
+        };
+        let [sure_low, sure_high, review_low, review_high] = groups;
+        MappingSummary {
+            cells: cells
+                .into_iter()
+                .map(|((low, high), keys)| SummaryCell {
+                    low: low.clone(),
+                    high: high.clone(),
+                    keys,
+                })
+                .collect(),
+            low: ColumnSide {
+                sure_keys: list(sure_low),
+                review_keys: list(review_low),
+                pairs: list(low_pairs),
+            },
+            high: ColumnSide {
+                sure_keys: list(sure_high),
+                review_keys: list(review_high),
+                pairs: list(high_pairs),
+            },
+        }
+    }
+
+    /// The matrix as `viewer` sees it, with no accounts listed yet: our populations as rows,
+    /// theirs that they share at least as counts as columns.
+    pub fn matrix(
+        &self,
+        viewer: Side,
+        our_populations: &[PopulationInfo],
+        their_populations: &[PopulationInfo],
+        their_policy: &SharingPolicy,
+    ) -> MappingView {
+        let level_of = |slug: &PopulationSlug| {
+            if their_populations.iter().any(|p| &p.slug == slug) {
+                their_policy.share(slug).level
+            } else {
+                SharingLevel::Hidden
+            }
+        };
+        let rows = our_populations.to_vec();
+        let columns: Vec<PopulationInfo> = their_populations
+            .iter()
+            .filter(|p| level_of(&p.slug) >= SharingLevel::Counts)
+            .cloned()
+            .collect();
+        let hidden_columns = their_populations.len() - columns.len();
+        let mut cells = vec![vec![0u64; columns.len()]; rows.len()];
+        for cell in &self.cells {
+            let (ours, theirs) = match viewer {
+                Side::Low => (&cell.low, &cell.high),
+                Side::High => (&cell.high, &cell.low),
+            };
+            let r = rows.iter().position(|p| &p.slug == ours);
+            let c = columns.iter().position(|p| &p.slug == theirs);
+            if let (Some(r), Some(c)) = (r, c) {
+                cells[r][c] += cell.keys;
+            }
+        }
+        let theirs = match viewer {
+            Side::Low => &self.high,
+            Side::High => &self.low,
+        };
+        let count = |groups: &[PopulationGroup], at_least: SharingLevel| -> u64 {
+            groups
+                .iter()
+                .filter(|g| g.populations.iter().any(|s| level_of(s) >= at_least))
+                .map(|g| g.count)
+                .sum()
+        };
+        MappingView {
+            rows,
+            columns,
+            hidden_columns,
+            cells,
+            shared_keys: count(&theirs.sure_keys, SharingLevel::Counts),
+            review_keys: count(&theirs.review_keys, SharingLevel::Counts),
+            listed: count(&theirs.pairs, SharingLevel::Overlaps),
+            revealed_fields: their_populations
+                .iter()
+                .map(|p| their_policy.share(&p.slug))
+                .filter(|share| share.level == SharingLevel::OverlapsWithFields)
+                .flat_map(|share| share.fields)
+                .collect::<BTreeSet<String>>()
+                .into_iter()
+                .collect(),
+            accounts: Vec::new(),
+        }
+    }
+}
+
+/// Turns matched pairs into what the viewer may see of them under the partner's policy.
+#[derive(Clone, Debug)]
+pub struct Lister {
+    shares: BTreeMap<PopulationSlug, Share>,
+}
+
+impl Lister {
+    /// A lister for the partner's populations and policy.
+    pub fn new(their_populations: &[PopulationInfo], their_policy: &SharingPolicy) -> Lister {
+        Lister {
+            shares: their_populations
+                .iter()
+                .map(|p| (p.slug.clone(), their_policy.share(&p.slug)))
+                .collect(),
+        }
+    }
+
+    /// One matched pair as the viewer may see it, or `None` when the partner shows none of
+    /// its account's populations at `Overlaps` or above.
+    pub fn shared(
+        &self,
+        key: &str,
+        confidence: MatchConfidence,
+        manual: bool,
+        ours: &MappedAccount,
+        theirs: &MappedAccount,
+    ) -> Option<SharedAccount> {
+        let theirs = partner_account(theirs, &self.shares)?;
+        let reason = match manual {
+            true => format!("matched by hand on {key}"),
+            false => confidence.reason(key.strip_prefix("name:").unwrap_or(key)),
+        };
+        Some(SharedAccount {
+            key: key.to_owned(),
+            confidence,
+            reason,
+            manual,
+            ours: ours.clone(),
+            theirs,
+        })
     }
 }
 
@@ -806,7 +996,7 @@ pub fn view(input: &MappingInput<'_>) -> MappingView {
 /// shared at `Overlaps` or above.
 fn partner_account(
     account: &MappedAccount,
-    shares: &BTreeMap<&PopulationSlug, Share>,
+    shares: &BTreeMap<PopulationSlug, Share>,
 ) -> Option<PartnerAccount> {
     let mut populations: Vec<PopulationSlug> = Vec::new();
     let mut revealed: BTreeSet<&str> = BTreeSet::new();

@@ -8,9 +8,11 @@
 
 use std::collections::BTreeMap;
 
+use comark_domain::accounts::Side::{High, Low};
 use comark_domain::accounts::{
-    view, BasePopulation, MappedAccount, MappingInput, MappingView, MatchConfidence, MatchedPair,
-    PopulationInfo, PopulationSlug, Share, SharedAccount, SharingLevel, SharingPolicy,
+    view, BasePopulation, MappedAccount, MappingInput, MappingSummary, MappingView,
+    MatchConfidence, MatchedPair, PopulationInfo, PopulationSlug, Share, SharedAccount,
+    SharingLevel, SharingPolicy, SummaryPair,
 };
 use proptest::prelude::*;
 use proptest::sample::{select, subsequence, Index};
@@ -331,6 +333,16 @@ fn reference(input: &MappingInput<'_>) -> MappingView {
         cells,
         shared_keys: shared.len() as u64,
         review_keys: review.len() as u64,
+        listed: accounts.len() as u64,
+        revealed_fields: input
+            .their_populations
+            .iter()
+            .map(|p| input.their_policy.share(&p.slug))
+            .filter(|share| share.level == SharingLevel::OverlapsWithFields)
+            .flat_map(|share| share.fields)
+            .collect::<std::collections::BTreeSet<String>>()
+            .into_iter()
+            .collect(),
         accounts,
     }
 }
@@ -465,6 +477,31 @@ proptest! {
     fn view_matches_the_reference_model(case in case()) {
         prop_assert_eq!(view(&case.a_sees()), reference(&case.a_sees()));
         prop_assert_eq!(view(&case.b_sees()), reference(&case.b_sees()));
+    }
+
+    /// The store keeps one summary per connection, counted with `a` as the low side, and
+    /// reads `b`'s matrix from it as the high side: that must be `b`'s own view.
+    #[test]
+    fn one_stored_summary_gives_each_side_its_matrix(case in case()) {
+        let summary = MappingSummary::of(case.a_to_b.iter().map(|pair| SummaryPair {
+            key: &pair.key,
+            confidence: pair.confidence,
+            manual: pair.manual,
+            low: &case.a.accounts[pair.ours].populations,
+            high: &case.b.accounts[pair.theirs].populations,
+        }));
+        // The summary is stored as JSON and read back.
+        let stored = serde_json::to_string(&summary).expect("a summary serializes");
+        let summary: MappingSummary = serde_json::from_str(&stored).expect("and reads back");
+        let read = |viewer, ours: &Side, theirs: &Side| {
+            summary.matrix(viewer, &ours.populations, &theirs.populations, &theirs.policy)
+        };
+        let whole = |mut view: MappingView| {
+            view.accounts.clear();
+            view
+        };
+        prop_assert_eq!(read(Low, &case.a, &case.b), whole(reference(&case.a_sees())));
+        prop_assert_eq!(read(High, &case.b, &case.a), whole(reference(&case.b_sees())));
     }
 
     #[test]

@@ -10,9 +10,11 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use comark_domain::accounts::{
-    view, BasePopulation, MappedAccount, MappingInput, MappingView, MatchConfidence, MatchedPair,
-    PopulationInfo, PopulationRule, PopulationSlug, Share, SharingLevel, SharingPolicy,
+    BasePopulation, Lister, MappedAccount, MappingSummary, MappingView, MatchConfidence,
+    PopulationInfo, PopulationRule, PopulationSlug, Share, SharedAccount, SharingLevel,
+    SharingPolicy, Side, SummaryPair,
 };
+use comark_domain::cursor::PairCursor;
 use comark_domain::{AccountId, AuditAction, ConnectionId, CorrectionId, ImportId, OrgId};
 use serde::Serialize;
 use serde_json::json;
@@ -23,7 +25,9 @@ use uuid::Uuid;
 use crate::audit::insert_audit;
 use crate::import_runs::IMPORT_ATTEMPTS;
 use crate::jobs::insert_job;
-use crate::{now, on_pool, on_unique, write_tx, Actor, NewJob, OrgStore, Pools, Result, Store};
+use crate::{
+    now, on_pool, on_unique, write_tx, Actor, Backend, NewJob, OrgStore, Pools, Result, Store,
+};
 use crate::{Organization, StoreError};
 
 /// The job that recomputes the matches of one connection.
@@ -435,8 +439,10 @@ pub struct SharedMapping {
     pub connection_id: ConnectionId,
     /// The partner.
     pub partner: Organization,
-    /// The matrix and the accounts the partner allows.
+    /// The matrix and one page of the accounts the partner allows.
     pub view: MappingView,
+    /// Where the next page of accounts starts, if there is one.
+    pub next: Option<PairCursor>,
     /// How current the matches are.
     pub freshness: Freshness,
     /// Both sides' corrections.
@@ -452,6 +458,10 @@ pub struct MappingSides {
     pub low: Vec<SideAccount>,
     /// The higher-id organization's.
     pub high: Vec<SideAccount>,
+    /// The lower-id organization's custom populations.
+    pub low_custom: Vec<CustomPopulation>,
+    /// The higher-id organization's.
+    pub high_custom: Vec<CustomPopulation>,
     /// The books' versions the keys were read at.
     pub versions: (i64, i64),
     /// When they were read: recompute jobs queued before then are done by this computation.
@@ -481,6 +491,23 @@ pub struct SideAccount {
     pub key_kind: Option<String>,
     /// That key.
     pub match_key: Option<String>,
+    /// Its built-in population.
+    pub population: String,
+    /// Its imported fields, read only when the organization has custom populations.
+    pub fields: Option<Json<BTreeMap<String, String>>>,
+}
+
+impl SideAccount {
+    /// The populations the account falls into, given its organization's custom ones.
+    pub fn populations(&self, custom: &[CustomPopulation]) -> Result<Vec<PopulationSlug>> {
+        let no_fields = BTreeMap::new();
+        let fields = self.fields.as_ref().map_or(&no_fields, |f| &f.0);
+        Ok(populations_of(
+            population(&self.population)?,
+            fields,
+            custom,
+        ))
+    }
 }
 
 /// A connection's stored matches, named by the CRM ids of the two accounts.
@@ -847,25 +874,6 @@ fn policy(rows: Vec<PolicyRow>) -> SharingPolicy {
 }
 
 #[derive(sqlx::FromRow)]
-struct PairRow {
-    match_key: String,
-    confidence: String,
-    manual: bool,
-    low_id: Uuid,
-    low_name: String,
-    low_kind: Option<String>,
-    low_key: Option<String>,
-    low_population: String,
-    low_fields: Json<BTreeMap<String, String>>,
-    high_id: Uuid,
-    high_name: String,
-    high_kind: Option<String>,
-    high_key: Option<String>,
-    high_population: String,
-    high_fields: Json<BTreeMap<String, String>>,
-}
-
-#[derive(sqlx::FromRow)]
 struct CorrectionRow {
     id: Uuid,
     kind: String,
@@ -906,47 +914,6 @@ pub fn populations_of(
                 .map(|p| p.slug.clone()),
         )
         .collect()
-}
-
-struct Side {
-    accounts: Vec<MappedAccount>,
-    index: HashMap<Uuid, usize>,
-}
-
-impl Side {
-    fn new() -> Self {
-        Side {
-            accounts: Vec::new(),
-            index: HashMap::new(),
-        }
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn add(
-        &mut self,
-        id: Uuid,
-        name: String,
-        kind: Option<String>,
-        key: Option<String>,
-        base: &str,
-        fields: BTreeMap<String, String>,
-        custom: &[CustomPopulation],
-    ) -> Result<usize> {
-        if let Some(&at) = self.index.get(&id) {
-            return Ok(at);
-        }
-        let base = population(base)?;
-        let at = self.accounts.len();
-        self.accounts.push(MappedAccount {
-            id,
-            populations: populations_of(base, &fields, custom),
-            name,
-            domain: domain_of(kind.as_deref(), key),
-            fields,
-        });
-        self.index.insert(id, at);
-        Ok(at)
-    }
 }
 
 impl OrgStore<'_> {
@@ -1361,6 +1328,16 @@ impl OrgStore<'_> {
             .bind(now())
             .execute(&mut *tx)
             .await?;
+            // Which accounts fall into the population changed: every mapping's counts are
+            // recounted (until then the view counts the stored matches itself).
+            sqlx::query(
+                "UPDATE mappings SET summary = NULL WHERE connection_id IN
+                   (SELECT id FROM connections WHERE requester_org_id = $1 OR invitee_org_id = $1)",
+            )
+            .bind(org)
+            .execute(&mut *tx)
+            .await?;
+            queue_recomputes!(&mut *tx, org);
             insert_audit!(&mut *tx, org, actor, AuditAction::PopulationChanged, population.slug.as_str(),
                 json!({ "label": population.label, "rule": population.rule.describe() }));
         });
@@ -1385,6 +1362,16 @@ impl OrgStore<'_> {
                 .bind(slug.as_str())
                 .execute(&mut *tx)
                 .await?;
+            // Which accounts fall into the population changed: every mapping's counts are
+            // recounted (until then the view counts the stored matches itself).
+            sqlx::query(
+                "UPDATE mappings SET summary = NULL WHERE connection_id IN
+                   (SELECT id FROM connections WHERE requester_org_id = $1 OR invitee_org_id = $1)",
+            )
+            .bind(org)
+            .execute(&mut *tx)
+            .await?;
+            queue_recomputes!(&mut *tx, org);
             insert_audit!(&mut *tx, org, actor, AuditAction::PopulationChanged, slug.as_str(),
                 json!({ "removed": true }));
         });
@@ -1481,10 +1468,14 @@ impl OrgStore<'_> {
         Ok(())
     }
 
-    /// The mapping with `partner` as this organization may see it, or `None` when the two
-    /// are not connected. The partner's sharing policy is applied here, before anything
-    /// leaves the store.
-    pub async fn shared_with(&self, partner: OrgId) -> Result<Option<SharedMapping>> {
+    /// The mapping with `partner` as this organization may see it, with one page of the
+    /// shared accounts, or `None` when the two are not connected. The partner's sharing
+    /// policy is applied here, before anything leaves the store.
+    pub async fn shared_with(
+        &self,
+        partner: OrgId,
+        page: &PairPage,
+    ) -> Result<Option<SharedMapping>> {
         let Some(connection) = self.accepted_connection_with(partner).await? else {
             return Ok(None);
         };
@@ -1504,102 +1495,46 @@ impl OrgStore<'_> {
         } else {
             (partner.0, us)
         };
-        let rows: Vec<PairRow> = on_pool!(self.store, pool => {
-            sqlx::query_as(
-                "SELECT m.match_key, m.confidence, m.manual,
-                        a.id AS low_id, a.name AS low_name, a.key_kind AS low_kind, a.match_key AS low_key,
-                        a.population AS low_population, a.fields AS low_fields,
-                        b.id AS high_id, b.name AS high_name, b.key_kind AS high_kind, b.match_key AS high_key,
-                        b.population AS high_population, b.fields AS high_fields
-                 FROM account_matches m
-                 JOIN accounts a ON a.org_id = $2 AND a.id = m.low_account_id
-                 JOIN accounts b ON b.org_id = $3 AND b.id = m.high_account_id
-                 WHERE m.connection_id = $1",
-            )
-            .bind(connection.id.0)
-            .bind(low)
-            .bind(high)
-            .fetch_all(pool)
-            .await?
-        });
         let our_custom = populations_of_org(self.store, us).await?;
         let their_custom = populations_of_org(self.store, partner.0).await?;
-        let mut ours = Side::new();
-        let mut theirs = Side::new();
-        let mut pairs = Vec::with_capacity(rows.len());
-        for row in rows {
-            let low_at;
-            let high_at;
-            if low_is_us {
-                low_at = ours.add(
-                    row.low_id,
-                    row.low_name,
-                    row.low_kind,
-                    row.low_key,
-                    &row.low_population,
-                    row.low_fields.0,
-                    &our_custom,
-                )?;
-                high_at = theirs.add(
-                    row.high_id,
-                    row.high_name,
-                    row.high_kind,
-                    row.high_key,
-                    &row.high_population,
-                    row.high_fields.0,
-                    &their_custom,
-                )?;
-            } else {
-                low_at = theirs.add(
-                    row.low_id,
-                    row.low_name,
-                    row.low_kind,
-                    row.low_key,
-                    &row.low_population,
-                    row.low_fields.0,
-                    &their_custom,
-                )?;
-                high_at = ours.add(
-                    row.high_id,
-                    row.high_name,
-                    row.high_kind,
-                    row.high_key,
-                    &row.high_population,
-                    row.high_fields.0,
-                    &our_custom,
-                )?;
+        let (low_custom, high_custom) = if low_is_us {
+            (&our_custom, &their_custom)
+        } else {
+            (&their_custom, &our_custom)
+        };
+        let summary = match self.store.stored_summary(connection.id).await? {
+            Some(summary) => summary,
+            None => {
+                self.store
+                    .count_matches(connection.id, (low, low_custom), (high, high_custom))
+                    .await?
             }
-            let (our_at, their_at) = if low_is_us {
-                (low_at, high_at)
-            } else {
-                (high_at, low_at)
-            };
-            pairs.push(MatchedPair {
-                key: row.match_key,
-                confidence: confidence_of(&row.confidence)?,
-                manual: row.manual,
-                ours: our_at,
-                theirs: their_at,
-            });
-        }
+        };
         let their_policy = sharing_policy(self.store, partner.0, us).await?;
         let our_policy = sharing_policy(self.store, us, partner.0).await?;
         let our_populations = population_infos(&our_custom);
         let their_populations = population_infos(&their_custom);
-        let mapping = view(&MappingInput {
-            our_populations: &our_populations,
-            their_populations: &their_populations,
-            ours: &ours.accounts,
-            theirs: &theirs.accounts,
-            pairs: &pairs,
-            their_policy: &their_policy,
-        });
+        let viewer = if low_is_us { Side::Low } else { Side::High };
+        let mut mapping =
+            summary.matrix(viewer, &our_populations, &their_populations, &their_policy);
+        let lister = Lister::new(&their_populations, &their_policy);
+        let mut next = None;
+        if mapping.listed > 0 && page.limit > 0 {
+            let sides = PageSides {
+                connection: connection.id,
+                viewer,
+                ours: (us, &our_custom),
+                theirs: (partner.0, &their_custom),
+            };
+            (mapping.accounts, next) = self.store.shared_page(&sides, &lister, page).await?;
+        }
         let freshness = self.store.freshness(connection.id, low, high).await?;
         let corrections = self.store.corrections_seen_by(connection.id, us).await?;
         Ok(Some(SharedMapping {
             connection_id: connection.id,
             partner: partner_org,
             view: mapping,
+            next,
             freshness,
             corrections,
             our_policy,
@@ -1807,21 +1742,25 @@ impl Store {
             self.book_version(low).await?,
             self.book_version(high).await?,
         );
-        let keys = |org: Uuid| async move {
+        let low_custom = populations_of_org(self, low).await?;
+        let high_custom = populations_of_org(self, high).await?;
+        // Fields only decide custom populations: without any, they are not read.
+        let keys = |org: Uuid, with_fields: bool| async move {
             let rows: Vec<SideAccount> = on_pool!(self, pool => {
                 sqlx::query_as(
                     "SELECT id, domains, name_key, CASE WHEN name_key IS NULL THEN name END AS name,
-                            country, key_kind, match_key
-                     FROM accounts WHERE org_id = $1 AND (match_key IS NOT NULL OR name_key IS NOT NULL)",
+                            country, key_kind, match_key, population, CASE WHEN $2 THEN fields END AS fields
+                     FROM accounts WHERE org_id = $1",
                 )
                 .bind(org)
+                .bind(with_fields)
                 .fetch_all(pool)
                 .await?
             });
             Ok::<_, StoreError>(rows)
         };
-        let low_keys = keys(low).await?;
-        let high_keys = keys(high).await?;
+        let low_keys = keys(low, !low_custom.is_empty()).await?;
+        let high_keys = keys(high, !high_custom.is_empty()).await?;
         let corrections: Vec<(String, String, Option<Uuid>, Uuid)> = on_pool!(self, pool => {
             sqlx::query_as("SELECT kind, match_key, account_id, org_id FROM match_corrections WHERE connection_id = $1")
                 .bind(connection.0)
@@ -1840,6 +1779,8 @@ impl Store {
         Ok(Some(MappingSides {
             low: low_keys,
             high: high_keys,
+            low_custom,
+            high_custom,
             versions,
             read_at,
             wrong_keys,
@@ -1903,7 +1844,12 @@ impl Store {
         versions: (i64, i64),
         read_at: DateTime<Utc>,
         matches: &[StoredMatch],
+        summary: &MappingSummary,
     ) -> Result<bool> {
+        let summary = serde_json::to_string(summary).map_err(|e| StoreError::Corrupt {
+            column: "mappings.summary",
+            detail: e.to_string(),
+        })?;
         write_tx!(self, tx => {
             let accepted: Option<String> = sqlx::query_scalar("SELECT status FROM connections WHERE id = $1 AND status = 'accepted'")
                 .bind(connection.0)
@@ -1933,16 +1879,18 @@ impl Store {
                 insert.build().execute(&mut *tx).await?;
             }
             sqlx::query(
-                "INSERT INTO mappings (connection_id, low_version, high_version, matches, computed_at)
-                 VALUES ($1, $2, $3, $4, $5)
+                "INSERT INTO mappings (connection_id, low_version, high_version, matches, computed_at, summary)
+                 VALUES ($1, $2, $3, $4, $5, $6)
                  ON CONFLICT (connection_id) DO UPDATE SET low_version = excluded.low_version,
-                    high_version = excluded.high_version, matches = excluded.matches, computed_at = excluded.computed_at",
+                    high_version = excluded.high_version, matches = excluded.matches,
+                    computed_at = excluded.computed_at, summary = excluded.summary",
             )
             .bind(connection.0)
             .bind(versions.0)
             .bind(versions.1)
             .bind(matches.len() as i64)
             .bind(now())
+            .bind(&summary)
             .execute(&mut *tx)
             .await?;
             // Recomputes asked for before the sides were read are done by this one (a command
@@ -2035,5 +1983,281 @@ impl Store {
                 created_at: row.created_at,
             })
             .collect())
+    }
+}
+
+/// Which page of a mapping's shared accounts to read.
+#[derive(Clone, Debug)]
+pub struct PairPage {
+    /// Start after this pair; `None` for the first page.
+    pub after: Option<PairCursor>,
+    /// How many accounts at most.
+    pub limit: u32,
+    /// Only pairs whose account of ours is in this population.
+    pub ours: Option<PopulationSlug>,
+    /// Only pairs whose account of theirs is in this population (as far as they share it).
+    pub theirs: Option<PopulationSlug>,
+}
+
+impl PairPage {
+    /// The first `limit` shared accounts.
+    pub fn first(limit: u32) -> PairPage {
+        PairPage {
+            after: None,
+            limit,
+            ours: None,
+            theirs: None,
+        }
+    }
+
+    fn wants(&self, account: &SharedAccount) -> bool {
+        self.ours
+            .as_ref()
+            .is_none_or(|p| account.ours.populations.contains(p))
+            && self
+                .theirs
+                .as_ref()
+                .is_none_or(|p| account.theirs.populations.contains(p))
+    }
+}
+
+/// The two sides of one viewer's page of a mapping, with each side's custom populations.
+struct PageSides<'a> {
+    connection: ConnectionId,
+    viewer: Side,
+    ours: (Uuid, &'a [CustomPopulation]),
+    theirs: (Uuid, &'a [CustomPopulation]),
+}
+
+/// One matched pair as a page of the viewer's mapping reads it.
+#[derive(sqlx::FromRow)]
+struct PageRow {
+    sort_name: String,
+    match_key: String,
+    confidence: String,
+    manual: bool,
+    our_id: Uuid,
+    our_name: String,
+    our_kind: Option<String>,
+    our_key: Option<String>,
+    our_population: String,
+    our_fields: Json<BTreeMap<String, String>>,
+    their_id: Uuid,
+    their_name: String,
+    their_kind: Option<String>,
+    their_key: Option<String>,
+    their_population: String,
+    their_fields: Json<BTreeMap<String, String>>,
+}
+
+/// One matched pair as the summary counts it; fields only where custom populations need them.
+#[derive(sqlx::FromRow)]
+struct CountRow {
+    match_key: String,
+    confidence: String,
+    manual: bool,
+    low_population: String,
+    low_fields: Option<Json<BTreeMap<String, String>>>,
+    high_population: String,
+    high_fields: Option<Json<BTreeMap<String, String>>>,
+}
+
+fn mapped_account(
+    id: Uuid,
+    name: String,
+    kind: Option<String>,
+    key: Option<String>,
+    base: &str,
+    fields: BTreeMap<String, String>,
+    custom: &[CustomPopulation],
+) -> Result<MappedAccount> {
+    Ok(MappedAccount {
+        id,
+        populations: populations_of(population(base)?, &fields, custom),
+        name,
+        domain: domain_of(kind.as_deref(), key),
+        fields,
+    })
+}
+
+/// Rows read per query while a page is filled: pairs the partner hides are skipped.
+const PAGE_BATCH: u32 = 500;
+
+impl Store {
+    /// The summary stored with a connection's matches, if it is current.
+    async fn stored_summary(&self, connection: ConnectionId) -> Result<Option<MappingSummary>> {
+        let stored: Option<Option<String>> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT summary FROM mappings WHERE connection_id = $1")
+                .bind(connection.0)
+                .fetch_optional(pool)
+                .await?
+        });
+        match stored.flatten() {
+            None => Ok(None),
+            Some(json) => serde_json::from_str(&json)
+                .map(Some)
+                .map_err(|e| StoreError::Corrupt {
+                    column: "mappings.summary",
+                    detail: e.to_string(),
+                }),
+        }
+    }
+
+    /// Counts a connection's stored matches when no current summary is stored (a population
+    /// changed since, and the recompute that follows has not run yet).
+    async fn count_matches(
+        &self,
+        connection: ConnectionId,
+        low: (Uuid, &[CustomPopulation]),
+        high: (Uuid, &[CustomPopulation]),
+    ) -> Result<MappingSummary> {
+        let rows: Vec<CountRow> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT m.match_key, m.confidence, m.manual,
+                        a.population AS low_population, CASE WHEN $4 THEN a.fields END AS low_fields,
+                        b.population AS high_population, CASE WHEN $5 THEN b.fields END AS high_fields
+                 FROM account_matches m
+                 JOIN accounts a ON a.org_id = $2 AND a.id = m.low_account_id
+                 JOIN accounts b ON b.org_id = $3 AND b.id = m.high_account_id
+                 WHERE m.connection_id = $1",
+            )
+            .bind(connection.0)
+            .bind(low.0)
+            .bind(high.0)
+            .bind(!low.1.is_empty())
+            .bind(!high.1.is_empty())
+            .fetch_all(pool)
+            .await?
+        });
+        let no_fields = BTreeMap::new();
+        let mut pairs = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let populations = |base: &str, fields: &Option<Json<_>>, custom| -> Result<_> {
+                let fields = fields.as_ref().map_or(&no_fields, |f: &Json<_>| &f.0);
+                Ok(populations_of(population(base)?, fields, custom))
+            };
+            pairs.push((
+                confidence_of(&row.confidence)?,
+                populations(&row.low_population, &row.low_fields, low.1)?,
+                populations(&row.high_population, &row.high_fields, high.1)?,
+            ));
+        }
+        Ok(MappingSummary::of(rows.iter().zip(&pairs).map(
+            |(row, (confidence, low, high))| SummaryPair {
+                key: &row.match_key,
+                confidence: *confidence,
+                manual: row.manual,
+                low,
+                high,
+            },
+        )))
+    }
+
+    /// One page of the pairs the viewer may see, in the order of its account names, and the
+    /// cursor of the next page if there is one. Reads in batches, in SQL order, so a page of a
+    /// million-pair mapping costs a page's worth of rows.
+    async fn shared_page(
+        &self,
+        sides: &PageSides<'_>,
+        lister: &Lister,
+        page: &PairPage,
+    ) -> Result<(Vec<SharedAccount>, Option<PairCursor>)> {
+        let (our_column, their_column) = match sides.viewer {
+            Side::Low => ("low_account_id", "high_account_id"),
+            Side::High => ("high_account_id", "low_account_id"),
+        };
+        // Byte order on both backends, as the index `accounts_by_sort_name` holds it.
+        let sort = match self.backend() {
+            Backend::Sqlite => "lower(a.name)",
+            Backend::Postgres => "lower(a.name) COLLATE \"C\"",
+        };
+        let select = format!(
+            "SELECT {sort} AS sort_name, m.match_key, m.confidence, m.manual,
+                    a.id AS our_id, a.name AS our_name, a.key_kind AS our_kind, a.match_key AS our_key,
+                    a.population AS our_population, a.fields AS our_fields,
+                    b.id AS their_id, b.name AS their_name, b.key_kind AS their_kind, b.match_key AS their_key,
+                    b.population AS their_population, b.fields AS their_fields
+             FROM accounts a
+             JOIN account_matches m ON m.connection_id = $1 AND m.{our_column} = a.id
+             JOIN accounts b ON b.org_id = $3 AND b.id = m.{their_column}
+             WHERE a.org_id = $2"
+        );
+        let order = format!("ORDER BY {sort}, a.id, m.match_key, b.id LIMIT $4");
+        let first = format!("{select} {order}");
+        let after = format!(
+            "{select} AND {sort} >= $5 AND ({sort}, a.id, m.match_key, b.id) > ($5, $6, $7, $8) {order}"
+        );
+        let limit = page.limit as usize;
+        let batch = PAGE_BATCH.max(page.limit + 1);
+        let mut cursor = page.after.clone();
+        let mut shown: Vec<(SharedAccount, PairCursor)> = Vec::with_capacity(limit + 1);
+        loop {
+            let rows: Vec<PageRow> = on_pool!(self, pool => {
+                let query = match &cursor {
+                    None => sqlx::query_as(&first),
+                    Some(_) => sqlx::query_as(&after),
+                };
+                let mut query = query
+                    .bind(sides.connection.0)
+                    .bind(sides.ours.0)
+                    .bind(sides.theirs.0)
+                    .bind(i64::from(batch));
+                if let Some(c) = &cursor {
+                    query = query.bind(&c.sort_name).bind(c.ours).bind(&c.key).bind(c.theirs);
+                }
+                query.fetch_all(pool).await?
+            });
+            let fetched = rows.len();
+            for row in rows {
+                let at = PairCursor {
+                    sort_name: row.sort_name,
+                    ours: row.our_id,
+                    key: row.match_key,
+                    theirs: row.their_id,
+                };
+                let theirs = mapped_account(
+                    row.their_id,
+                    row.their_name,
+                    row.their_kind,
+                    row.their_key,
+                    &row.their_population,
+                    row.their_fields.0,
+                    sides.theirs.1,
+                )?;
+                let ours = mapped_account(
+                    row.our_id,
+                    row.our_name,
+                    row.our_kind,
+                    row.our_key,
+                    &row.our_population,
+                    row.our_fields.0,
+                    sides.ours.1,
+                )?;
+                let confidence = confidence_of(&row.confidence)?;
+                if let Some(account) = lister
+                    .shared(&at.key, confidence, row.manual, &ours, &theirs)
+                    .filter(|account| page.wants(account))
+                {
+                    shown.push((account, at.clone()));
+                }
+                cursor = Some(at);
+                if shown.len() > limit {
+                    break;
+                }
+            }
+            if shown.len() > limit || fetched < batch as usize {
+                break;
+            }
+        }
+        let next = if shown.len() > limit {
+            shown.truncate(limit);
+            shown.last().map(|(_, at)| at.clone())
+        } else {
+            None
+        };
+        Ok((
+            shown.into_iter().map(|(account, _)| account).collect(),
+            next,
+        ))
     }
 }

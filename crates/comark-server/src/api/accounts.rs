@@ -12,10 +12,11 @@ use comark_app::accounts::{
 };
 use comark_app::import::{ColumnMapping, PopulationTally, ReadAs};
 use comark_app::AppError;
-use comark_domain::accounts::{BasePopulation, PopulationRule};
+use comark_domain::accounts::{BasePopulation, PopulationRule, PopulationSlug};
+use comark_domain::cursor::{self, PairCursor};
 use comark_domain::{AccountId, Cursor, ImportId, ValidationErrors};
 use comark_store::accounts::{
-    Account, AccountImport, CorrectionKind, CustomPopulation, ImportMode, SharedMapping,
+    Account, AccountImport, CorrectionKind, CustomPopulation, ImportMode, PairPage, SharedMapping,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -685,10 +686,13 @@ pub struct MappingOut {
     /// `rows` (your populations), `columns` (the partner's populations it shares at least
     /// as counts), `hidden_columns`, `cells[row][col]` (distinct overlapping accounts),
     /// `shared_keys`, `review_keys` (accounts only a low-confidence match found: the same
-    /// name, other websites; listed for review, never counted in a cell) and `accounts` (the
-    /// overlapping accounts the partner lets you see).
+    /// name, other websites; listed for review, never counted in a cell), `listed` (how many
+    /// overlapping accounts the partner lets you see), `revealed_fields` and `accounts` (one
+    /// page of them).
     #[schema(value_type = Object)]
     pub view: serde_json::Value,
+    /// The cursor of the next page of accounts; null on the last.
+    pub next_cursor: Option<String>,
     /// When the matches were computed.
     pub computed_at: Option<chrono::DateTime<chrono::Utc>>,
     /// False while either side's accounts changed since.
@@ -705,6 +709,7 @@ fn mapping_out(m: SharedMapping) -> MappingOut {
     MappingOut {
         partner: m.partner.handle,
         view: serde_json::to_value(&m.view).unwrap_or_default(),
+        next_cursor: m.next.as_ref().map(PairCursor::encode),
         computed_at: m.freshness.computed_at,
         fresh: m.freshness.fresh,
         corrections: serde_json::to_value(&m.corrections).unwrap_or_default(),
@@ -712,16 +717,67 @@ fn mapping_out(m: SharedMapping) -> MappingOut {
     }
 }
 
-/// The overlap matrix and shared accounts with a connected partner.
+/// Which page of a mapping's shared accounts to return.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MappingPageQuery {
+    /// The `next_cursor` of the previous page.
+    #[param(max_length = 4000)]
+    pub cursor: Option<String>,
+    /// How many accounts, from 1 to 200 (default 50); any other value is refused.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200, default = 50)]
+    pub limit: Option<String>,
+    /// Only accounts of yours in this population.
+    pub ours: Option<String>,
+    /// Only accounts of theirs in this population.
+    pub theirs: Option<String>,
+}
+
+impl MappingPageQuery {
+    fn read(&self) -> Result<PairPage, ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        let after = match self.cursor.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(raw) => PairCursor::decode(raw)
+                .map_err(|e| errors.add("cursor", e.to_string()))
+                .ok(),
+        };
+        let limit = cursor::page_size(self.limit.as_deref())
+            .map_err(|e| errors.add("limit", e.to_string()))
+            .ok();
+        let mut population =
+            |name: &'static str, raw: &Option<String>| match raw.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(raw) => PopulationSlug::parse(raw)
+                    .map_err(|_| errors.add(name, "is not a population"))
+                    .ok(),
+            };
+        let ours = population("ours", &self.ours);
+        let theirs = population("theirs", &self.theirs);
+        errors.into_result()?;
+        Ok(PairPage {
+            after,
+            limit: limit.unwrap_or(cursor::DEFAULT_PAGE_SIZE),
+            ours,
+            theirs,
+        })
+    }
+}
+
+/// The overlap matrix and one page of the shared accounts with a connected partner, by the
+/// name of your account; `next_cursor` gives the next page.
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/mappings/{partner}", tag = "accounts",
-    params(("org" = String, Path), ("partner" = String, Path)),
-    responses((status = 200, body = MappingOut), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    params(("org" = String, Path), ("partner" = String, Path), MappingPageQuery),
+    responses((status = 200, body = MappingOut), (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn get_mapping(
     State(state): State<AppState>,
     org: ApiOrg,
     ApiPath(path): ApiPath<(String, String)>,
+    ApiQuery(query): ApiQuery<MappingPageQuery>,
 ) -> ApiResult<Json<MappingOut>> {
-    let mapping = accounts::mapping(&state.app, &org.scope, &path.1).await?;
+    let page = query.read().map_err(AppError::Invalid)?;
+    let mapping = accounts::mapping(&state.app, &org.scope, &path.1, &page).await?;
     Ok(Json(mapping_out(mapping)))
 }
 
@@ -867,12 +923,15 @@ pub async fn export_mapping(
             .into())
         }
     };
-    let bytes = accounts::export(&state.app, &org.scope, &path.1, format, &org.actor()).await?;
-    Ok(download(&org.scope.org().handle, &path.1, format, bytes))
+    Ok(export_response(&state, &org.scope, &path.1, format, &org.actor()).await?)
 }
 
-/// A file download response for an export.
-pub fn download(ours: &str, partner: &str, format: ExportFormat, bytes: Vec<u8>) -> Response {
+/// The headers of an export's download.
+fn download_headers(
+    ours: &str,
+    partner: &str,
+    format: ExportFormat,
+) -> [(header::HeaderName, String); 2] {
     let (content_type, extension) = match format {
         ExportFormat::Csv => ("text/csv; charset=utf-8", "csv"),
         ExportFormat::Xlsx => (
@@ -881,12 +940,50 @@ pub fn download(ours: &str, partner: &str, format: ExportFormat, bytes: Vec<u8>)
         ),
     };
     let disposition = format!("attachment; filename=\"{ours}-{partner}-mapping.{extension}\"");
-    (
-        [
-            (header::CONTENT_TYPE, content_type.to_owned()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        bytes,
-    )
-        .into_response()
+    [
+        (header::CONTENT_TYPE, content_type.to_owned()),
+        (header::CONTENT_DISPOSITION, disposition),
+    ]
+}
+
+/// An export of the mapping with `partner` as a download: a CSV streams a page at a time, so
+/// a million shared accounts never sit in memory; a workbook is built whole. An error before
+/// the first byte (not connected, not allowed) is the caller's to show.
+pub async fn export_response(
+    state: &AppState,
+    scope: &comark_store::OrgScope,
+    partner: &str,
+    format: ExportFormat,
+    actor: &comark_store::Actor,
+) -> Result<Response, AppError> {
+    let headers = download_headers(&scope.org().handle, &partner.to_lowercase(), format);
+    if format == ExportFormat::Xlsx {
+        let bytes = accounts::export(&state.app, scope, partner, format, actor).await?;
+        return Ok((headers, bytes).into_response());
+    }
+    let mut export = accounts::start_export(&state.app, scope, partner, format, actor).await?;
+    // Two pages in flight at most: the reader waits for a slow client.
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(2);
+    tokio::spawn(async move {
+        loop {
+            let chunk = match export.next_csv().await {
+                Ok(Some(chunk)) => Ok(chunk),
+                Ok(None) => break,
+                Err(error) => {
+                    // The status is sent already: cut the file short, so the client sees an
+                    // incomplete download rather than a file that looks whole.
+                    tracing::error!(%error, "mapping export failed midway");
+                    Err(std::io::Error::other(error.to_string()))
+                }
+            };
+            let failed = chunk.is_err();
+            if tx.send(chunk).await.is_err() || failed {
+                break;
+            }
+        }
+    });
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|chunk| (chunk, rx))
+    });
+    Ok((headers, Body::from_stream(stream)).into_response())
 }

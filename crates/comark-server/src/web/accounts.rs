@@ -19,11 +19,12 @@ use comark_domain::accounts::{
     BasePopulation, Condition, ConditionOp, MatchConfidence, PopulationInfo, PopulationRule,
     PopulationSlug, SharingLevel,
 };
+use comark_domain::cursor::PairCursor;
 use comark_domain::{
     AccountId, Action, ConnectionStatus, CorrectionId, FieldError, ImportId, ValidationErrors,
 };
 use comark_store::accounts::{
-    AccountImport, Correction, CorrectionKind, ImportMode, ImportStatus, SharedMapping,
+    AccountImport, Correction, CorrectionKind, ImportMode, ImportStatus, PairPage, SharedMapping,
 };
 use maud::{html, Markup};
 use serde::Deserialize;
@@ -65,8 +66,6 @@ pub(super) fn routes(routes: WebRoutes) -> WebRoutes {
 
 /// Accounts listed per page.
 const PAGE_SIZE: usize = 50;
-/// Accounts in common shown on the mapping page; the export has them all.
-const SHOWN_MATCHES: usize = 500;
 
 /// The encodings the upload form offers: (label for the preview, name for people).
 const ENCODINGS: [(&str, &str); 8] = [
@@ -1475,6 +1474,8 @@ async fn delete_population(
 struct MappingQuery {
     ours: String,
     theirs: String,
+    /// Where the page of shared accounts starts: a cursor from the page before.
+    after: String,
 }
 
 /// Which form on the mapping page an error belongs to, with what was typed.
@@ -1571,7 +1572,26 @@ async fn render_mapping(
     query: &MappingQuery,
     forms: MappingForms,
 ) -> Response {
-    let mapping = match accounts::mapping(&state.app, &org.scope, partner).await {
+    let slug = |raw: &str| PopulationSlug::parse(raw.trim()).ok();
+    let after = match query.after.trim() {
+        "" => None,
+        raw => match PairCursor::decode(raw) {
+            Ok(cursor) => Some(cursor),
+            Err(e) => {
+                return error_page(AppError::Invalid(ValidationErrors::single(
+                    "after",
+                    e.to_string(),
+                )))
+            }
+        },
+    };
+    let page = PairPage {
+        after,
+        limit: accounts::MAPPING_PAGE,
+        ours: slug(&query.ours),
+        theirs: slug(&query.theirs),
+    };
+    let mapping = match accounts::mapping(&state.app, &org.scope, partner, &page).await {
         Ok(mapping) => mapping,
         Err(error) => return error_page(error),
     };
@@ -1601,12 +1621,8 @@ fn mapping_markup(
         .columns
         .iter()
         .find(|p| p.slug.as_str() == query.theirs.trim());
-    let shown: Vec<_> = view
-        .accounts
-        .iter()
-        .filter(|a| ours.is_none_or(|p| a.ours.populations.contains(&p.slug)))
-        .filter(|a| theirs.is_none_or(|p| a.theirs.populations.contains(&p.slug)))
-        .collect();
+    // The store filtered the page by the cell chosen.
+    let shown = &view.accounts;
     let filtered = ours.is_some() || theirs.is_some();
     let self_url = if filtered {
         format!(
@@ -1617,12 +1633,12 @@ fn mapping_markup(
     } else {
         url.clone()
     };
-    let their_fields: Vec<&String> = shown
-        .iter()
-        .flat_map(|a| a.theirs.fields.keys())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let next_url = mapping.next.as_ref().map(|next| {
+        let join = if filtered { '&' } else { '?' };
+        format!("{self_url}{join}after={}", url_encode(&next.encode()))
+    });
+    let paged = !query.after.trim().is_empty();
+    let their_fields = &view.revealed_fields;
     // A correction made since the matches were computed is not applied yet either.
     let corrected = mapping.corrections.iter().any(|c| {
         mapping
@@ -1709,7 +1725,7 @@ fn mapping_markup(
                         ". " a href=(url) { "Show all" }
                     }
                 }
-                @if view.accounts.is_empty() {
+                @if view.listed == 0 {
                     p.empty {
                         @if view.shared_keys > 0 { (partner.name) " lets you count the accounts you have in common, but not see which they are." }
                         @else { "No accounts in common that " (partner.name) " lets you see." }
@@ -1720,8 +1736,12 @@ fn mapping_markup(
                     div.table-scroll {
                         table.matches {
                             caption {
-                                (shown.len()) " " (plural(shown.len(), "account", "accounts")) " in common that " (partner.name) " lets you see"
-                                @if shown.len() > SHOWN_MATCHES { " (the first " (SHOWN_MATCHES) " are listed; the export has all)" }
+                                @if filtered {
+                                    "Accounts in common in this cell that " (partner.name) " lets you see"
+                                } @else {
+                                    (view.listed) " " (plural(view.listed, "account", "accounts")) " in common that " (partner.name) " lets you see"
+                                }
+                                @if next_url.is_some() || paged { " (" (shown.len()) " on this page, by the name of your account; the export has all)" }
                             }
                             thead {
                                 tr {
@@ -1735,7 +1755,7 @@ fn mapping_markup(
                                 }
                             }
                             tbody {
-                                @for shared in shown.iter().take(SHOWN_MATCHES) {
+                                @for shared in shown {
                                     tr data-key=(shared.key) {
                                         td { (shared.ours.name) @if let Some(domain) = &shared.ours.domain { br; span.muted { (domain) } } }
                                         td { (labels_of(&shared.ours.populations, &view.rows)) }
@@ -1767,6 +1787,12 @@ fn mapping_markup(
                             }
                         }
                     }
+                }
+            }
+            @if next_url.is_some() || paged {
+                nav.pager aria-label="Pages of accounts in common" {
+                    @if paged { a href=(self_url) { "← First page" } " " }
+                    @if let Some(next) = &next_url { a rel="next" href=(next) { "Next " (accounts::MAPPING_PAGE) " accounts →" } }
                 }
             }
             h2 { "Corrections" }
@@ -1877,13 +1903,10 @@ fn correction_item(csrf: &str, corrections: &str, c: &Correction, manage: bool) 
 }
 
 async fn export(state: AppState, org: WebOrg, partner: String, format: ExportFormat) -> Response {
-    match accounts::export(&state.app, &org.scope, &partner, format, &org.actor()).await {
-        Ok(bytes) => crate::api::accounts::download(
-            &org.scope.org().handle,
-            &partner.to_lowercase(),
-            format,
-            bytes,
-        ),
+    match crate::api::accounts::export_response(&state, &org.scope, &partner, format, &org.actor())
+        .await
+    {
+        Ok(response) => response,
         Err(error) => error_page(error),
     }
 }
@@ -1989,10 +2012,11 @@ async fn save_sharing(
     if !org.scope.can(Action::ManageSharing) {
         return forbidden();
     }
-    let mapping = match accounts::mapping(&state.app, &org.scope, &partner).await {
-        Ok(mapping) => mapping,
-        Err(error) => return error_page(error),
-    };
+    let mapping =
+        match accounts::mapping(&state.app, &org.scope, &partner, &PairPage::first(0)).await {
+            Ok(mapping) => mapping,
+            Err(error) => return error_page(error),
+        };
     let pairs = pairs(&body);
     let mut changed = 0;
     for population in &mapping.view.rows {

@@ -237,27 +237,43 @@ browser_journeys! {
             "the page counts {shown} accounts in common, the files share {truly_shared} companies: {counted}"
         );
 
-        // The accounts listed: the low-confidence ones whose key no sure match has are those
-        // the page says are left to review.
-        let listed = acme
-            .wait_js(
-                "the accounts in common",
-                r#"
-                const t = document.querySelector('main table.matches');
-                if (!t) { return null; }
-                return {
-                    caption: t.caption.textContent.trim(),
-                    rows: [...t.tBodies[0].rows].map(r => [r.dataset.key, r.cells[r.cells.length - 2].innerText]),
-                };
-                "#,
-                vec![],
-            )
-            .await;
-        let caption = listed["caption"].as_str().unwrap_or_default();
-        assert!(!caption.contains("the first"), "every account in common is listed: {caption}");
+        // The accounts listed, a page at a time (following the page's own "next" link): the
+        // low-confidence ones whose key no sure match has are those the page says are left
+        // to review.
+        let mut caption = None;
+        let mut rows = Vec::new();
+        let mut pages = 0;
+        loop {
+            let listed = acme
+                .wait_js(
+                    "the accounts in common",
+                    r#"
+                    const t = document.querySelector('main table.matches');
+                    if (!t) { return null; }
+                    const next = document.querySelector('main a[rel=next]');
+                    return {
+                        caption: t.caption.textContent.trim(),
+                        next: next ? next.getAttribute('href') : null,
+                        rows: [...t.tBodies[0].rows].map(r => [r.dataset.key, r.cells[r.cells.length - 2].innerText]),
+                    };
+                    "#,
+                    vec![],
+                )
+                .await;
+            pages += 1;
+            caption.get_or_insert_with(|| listed["caption"].as_str().unwrap_or_default().to_owned());
+            rows.extend(listed["rows"].as_array().expect("rows").iter().cloned());
+            match listed["next"].as_str() {
+                Some(next) => acme.open(next).await,
+                None => break,
+            }
+        }
+        let caption = caption.unwrap_or_default();
+        assert!(pages > 1, "{} accounts fit one page?", rows.len());
+        assert_eq!(first_number(&caption), Some(rows.len() as u64), "every account in common is listed once over {pages} pages: {caption}");
         let mut sure = BTreeSet::new();
         let mut to_check = BTreeSet::new();
-        for row in listed["rows"].as_array().expect("rows") {
+        for row in &rows {
             let key = row[0].as_str().expect("a key").to_owned();
             if row[1].as_str().unwrap_or_default().contains("check it") {
                 to_check.insert(key);

@@ -597,3 +597,150 @@ both_backends! {
         assert!(page.text.contains("1 more account has the same name"), "{}", page.text);
     }
 }
+
+/// Two partners' exports of `n` companies each, of which every third is only on one side;
+/// acme's owners alternate, globex's types alternate between customer and prospect. Names
+/// repeat in other cases, so that the order meets ties.
+fn paging_exports(n: usize) -> (String, String) {
+    let mut acme =
+        String::from("Record ID,Company name,Company Domain Name,Lifecycle Stage,Company owner\n");
+    let mut globex = String::from("Account ID,Account Name,Website,Type,Account Owner\n");
+    for i in 0..n {
+        let name = ["Northwind", "northwind", "Contoso", "Fabrikam"][i % 4];
+        let (ours, theirs) = if i % 3 == 2 {
+            (format!("only-acme-{i}.com"), format!("only-globex-{i}.com"))
+        } else {
+            (format!("shared-{i}.com"), format!("www.shared-{i}.com"))
+        };
+        acme.push_str(&format!(
+            "{i},{name} {i},{ours},customer,{}\n",
+            ["Ann", "Bob"][i % 2]
+        ));
+        let kind = ["Customer - Direct", "Prospect"][i % 2];
+        globex.push_str(&format!("G{i},{name} Ltd {i},{theirs},{kind},Zed\n"));
+    }
+    (acme, globex)
+}
+
+/// Follows `next_cursor` from `first` until the last page; returns every account seen.
+async fn every_page(api: &comark_testkit::Api, first: &str) -> Vec<serde_json::Value> {
+    let mut accounts = Vec::new();
+    let mut url = first.to_owned();
+    loop {
+        let page = api.get(&url).await;
+        assert_eq!(page.status, 200, "{}", page.text);
+        accounts.extend(
+            page.json["view"]["accounts"]
+                .as_array()
+                .expect("accounts")
+                .iter()
+                .cloned(),
+        );
+        match page.json["next_cursor"].as_str() {
+            Some(cursor) => url = format!("{first}&cursor={cursor}"),
+            None => return accounts,
+        }
+    }
+}
+
+both_backends! {
+    /// A mapping larger than a page is read a page at a time: following the cursors gives
+    /// every account the partner lets you see exactly once, by the name of yours, and as
+    /// many as the view says; a cell's filter pages the same way; the CSV export streams
+    /// them all; and a population's change recounts the matrix at once.
+    async fn a_large_mapping_pages_through_every_shared_account_once(app) {
+        let acme = app.owner_of("acme").await;
+        let globex = app.owner_of("globex").await;
+        app.connect(&acme, "acme", &globex, "globex").await;
+        let n = 330;
+        let (acme_csv, globex_csv) = paging_exports(n);
+        import_csv(&app, &acme, "acme", &acme_csv).await;
+        import_csv(&app, &globex, "globex", &globex_csv).await;
+        let g = app.api_as(&globex);
+        // Globex shows its customers, counts its prospects.
+        for (population, level) in [("customer", "overlaps"), ("prospect", "counts")] {
+            let shared = g
+                .put(&format!("/api/v1/orgs/globex/mappings/acme/sharing/{population}"), json!({ "level": level }))
+                .await;
+            assert_eq!(shared.status, 204, "{}", shared.text);
+        }
+        app.run_jobs().await;
+        let a = app.api_as(&acme);
+        let first = a.get("/api/v1/orgs/acme/mappings/globex?limit=7").await;
+        assert_eq!(first.status, 200, "{}", first.text);
+        let shared = (0..n).filter(|i| i % 3 != 2).count() as u64;
+        let customers = (0..n).filter(|i| i % 3 != 2 && i % 2 == 0).count();
+        assert_eq!(first.json["view"]["shared_keys"], shared, "{}", first.text);
+        assert_eq!(cell(&first, "customer", "customer"), Some(customers as u64));
+        assert_eq!(first.json["view"]["listed"], customers, "{}", first.text);
+        assert_eq!(first.json["view"]["accounts"].as_array().map(Vec::len), Some(7));
+
+        let seen = every_page(&a, "/api/v1/orgs/acme/mappings/globex?limit=23").await;
+        assert_eq!(seen.len(), customers, "every listed account, once");
+        let mut keys: Vec<&str> = seen.iter().map(|m| m["key"].as_str().expect("key")).collect();
+        let names: Vec<String> = seen
+            .iter()
+            .map(|m| m["ours"]["name"].as_str().expect("name").to_lowercase())
+            .collect();
+        assert!(names.windows(2).all(|w| w[0] <= w[1]), "by the name of ours: {names:?}");
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), customers, "no account twice");
+        let expected: Vec<String> = (0..n)
+            .filter(|i| i % 3 != 2 && i % 2 == 0)
+            .map(|i| format!("shared-{i}.com"))
+            .collect();
+        let mut expected: Vec<&str> = expected.iter().map(String::as_str).collect();
+        expected.sort_unstable();
+        assert_eq!(keys, expected);
+        assert!(
+            seen.iter().all(|m| m["theirs"]["populations"] == json!(["customer"])),
+            "prospects are only counted"
+        );
+
+        // A cell's filter: their prospects are shared as counts only, so none is listed.
+        let filtered = every_page(&a, "/api/v1/orgs/acme/mappings/globex?limit=50&theirs=prospect").await;
+        assert!(filtered.is_empty(), "prospects are counts only: {filtered:?}");
+        let refused = a.get("/api/v1/orgs/acme/mappings/globex?cursor=not-a-cursor").await;
+        assert_eq!(refused.status, 422, "{}", refused.text);
+        assert!(refused.text.contains("cursor"), "{}", refused.text);
+
+        // The export streams every listed account.
+        let csv = a.get("/api/v1/orgs/acme/mappings/globex/export?format=csv").await;
+        assert_eq!(csv.status, 200, "{}", csv.text);
+        let rows = csv::Reader::from_reader(csv.text.as_bytes()).records().count();
+        assert_eq!(rows, customers, "{}", &csv.text[..csv.text.len().min(400)]);
+
+        // Acme's custom population "Bob's" counts at once, before the recompute runs.
+        let defined = a
+            .put(
+                "/api/v1/orgs/acme/populations/bobs",
+                json!({ "label": "Bob's", "rule": { "base": null, "all": [{ "field": "owner", "op": "equals", "value": "Bob" }] } }),
+            )
+            .await;
+        assert_eq!(defined.status, 200, "{}", defined.text);
+        let bobs_customers = (0..n).filter(|i| i % 3 != 2 && i % 2 == 1).count() as u64;
+        let before = a.get("/api/v1/orgs/acme/mappings/globex?limit=1").await;
+        assert_eq!(before.json["fresh"], false, "{}", before.text);
+        assert_eq!(cell(&before, "bobs", "prospect"), Some(bobs_customers), "{}", before.text);
+        assert_eq!(cell(&before, "bobs", "customer"), Some(0), "{}", before.text);
+        app.run_jobs().await;
+        let after = a.get("/api/v1/orgs/acme/mappings/globex?limit=1").await;
+        assert_eq!(after.json["fresh"], true, "{}", after.text);
+        assert_eq!(cell(&after, "bobs", "prospect"), Some(bobs_customers), "{}", after.text);
+        // The partner reads the same cell from the other side.
+        let theirs = g.get("/api/v1/orgs/globex/mappings/acme?limit=1").await;
+        assert_eq!(theirs.json["view"]["columns"].as_array().map(Vec::len), Some(0), "acme shares nothing: {}", theirs.text);
+
+        // The web page lists a page and links the next.
+        let browser = app.browser();
+        browser.sign_in("owner@acme.example", PASSWORD).await;
+        let page = browser.get("/o/acme/partners/globex/mapping").await;
+        assert!(page.text.contains(&format!("{customers} accounts in common that")), "{}", page.text);
+        let next = page.text.split("rel=\"next\" href=\"").nth(1).and_then(|rest| rest.split('"').next());
+        let next = next.expect("a link to the next page").replace("&amp;", "&");
+        let second = browser.get(&next).await;
+        assert_eq!(second.status, 200, "{}", second.text);
+        assert!(second.text.contains("First page"), "{}", second.text);
+    }
+}
