@@ -2228,7 +2228,9 @@ impl Store {
             Side::Low => ("low_account_id", "high_account_id"),
             Side::High => ("high_account_id", "low_account_id"),
         };
-        // Byte order on both backends, as the index `accounts_by_sort_name` holds it.
+        // Byte order on both backends, as the index `accounts_by_sort_name` holds it. The
+        // CROSS JOINs make SQLite walk that index and stop at the page's end (its planner
+        // otherwise starts from the matches and sorts all of them: 4-5 s at 1M × 1M).
         let sort = match self.backend() {
             Backend::Sqlite => "lower(a.name)",
             Backend::Postgres => "lower(a.name) COLLATE \"C\"",
@@ -2239,10 +2241,9 @@ impl Store {
                     a.population AS our_population, a.fields AS our_fields,
                     b.id AS their_id, b.name AS their_name, b.key_kind AS their_kind, b.match_key AS their_key,
                     b.population AS their_population, b.fields AS their_fields
-             FROM accounts a
-             JOIN account_matches m ON m.connection_id = $1 AND m.{our_column} = a.id
-             JOIN accounts b ON b.org_id = $3 AND b.id = m.{their_column}
-             WHERE a.org_id = $2"
+             FROM accounts a CROSS JOIN account_matches m CROSS JOIN accounts b
+             WHERE a.org_id = $2 AND m.connection_id = $1 AND m.{our_column} = a.id
+               AND b.org_id = $3 AND b.id = m.{their_column}"
         );
         let order = format!("ORDER BY {sort}, a.id, m.match_key, b.id LIMIT $4");
         let first = format!("{select} {order}");
