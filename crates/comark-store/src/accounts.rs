@@ -834,6 +834,22 @@ macro_rules! queue_recomputes {
 }
 use queue_recomputes;
 
+/// After the accounts in a population of `$org` changed: clears the counts stored with each of
+/// its mappings (the view then counts the stored matches itself) and queues their recomputes.
+macro_rules! recount_mappings {
+    ($conn:expr, $org:expr) => {{
+        sqlx::query(
+            "UPDATE mappings SET summary = NULL WHERE connection_id IN
+               (SELECT id FROM connections WHERE requester_org_id = $1 OR invitee_org_id = $1)",
+        )
+        .bind($org)
+        .execute($conn)
+        .await?;
+        queue_recomputes!($conn, $org);
+    }};
+}
+use recount_mappings;
+
 /// The job that recomputes one connection's matches.
 pub fn recompute_job(connection: ConnectionId) -> NewJob {
     NewJob {
@@ -1385,16 +1401,7 @@ impl OrgStore<'_> {
             .bind(now())
             .execute(&mut *tx)
             .await?;
-            // Which accounts fall into the population changed: every mapping's counts are
-            // recounted (until then the view counts the stored matches itself).
-            sqlx::query(
-                "UPDATE mappings SET summary = NULL WHERE connection_id IN
-                   (SELECT id FROM connections WHERE requester_org_id = $1 OR invitee_org_id = $1)",
-            )
-            .bind(org)
-            .execute(&mut *tx)
-            .await?;
-            queue_recomputes!(&mut *tx, org);
+            recount_mappings!(&mut *tx, org);
             insert_audit!(&mut *tx, org, actor, AuditAction::PopulationChanged, population.slug.as_str(),
                 json!({ "label": population.label, "rule": population.rule.describe() }));
         });
@@ -1419,16 +1426,7 @@ impl OrgStore<'_> {
                 .bind(slug.as_str())
                 .execute(&mut *tx)
                 .await?;
-            // Which accounts fall into the population changed: every mapping's counts are
-            // recounted (until then the view counts the stored matches itself).
-            sqlx::query(
-                "UPDATE mappings SET summary = NULL WHERE connection_id IN
-                   (SELECT id FROM connections WHERE requester_org_id = $1 OR invitee_org_id = $1)",
-            )
-            .bind(org)
-            .execute(&mut *tx)
-            .await?;
-            queue_recomputes!(&mut *tx, org);
+            recount_mappings!(&mut *tx, org);
             insert_audit!(&mut *tx, org, actor, AuditAction::PopulationChanged, slug.as_str(),
                 json!({ "removed": true }));
         });
