@@ -848,7 +848,6 @@ macro_rules! recount_mappings {
         queue_recomputes!($conn, $org);
     }};
 }
-use recount_mappings;
 
 /// The job that recomputes one connection's matches.
 pub fn recompute_job(connection: ConnectionId) -> NewJob {
