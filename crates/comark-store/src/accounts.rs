@@ -809,6 +809,9 @@ impl AccountWriter {
             }
             Tx::Postgres(mut tx) => {
                 let book = land!(&mut tx);
+                if rows_imported >= BULK_ROWS {
+                    sqlx::query("ANALYZE accounts").execute(&mut *tx).await?;
+                }
                 tx.commit().await?;
                 book
             }
@@ -816,6 +819,12 @@ impl AccountWriter {
         Ok(book)
     }
 }
+
+/// How many rows a write must change for PostgreSQL's statistics of the table to be refreshed
+/// with it: the planner otherwise plans the next mapping page on the table's old size (a full
+/// sort instead of a walk of the name index, 0.4 s instead of 30 ms per page at 1M rows) until
+/// autovacuum gets to it. ANALYZE samples a fixed number of rows, so it costs under a second.
+const BULK_ROWS: i64 = 10_000;
 
 /// Queues a recompute for each accepted connection of `$org`, inside the caller's transaction.
 macro_rules! queue_recomputes {
@@ -1936,6 +1945,9 @@ impl Store {
                 // The same pair can come from a key and a manual match: keep one.
                 insert.push(" ON CONFLICT (connection_id, low_account_id, high_account_id) DO NOTHING");
                 insert.build().execute(&mut *tx).await?;
+            }
+            if self.backend() == Backend::Postgres && matches.len() as i64 >= BULK_ROWS {
+                sqlx::query("ANALYZE account_matches").execute(&mut *tx).await?;
             }
             sqlx::query(
                 "INSERT INTO mappings (connection_id, low_version, high_version, matches, computed_at, summary)
