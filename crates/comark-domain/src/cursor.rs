@@ -25,17 +25,12 @@ pub struct InvalidCursor;
 impl Cursor {
     /// The opaque string handed to clients.
     pub fn encode(&self) -> String {
-        let json = serde_json::to_vec(self).unwrap_or_default();
-        URL_SAFE_NO_PAD.encode(json)
+        encode(self)
     }
 
     /// Reads a cursor a client sent back.
     pub fn decode(raw: &str) -> Result<Self, InvalidCursor> {
-        if raw.len() > 200 {
-            return Err(InvalidCursor);
-        }
-        let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| InvalidCursor)?;
-        serde_json::from_slice(&bytes).map_err(|_| InvalidCursor)
+        decode(raw, 200)
     }
 }
 
@@ -60,19 +55,29 @@ pub struct PairCursor {
 impl PairCursor {
     /// The opaque string handed to clients.
     pub fn encode(&self) -> String {
-        let json = serde_json::to_vec(self).unwrap_or_default();
-        URL_SAFE_NO_PAD.encode(json)
+        encode(self)
     }
 
     /// Reads a cursor a client sent back.
     pub fn decode(raw: &str) -> Result<Self, InvalidCursor> {
         // Names and keys are bounded at import; this bounds what a client can make us parse.
-        if raw.len() > 4_000 {
-            return Err(InvalidCursor);
-        }
-        let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| InvalidCursor)?;
-        serde_json::from_slice(&bytes).map_err(|_| InvalidCursor)
+        decode(raw, 4_000)
     }
+}
+
+/// A cursor as the opaque string handed to clients: its JSON, base64url-encoded.
+fn encode(cursor: &impl Serialize) -> String {
+    let json = serde_json::to_vec(cursor).unwrap_or_default();
+    URL_SAFE_NO_PAD.encode(json)
+}
+
+/// Reads a cursor a client sent back, refusing one longer than `max_len` before parsing it.
+fn decode<C: serde::de::DeserializeOwned>(raw: &str, max_len: usize) -> Result<C, InvalidCursor> {
+    if raw.len() > max_len {
+        return Err(InvalidCursor);
+    }
+    let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| InvalidCursor)?;
+    serde_json::from_slice(&bytes).map_err(|_| InvalidCursor)
 }
 
 /// The fewest rows a client may ask a page to hold.

@@ -13,7 +13,7 @@ use comark_app::accounts::{
 use comark_app::import::{ColumnMapping, PopulationTally, ReadAs};
 use comark_app::AppError;
 use comark_domain::accounts::{BasePopulation, PopulationRule, PopulationSlug};
-use comark_domain::cursor::{self, PairCursor};
+use comark_domain::cursor::PairCursor;
 use comark_domain::{AccountId, Cursor, ImportId, ValidationErrors};
 use comark_store::accounts::{
     Account, AccountImport, CorrectionKind, CustomPopulation, ImportMode, PairPage, SharedMapping,
@@ -21,7 +21,7 @@ use comark_store::accounts::{
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::dto::{Page, PageQuery};
+use super::dto::{self, Page, PageQuery};
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::auth::ApiOrg;
 use crate::error::{ApiError, Problem};
@@ -736,15 +736,8 @@ pub struct MappingPageQuery {
 impl MappingPageQuery {
     fn read(&self) -> Result<PairPage, ValidationErrors> {
         let mut errors = ValidationErrors::default();
-        let after = match self.cursor.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(raw) => PairCursor::decode(raw)
-                .map_err(|e| errors.add("cursor", e.to_string()))
-                .ok(),
-        };
-        let limit = cursor::page_size(self.limit.as_deref())
-            .map_err(|e| errors.add("limit", e.to_string()))
-            .ok();
+        let (after, limit) =
+            dto::read_page(&mut errors, &self.cursor, &self.limit, PairCursor::decode);
         let mut population =
             |name: &'static str, raw: &Option<String>| match raw.as_deref().map(str::trim) {
                 None | Some("") => None,
@@ -757,7 +750,7 @@ impl MappingPageQuery {
         errors.into_result()?;
         Ok(PairPage {
             after,
-            limit: limit.unwrap_or(cursor::DEFAULT_PAGE_SIZE),
+            limit,
             ours,
             theirs,
         })

@@ -461,18 +461,30 @@ impl PageQuery {
     /// out of range, is a field error (both at once when both are wrong).
     pub fn read(&self) -> Result<(Option<Cursor>, u32), ValidationErrors> {
         let mut errors = ValidationErrors::default();
-        let after = match self.cursor.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(raw) => Cursor::decode(raw)
-                .map_err(|e| errors.add("cursor", e.to_string()))
-                .ok(),
-        };
-        let limit = cursor::page_size(self.limit.as_deref())
-            .map_err(|e| errors.add("limit", e.to_string()))
-            .ok();
+        let page = read_page(&mut errors, &self.cursor, &self.limit, Cursor::decode);
         errors.into_result()?;
-        Ok((after, limit.unwrap_or(cursor::DEFAULT_PAGE_SIZE)))
+        Ok(page)
     }
+}
+
+/// Reads a page's `cursor` (with `decode`, its kind's reader) and `limit` query fields; each
+/// bad one is added to `errors` under its field name.
+pub fn read_page<C, E: std::fmt::Display>(
+    errors: &mut ValidationErrors,
+    cursor: &Option<String>,
+    limit: &Option<String>,
+    decode: impl FnOnce(&str) -> Result<C, E>,
+) -> (Option<C>, u32) {
+    let after = match cursor.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(raw) => decode(raw)
+            .map_err(|e| errors.add("cursor", e.to_string()))
+            .ok(),
+    };
+    let limit = cursor::page_size(limit.as_deref())
+        .map_err(|e| errors.add("limit", e.to_string()))
+        .ok();
+    (after, limit.unwrap_or(cursor::DEFAULT_PAGE_SIZE))
 }
 
 impl<T> Page<T> {
