@@ -2,7 +2,7 @@
 //! reading the overlap with a partner and correcting a wrong match.
 
 use super::*;
-use crate::steps::sign_in;
+use crate::steps::{sign_in, upload_accounts};
 
 /// A's HubSpot company export: four companies, one of them without a name (row 4), and
 /// one whose site only its `Website URL` holds (row 3).
@@ -74,22 +74,7 @@ browser_journeys! {
         std::fs::create_dir_all(&dir).expect("a temporary directory");
         let file = dir.join("northwind.csv");
         std::fs::write(&file, NORTHWIND_CSV).expect("write the CSV file");
-        north.open("/o/northwind/accounts").await;
-        north.wait_for_heading("Accounts").await;
-        north.wait_for_text("No accounts yet.").await;
-        let input = north
-            .wait_for_element(
-                "the file field",
-                "return document.querySelector('main input[type=file]');",
-                vec![],
-            )
-            .await;
-        input
-            .send_keys(&file.display().to_string())
-            .await
-            .expect("choose the file");
-        north.press("Upload").await;
-        north.wait_for_heading("Import of northwind.csv").await;
+        upload_accounts(&north, "northwind", &file).await;
         north.wait_for_text("HubSpot company export recognized.").await;
         let sample = north.wait_for_text_of("main table.sample").await;
         assert!(sample.contains("Globex Corporation"), "{sample}");

@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
 
 use super::*;
-use crate::steps::sign_in;
+use crate::steps::{sign_in, upload_accounts};
 use comark_testkit::samples::{SampleExports, SampleSpec, TruthRow};
 
 /// The first whole number in `text` (digits with no separator), if any.
@@ -40,27 +40,7 @@ async fn import_through_the_page(
     file: &Path,
     recognized: &str,
 ) -> Landed {
-    let file_name = file
-        .file_name()
-        .and_then(|n| n.to_str())
-        .expect("a file name");
-    page.open(&format!("/o/{org}/accounts")).await;
-    page.wait_for_heading("Accounts").await;
-    page.wait_for_text("No accounts yet.").await;
-    let input = page
-        .wait_for_element(
-            "the file field",
-            "return document.querySelector('main input[type=file]');",
-            vec![],
-        )
-        .await;
-    input
-        .send_keys(&file.display().to_string())
-        .await
-        .expect("choose the file");
-    page.press("Upload").await;
-    page.wait_for_heading(&format!("Import of {file_name}"))
-        .await;
+    upload_accounts(page, org, file).await;
     page.wait_for_text(recognized).await;
     page.wait_for_text_of("main table.sample").await;
     // The suggestion is taken as it is: the newcomer changes nothing.

@@ -29,6 +29,32 @@ pub async fn sign_in(page: &Page, email: &str) {
     page.wait_for_heading("Your organizations").await;
 }
 
+/// Chooses `file` in the upload form of an organization's empty accounts page, uploads it
+/// and waits for the import's page.
+pub async fn upload_accounts(page: &Page, org: &str, file: &std::path::Path) {
+    let file_name = file
+        .file_name()
+        .and_then(|n| n.to_str())
+        .expect("a file name");
+    page.open(&format!("/o/{org}/accounts")).await;
+    page.wait_for_heading("Accounts").await;
+    page.wait_for_text("No accounts yet.").await;
+    let input = page
+        .wait_for_element(
+            "the file field",
+            "return document.querySelector('main input[type=file]');",
+            vec![],
+        )
+        .await;
+    input
+        .send_keys(&file.display().to_string())
+        .await
+        .expect("choose the file");
+    page.press("Upload").await;
+    page.wait_for_heading(&format!("Import of {file_name}"))
+        .await;
+}
+
 /// The text of the card list under the heading `heading`, once it is there.
 pub async fn list_under(page: &Page, heading: &str) -> String {
     page.wait_js(
