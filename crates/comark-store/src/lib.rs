@@ -175,7 +175,10 @@ impl Store {
                 .foreign_keys(true)
                 // An acknowledged write must survive a power cut.
                 .synchronous(SqliteSynchronous::Full)
-                .busy_timeout(Duration::from_secs(10));
+                .busy_timeout(Duration::from_secs(10))
+                // The default page cache (2 MiB) spills to the file many times over while a
+                // recompute stores a million matches; it grows only as pages are used.
+                .pragma("cache_size", "-32768");
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
                 .connect_with(options)
