@@ -19,6 +19,7 @@ use comark_store::accounts::{
 };
 use comark_store::import_runs::{ImportRepair, UnfinishedImport};
 use comark_store::{Actor, Backend, OrgScope, Organization};
+use rayon::slice::ParallelSliceMut;
 use serde::{Deserialize, Serialize};
 
 use crate::csv_out::CsvWriter;
@@ -996,19 +997,34 @@ pub const RECONCILE_EVERY: std::time::Duration = std::time::Duration::from_secs(
 
 /// Matches one connection's accounts again, applying both sides' corrections.
 pub async fn recompute(app: &App, connection: ConnectionId) -> Result<()> {
+    let started = Instant::now();
     let Some(sides) = app.store.mapping_sides(connection).await? else {
         return Ok(());
     };
+    let read = started.elapsed();
     let (versions, read_at) = (sides.versions, sides.read_at);
     let (matches, summary) = tokio::task::spawn_blocking(move || {
-        let matches = match_sides(&sides);
+        let mut matches = match_sides(&sides);
+        // Stored in the order of their primary key, each insert lands beside the one before
+        // (in random order, a million matches take half as long again to store).
+        matches.par_sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
         summarize(&sides, &matches).map(|summary| (matches, summary))
     })
     .await
     .map_err(|e| AppError::Internal(format!("matching panicked: {e}")))??;
+    let matched = started.elapsed();
     app.store
         .save_mapping(connection, versions, read_at, &matches, &summary)
         .await?;
+    // Where a slow recompute spends its time, for whoever runs a large mapping.
+    tracing::info!(
+        connection = %connection.0,
+        matches = matches.len(),
+        read_s = read.as_secs_f64(),
+        match_s = (matched - read).as_secs_f64(),
+        save_s = (started.elapsed() - matched).as_secs_f64(),
+        "mapping recomputed"
+    );
     Ok(())
 }
 

@@ -1827,8 +1827,11 @@ impl Store {
                 .map(PackedKeys::unpack)
                 .collect::<Result<Vec<SideAccount>>>()
         };
-        let low_keys = keys(low, !low_custom.is_empty()).await?;
-        let high_keys = keys(high, !high_custom.is_empty()).await?;
+        // Each side on its own connection: on SQLite each has its own thread.
+        let (low_keys, high_keys) = tokio::try_join!(
+            keys(low, !low_custom.is_empty()),
+            keys(high, !high_custom.is_empty())
+        )?;
         let corrections: Vec<(String, String, Option<Uuid>, Uuid)> = on_pool!(self, pool => {
             sqlx::query_as("SELECT kind, match_key, account_id, org_id FROM match_corrections WHERE connection_id = $1")
                 .bind(connection.0)
