@@ -1626,6 +1626,13 @@ pub async fn start_export(
     actor: &Actor,
 ) -> Result<MappingExport> {
     let first = mapping(app, scope, partner_handle, &PairPage::first(EXPORT_PAGE)).await?;
+    if format == ExportFormat::Xlsx && first.view.listed >= XLSX_MAX_ROWS {
+        return Err(AppError::Rule(format!(
+            "{} accounts are more than a worksheet holds ({} rows); export them as CSV",
+            first.view.listed,
+            XLSX_MAX_ROWS - 1
+        )));
+    }
     let name = match format {
         ExportFormat::Csv => "csv",
         ExportFormat::Xlsx => "xlsx",
@@ -1665,11 +1672,11 @@ pub async fn export(
             Ok(bytes)
         }
         ExportFormat::Xlsx => {
-            let mut rows = Vec::new();
+            let mut book = Xlsx::new(export.headers())?;
             while let Some(page) = export.next_rows().await? {
-                rows.extend(page);
+                book.rows(&page)?;
             }
-            xlsx(export.headers(), &rows)
+            book.finish()
         }
     }
 }
@@ -1686,29 +1693,67 @@ fn csv(headers: &[String], rows: &[Vec<String>]) -> Result<Vec<u8>> {
     Ok(writer.into_inner()?)
 }
 
-/// The export as a workbook. Every cell is written as a string, never a formula, so a value
-/// like `=1+1` shows as text and needs no quote.
-fn xlsx(headers: &[String], rows: &[Vec<String>]) -> Result<Vec<u8>> {
-    use rust_xlsxwriter::{Format, Workbook};
-    let internal = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.to_string());
-    let mut workbook = Workbook::new();
-    let sheet = workbook.add_worksheet();
-    sheet.set_name("Mapped accounts").map_err(internal)?;
-    let bold = Format::new().set_bold();
-    for (col, header) in headers.iter().enumerate() {
-        sheet
-            .write_string_with_format(0, col as u16, header, &bold)
-            .map_err(internal)?;
-    }
-    for (at, row) in rows.iter().enumerate() {
-        for (col, value) in row.iter().enumerate() {
+/// The most rows a worksheet holds, its header row included.
+const XLSX_MAX_ROWS: u64 = 1_048_576;
+
+/// The export as a workbook, written a page of rows at a time: each finished row goes to a
+/// temporary file, so a mapping of any size is held in memory only as the compressed file.
+/// Every cell is written as a string, never a formula, so a value like `=1+1` shows as text
+/// and needs no quote.
+struct Xlsx {
+    workbook: rust_xlsxwriter::Workbook,
+    next_row: u32,
+}
+
+fn xlsx_error(e: rust_xlsxwriter::XlsxError) -> AppError {
+    AppError::Internal(e.to_string())
+}
+
+impl Xlsx {
+    fn new(headers: &[String]) -> Result<Xlsx> {
+        use rust_xlsxwriter::{Format, Workbook};
+        let mut workbook = Workbook::new();
+        let sheet = workbook
+            .add_worksheet_with_constant_memory()
+            .map_err(xlsx_error)?;
+        sheet.set_name("Mapped accounts").map_err(xlsx_error)?;
+        sheet.set_freeze_panes(1, 0).map_err(xlsx_error)?;
+        let bold = Format::new().set_bold();
+        for (col, header) in headers.iter().enumerate() {
             sheet
-                .write_string(at as u32 + 1, col as u16, value)
-                .map_err(internal)?;
+                .write_string_with_format(0, col as u16, header, &bold)
+                .map_err(xlsx_error)?;
         }
+        Ok(Xlsx {
+            workbook,
+            next_row: 1,
+        })
     }
-    sheet.set_freeze_panes(1, 0).map_err(internal)?;
-    workbook.save_to_buffer().map_err(internal)
+
+    fn rows(&mut self, rows: &[Vec<String>]) -> Result<()> {
+        let sheet = self.workbook.worksheet_from_index(0).map_err(xlsx_error)?;
+        for row in rows {
+            for (col, value) in row.iter().enumerate() {
+                sheet
+                    .write_string(self.next_row, col as u16, value)
+                    .map_err(xlsx_error)?;
+            }
+            self.next_row += 1;
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<Vec<u8>> {
+        self.workbook.save_to_buffer().map_err(xlsx_error)
+    }
+}
+
+/// The whole export as a workbook (for tests of what a cell holds).
+#[cfg(test)]
+fn xlsx(headers: &[String], rows: &[Vec<String>]) -> Result<Vec<u8>> {
+    let mut book = Xlsx::new(headers)?;
+    book.rows(rows)?;
+    book.finish()
 }
 
 #[cfg(test)]
@@ -1956,14 +2001,14 @@ mod export_tests {
             text
         };
         let sheet = part("xl/worksheets/sheet1.xml");
-        let strings = part("xl/sharedStrings.xml");
         assert!(
             !sheet.contains("<f>") && !sheet.contains("<f "),
             "a formula cell: {sheet}"
         );
-        // Every cell is a shared string (`t="s"`), so a spreadsheet shows its text.
+        // Every cell is an inline string, so a spreadsheet shows its text.
         let n_cells = sheet.matches("<c ").count();
-        assert_eq!(sheet.matches("t=\"s\"").count(), n_cells, "{sheet}");
+        assert_eq!(sheet.matches("t=\"inlineStr\"").count(), n_cells, "{sheet}");
+        let strings = sheet;
         for value in [
             "=1+1",
             "@SUM(A1:A2)",
