@@ -612,8 +612,6 @@ pub struct AccountWriter {
 const SQLITE_BATCH: usize = 2_000;
 /// The page cache an import's SQLite connection uses while it writes (256 MiB).
 const IMPORT_CACHE: &str = "PRAGMA cache_size = -262144";
-/// SQLite's default page cache, restored when the import lands.
-const DEFAULT_CACHE: &str = "PRAGMA cache_size = -2000";
 const POSTGRES_BATCH: usize = 5_000;
 
 impl AccountWriter {
@@ -753,13 +751,16 @@ impl AccountWriter {
         macro_rules! land {
             ($tx:expr) => {{
                 let tx = $tx;
-                if mode == ImportMode::Replace {
+                let deleted = if mode == ImportMode::Replace {
                     sqlx::query("DELETE FROM accounts WHERE org_id = $1 AND (import_id IS NULL OR import_id <> $2)")
                         .bind(org)
                         .bind(import)
                         .execute(&mut **tx)
-                        .await?;
-                }
+                        .await?
+                        .rows_affected()
+                } else {
+                    0
+                };
                 let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE org_id = $1")
                     .bind(org)
                     .fetch_one(&mut **tx)
@@ -797,19 +798,23 @@ impl AccountWriter {
                     json!({ "mode": mode.as_str(), "imported": rows_imported,
                             "rejected": tally.rows_rejected, "accounts": count }));
                 queue_recomputes!(&mut **tx, org);
-                AccountBook { version, accounts: count, updated_at: Some(at) }
+                (AccountBook { version, accounts: count, updated_at: Some(at) }, deleted)
             }};
         }
         let book = match self.tx {
             Tx::Sqlite(mut tx) => {
-                let book = land!(&mut tx);
-                sqlx::query(DEFAULT_CACHE).execute(&mut *tx).await?;
+                let (book, _) = land!(&mut tx);
+                // Back to the connection's own cache, for whatever the pool runs on it next.
+                let cache = format!("PRAGMA cache_size = {}", crate::SQLITE_CACHE);
+                sqlx::query(&cache).execute(&mut *tx).await?;
                 tx.commit().await?;
                 book
             }
             Tx::Postgres(mut tx) => {
-                let book = land!(&mut tx);
-                if rows_imported >= BULK_ROWS {
+                let (book, deleted) = land!(&mut tx);
+                // A replacement that drops most of a large book changes the table as much as
+                // one that writes it.
+                if rows_imported.saturating_add_unsigned(deleted) >= BULK_ROWS {
                     sqlx::query("ANALYZE accounts").execute(&mut *tx).await?;
                 }
                 tx.commit().await?;

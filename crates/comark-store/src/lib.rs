@@ -165,6 +165,9 @@ pub fn schema_fingerprint() -> String {
     format!("{hash:016x}")
 }
 
+/// Each SQLite connection's page cache, in KiB (negative, as `PRAGMA cache_size` takes it).
+pub(crate) const SQLITE_CACHE: &str = "-32768";
+
 impl Store {
     /// Connects to `url` (`sqlite://PATH` or `postgres://...`), creating a SQLite file if missing.
     pub async fn connect(url: &str) -> Result<Store> {
@@ -178,7 +181,7 @@ impl Store {
                 .busy_timeout(Duration::from_secs(10))
                 // The default page cache (2 MiB) spills to the file many times over while a
                 // recompute stores a million matches; it grows only as pages are used.
-                .pragma("cache_size", "-32768");
+                .pragma("cache_size", SQLITE_CACHE);
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
                 .connect_with(options)

@@ -116,3 +116,74 @@ on_both_backends! {
         );
     }
 }
+
+/// PostgreSQL's estimate of the accounts table's rows, as the planner reads it.
+async fn planned_accounts(db: &TestDatabase) -> f32 {
+    let mut conn = sqlx::PgConnection::connect(db.url())
+        .await
+        .expect("connect");
+    let rows: f32 = sqlx::query_scalar("SELECT reltuples FROM pg_class WHERE relname = 'accounts'")
+        .fetch_one(&mut conn)
+        .await
+        .expect("pg_class");
+    let _ = conn.close().await;
+    rows
+}
+
+/// A replacement that empties a large book refreshes the planner's statistics as a large
+/// import does: on the old size, the next mapping page would be planned as a sort of every
+/// account instead of a walk of the name index.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replacement_that_drops_most_of_a_large_book_refreshes_the_statistics() {
+    use comark_store::accounts::{ImportMode, ImportTally, NewAccount, NewImport};
+    let db = TestDatabase::create(Backend::Postgres).await;
+    let store = migrated_store(&db).await;
+    let actor = Actor::system();
+    let user = store
+        .create_user("owner@acme.example", "Owner", "not a hash")
+        .await
+        .expect("user");
+    store
+        .create_organization("Acme", "acme", user.id, &actor)
+        .await
+        .expect("acme");
+    let scope = store
+        .admin_scope("acme")
+        .await
+        .expect("read")
+        .expect("acme");
+    let org = store.org(&scope);
+    let account = |n: usize| NewAccount {
+        crm_id: format!("crm-{n}"),
+        name: format!("Company {n}"),
+        website: None,
+        domains: vec![format!("company{n}.example")],
+        name_key: Some(format!("company {n}")),
+        country: None,
+        population: comark_domain::accounts::BasePopulation::Customer,
+        fields: Default::default(),
+    };
+    for (mode, rows) in [(ImportMode::Update, 12_000), (ImportMode::Replace, 5)] {
+        let new = NewImport {
+            file_name: "accounts.csv".into(),
+            idempotency_key: None,
+        };
+        let import = org.create_import(&new, &actor).await.expect("import");
+        let mut writer = org.account_writer(import.id).await.expect("writer");
+        for n in 0..rows {
+            writer.push(account(n)).await.expect("push");
+        }
+        let book = writer
+            .finish(mode, &ImportTally::default(), rows as i64, &actor)
+            .await
+            .expect("finish");
+        assert_eq!(book.accounts, rows as i64);
+        let planned = planned_accounts(&db).await;
+        let rows = rows as f32;
+        assert!(
+            (planned - rows).abs() <= rows * 0.1 + 1.0,
+            "after a {mode:?} import of {rows} rows the planner expects {planned}"
+        );
+    }
+    store.close().await;
+}
