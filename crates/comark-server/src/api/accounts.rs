@@ -342,7 +342,7 @@ fn import_id(raw: &str) -> Result<ImportId, ApiError> {
 }
 
 /// One import, with its progress or result.
-#[utoipa::path(get, path = "/api/v1/orgs/{org}/imports/{id}", tag = "accounts", params(("org" = String, Path), ("id" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/imports/{id}", tag = "accounts", params(("org" = String, Path), ("id" = uuid::Uuid, Path)),
     responses((status = 200, body = ImportOut), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn get_import(
     State(state): State<AppState>,
@@ -363,7 +363,7 @@ pub struct PreviewQuery {
 
 /// The first look at an uploaded file again, maybe in another encoding.
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/imports/{id}/preview", tag = "accounts",
-    params(("org" = String, Path), ("id" = String, Path), PreviewQuery),
+    params(("org" = String, Path), ("id" = uuid::Uuid, Path), PreviewQuery),
     responses((status = 200, body = PreviewOut), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn preview_import(
@@ -415,7 +415,7 @@ pub struct StartImportBody {
 /// progress. A failed or finished import may be started again, with other choices: the
 /// same upload is read again, say with another `population_values`.
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/imports/{id}/start", tag = "accounts",
-    params(("org" = String, Path), ("id" = String, Path)), request_body = StartImportBody,
+    params(("org" = String, Path), ("id" = uuid::Uuid, Path)), request_body = StartImportBody,
     responses((status = 202, body = ImportOut), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -869,7 +869,7 @@ pub async fn create_correction(
 
 /// Withdraws one of your corrections.
 #[utoipa::path(delete, path = "/api/v1/orgs/{org}/mappings/{partner}/corrections/{id}", tag = "accounts",
-    params(("org" = String, Path), ("partner" = String, Path), ("id" = String, Path)),
+    params(("org" = String, Path), ("partner" = String, Path), ("id" = uuid::Uuid, Path)),
     responses((status = 204), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn delete_correction(

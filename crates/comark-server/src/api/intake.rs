@@ -489,7 +489,7 @@ pub async fn list_requests(
 
 /// One request with its checklist, fit and history.
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/requests/{id}", tag = "intake",
-    params(("org" = String, Path), ("id" = String, Path)),
+    params(("org" = String, Path), ("id" = uuid::Uuid, Path)),
     responses((status = 200, body = RequestDetailOut), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn get_request(
     State(state): State<AppState>,
@@ -510,7 +510,7 @@ pub struct AssigneeBody {
 
 /// Hands a request to a member, who is told by e-mail (owners, admins, partner managers).
 #[utoipa::path(put, path = "/api/v1/orgs/{org}/requests/{id}/assignee", tag = "intake",
-    params(("org" = String, Path), ("id" = String, Path)), request_body = AssigneeBody,
+    params(("org" = String, Path), ("id" = uuid::Uuid, Path)), request_body = AssigneeBody,
     responses((status = 200, body = RequestDetailOut), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -546,7 +546,7 @@ pub struct CheckBody {
 
 /// Answers one item of the vetting checklist (owners, admins, partner managers).
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/requests/{id}/checks", tag = "intake",
-    params(("org" = String, Path), ("id" = String, Path)), request_body = CheckBody,
+    params(("org" = String, Path), ("id" = uuid::Uuid, Path)), request_body = CheckBody,
     responses((status = 200, body = RequestDetailOut), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 409, body = Problem, content_type = "application/problem+json"),
@@ -584,7 +584,7 @@ pub struct DecisionBody {
 /// Accepts, declines, marks as spam or reopens a request; the requester hears of an
 /// acceptance or a refusal by e-mail (owners, admins, partner managers).
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/requests/{id}/decision", tag = "intake",
-    params(("org" = String, Path), ("id" = String, Path)), request_body = DecisionBody,
+    params(("org" = String, Path), ("id" = uuid::Uuid, Path)), request_body = DecisionBody,
     responses((status = 200, body = RequestDetailOut), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 409, body = Problem, content_type = "application/problem+json"),
@@ -622,7 +622,7 @@ pub struct StartPartnershipBody {
 /// Starts a partnership from an accepted request (owners, admins, partner managers). The
 /// answer is the request, which names the partnership; `Location` is the partnership's.
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/requests/{id}/partnership", tag = "intake",
-    params(("org" = String, Path), ("id" = String, Path)), request_body = StartPartnershipBody,
+    params(("org" = String, Path), ("id" = uuid::Uuid, Path)), request_body = StartPartnershipBody,
     responses((status = 201, body = RequestDetailOut,
                headers(("Location" = String, description = "The new partnership's address"))), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"),

@@ -304,7 +304,7 @@ pub async fn create_partnership(
 
 /// One partnership with its gates, approvals and history.
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/partnerships/{id}", tag = "partnerships",
-    params(("org" = String, Path), ("id" = String, Path)),
+    params(("org" = String, Path), ("id" = uuid::Uuid, Path)),
     responses((status = 200, body = PartnershipDetailOut), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn get_partnership(
     State(state): State<AppState>,
@@ -328,7 +328,7 @@ pub struct EvidenceBody {
 /// Adds evidence to a gate and answers with it; added to the current stage, it withdraws
 /// the approvals given.
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/partnerships/{id}/evidence", tag = "partnerships",
-    params(("org" = String, Path), ("id" = String, Path)), request_body = EvidenceBody,
+    params(("org" = String, Path), ("id" = uuid::Uuid, Path)), request_body = EvidenceBody,
     responses((status = 201, body = GateItemOut), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn add_evidence(
@@ -361,7 +361,7 @@ pub struct EvidenceStateBody {
 /// Marks a piece of evidence met or not met, and answers with it. Changing the current
 /// stage's evidence withdraws the approvals given on it.
 #[utoipa::path(put, path = "/api/v1/orgs/{org}/partnerships/{id}/evidence/{item_id}", tag = "partnerships",
-    params(("org" = String, Path), ("id" = String, Path), ("item_id" = String, Path)), request_body = EvidenceStateBody,
+    params(("org" = String, Path), ("id" = uuid::Uuid, Path), ("item_id" = uuid::Uuid, Path)), request_body = EvidenceStateBody,
     responses((status = 200, body = GateItemOut), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn set_evidence(
@@ -386,7 +386,7 @@ pub async fn set_evidence(
 
 /// Removes a piece of evidence from a gate not yet passed.
 #[utoipa::path(delete, path = "/api/v1/orgs/{org}/partnerships/{id}/evidence/{item_id}", tag = "partnerships",
-    params(("org" = String, Path), ("id" = String, Path), ("item_id" = String, Path)),
+    params(("org" = String, Path), ("id" = uuid::Uuid, Path), ("item_id" = uuid::Uuid, Path)),
     responses((status = 204), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json")))]
 pub async fn remove_evidence(
@@ -434,7 +434,7 @@ pub struct AdvanceOut {
 /// Asks to leave the current stage: it moves on when its gate is met and, from partner
 /// selection on, once every member has asked. An open gate answers 409 with the missing evidence.
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/partnerships/{id}/advance", tag = "partnerships",
-    params(("org" = String, Path), ("id" = String, Path)), request_body = AdvanceBody,
+    params(("org" = String, Path), ("id" = uuid::Uuid, Path)), request_body = AdvanceBody,
     responses((status = 200, body = AdvanceOut), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -517,7 +517,7 @@ impl From<RiskBody> for RiskForm {
 /// Adds a risk to the partnership's register and answers with it (owners, admins, partner
 /// managers).
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/partnerships/{id}/risks", tag = "partnerships",
-    params(("org" = String, Path), ("id" = String, Path)), request_body = RiskBody,
+    params(("org" = String, Path), ("id" = uuid::Uuid, Path)), request_body = RiskBody,
     responses((status = 201, body = RiskOut), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn add_risk(
@@ -541,7 +541,7 @@ pub async fn add_risk(
 
 /// Changes a risk, or closes it with `closed: true`, and answers with it.
 #[utoipa::path(put, path = "/api/v1/orgs/{org}/partnerships/{id}/risks/{risk_id}", tag = "partnerships",
-    params(("org" = String, Path), ("id" = String, Path), ("risk_id" = String, Path)), request_body = RiskBody,
+    params(("org" = String, Path), ("id" = uuid::Uuid, Path), ("risk_id" = uuid::Uuid, Path)), request_body = RiskBody,
     responses((status = 200, body = RiskOut), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn update_risk(
@@ -692,7 +692,7 @@ fn our_side(org: &ApiOrg, performance: &Performance) -> Result<SideOut, ApiError
 
 /// A partnership's goals, contributions and health.
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/partnerships/{id}/performance", tag = "partnerships",
-    params(("org" = String, Path), ("id" = String, Path)),
+    params(("org" = String, Path), ("id" = uuid::Uuid, Path)),
     responses((status = 200, body = PerformanceOut), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn get_performance(
     State(state): State<AppState>,
@@ -727,7 +727,7 @@ pub struct GoalBody {
 /// Adds a shared goal and answers with it, with where it stands (owners, admins, partner
 /// managers).
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/partnerships/{id}/goals", tag = "partnerships",
-    params(("org" = String, Path), ("id" = String, Path)), request_body = GoalBody,
+    params(("org" = String, Path), ("id" = uuid::Uuid, Path)), request_body = GoalBody,
     responses((status = 201, body = GoalOut), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn add_goal(
@@ -773,7 +773,7 @@ pub struct ReadingBody {
 /// Records the figure a goal has reached, and answers with the goal: its readings and
 /// where it stands now.
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/partnerships/{id}/goals/{goal_id}/readings", tag = "partnerships",
-    params(("org" = String, Path), ("id" = String, Path), ("goal_id" = String, Path)), request_body = ReadingBody,
+    params(("org" = String, Path), ("id" = uuid::Uuid, Path), ("goal_id" = uuid::Uuid, Path)), request_body = ReadingBody,
     responses((status = 201, body = GoalOut), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn record_reading(
@@ -812,7 +812,7 @@ pub struct CommitmentBody {
 /// Sets what your organization commits of one kind: budget, content_pieces, events, leads,
 /// audience_reach or hours. Answers with your side: what it committed and delivered.
 #[utoipa::path(put, path = "/api/v1/orgs/{org}/partnerships/{id}/commitments/{kind}", tag = "partnerships",
-    params(("org" = String, Path), ("id" = String, Path), ("kind" = String, Path)), request_body = CommitmentBody,
+    params(("org" = String, Path), ("id" = uuid::Uuid, Path), ("kind" = String, Path)), request_body = CommitmentBody,
     responses((status = 200, body = SideOut), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn set_commitment(
@@ -852,7 +852,7 @@ pub struct ContributionBody {
 /// Records what your organization delivered, and answers with your side: what it
 /// committed and delivered now.
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/partnerships/{id}/contributions", tag = "partnerships",
-    params(("org" = String, Path), ("id" = String, Path)), request_body = ContributionBody,
+    params(("org" = String, Path), ("id" = uuid::Uuid, Path)), request_body = ContributionBody,
     responses((status = 201, body = SideOut), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn record_contribution(
@@ -909,7 +909,7 @@ impl From<comark_app::exit::ExitView> for ExitOut {
 
 /// The partnership's exit strategy, fired triggers and closing review.
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/partnerships/{id}/exit", tag = "partnerships",
-    params(("org" = String, Path), ("id" = String, Path)),
+    params(("org" = String, Path), ("id" = uuid::Uuid, Path)),
     responses((status = 200, body = ExitOut), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn get_exit(
     State(state): State<AppState>,
@@ -948,7 +948,7 @@ fn stop_sharing() -> String {
 
 /// Agrees the exit strategy (owners, admins, partner managers); the triggers are checked at once.
 #[utoipa::path(put, path = "/api/v1/orgs/{org}/partnerships/{id}/exit-strategy", tag = "partnerships",
-    params(("org" = String, Path), ("id" = String, Path)), request_body = ExitStrategyBody,
+    params(("org" = String, Path), ("id" = uuid::Uuid, Path)), request_body = ExitStrategyBody,
     responses((status = 200, body = ExitOut), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -986,7 +986,7 @@ pub struct BreachBody {
 
 /// Reports a breach of the rules of engagement; a `breach` trigger fires on it.
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/partnerships/{id}/breaches", tag = "partnerships",
-    params(("org" = String, Path), ("id" = String, Path)), request_body = BreachBody,
+    params(("org" = String, Path), ("id" = uuid::Uuid, Path)), request_body = BreachBody,
     responses((status = 201, body = ExitOut), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -1020,7 +1020,7 @@ pub struct ExitBody {
 /// data is handled as agreed (without a strategy, sharing stops), every member is told, and
 /// it stays as a record.
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/partnerships/{id}/exit", tag = "partnerships",
-    params(("org" = String, Path), ("id" = String, Path)), request_body = ExitBody,
+    params(("org" = String, Path), ("id" = uuid::Uuid, Path)), request_body = ExitBody,
     responses((status = 200, body = ExitOut), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -1043,7 +1043,7 @@ pub async fn run_exit(
 
 /// Withdraws a running notice of exit: the partnership goes on.
 #[utoipa::path(delete, path = "/api/v1/orgs/{org}/partnerships/{id}/exit", tag = "partnerships",
-    params(("org" = String, Path), ("id" = String, Path)),
+    params(("org" = String, Path), ("id" = uuid::Uuid, Path)),
     responses((status = 200, body = ExitOut), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json")))]
 pub async fn withdraw_exit_notice(
@@ -1209,7 +1209,7 @@ impl From<Engagement> for RulesOut {
 
 /// The partnership's roles, RACI (with its gaps) and rules of engagement.
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/partnerships/{id}/engagement", tag = "partnerships",
-    params(("org" = String, Path), ("id" = String, Path)),
+    params(("org" = String, Path), ("id" = uuid::Uuid, Path)),
     responses((status = 200, body = EngagementOut), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn get_engagement(
     State(state): State<AppState>,
@@ -1235,7 +1235,7 @@ pub struct RoleBody {
 /// Names your holder of a role: executive_sponsor, partnership_manager, marketing_lead,
 /// sales_lead or any other named role. Answers with your holder of it.
 #[utoipa::path(put, path = "/api/v1/orgs/{org}/partnerships/{id}/roles/{role}", tag = "partnerships",
-    params(("org" = String, Path), ("id" = String, Path), ("role" = String, Path)), request_body = RoleBody,
+    params(("org" = String, Path), ("id" = uuid::Uuid, Path), ("role" = String, Path)), request_body = RoleBody,
     responses((status = 200, body = RoleHolderOut), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -1283,7 +1283,7 @@ pub struct RaciBody {
 
 /// Sets your part in an activity area of the RACI; answers with it and the RACI's gaps.
 #[utoipa::path(put, path = "/api/v1/orgs/{org}/partnerships/{id}/raci", tag = "partnerships",
-    params(("org" = String, Path), ("id" = String, Path)), request_body = RaciBody,
+    params(("org" = String, Path), ("id" = uuid::Uuid, Path)), request_body = RaciBody,
     responses((status = 200, body = RaciOut), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -1335,7 +1335,7 @@ pub struct RulesBody {
 /// Writes a new version of the rules of engagement; every other member must approve it
 /// again. Answers with the rules and their approvals.
 #[utoipa::path(put, path = "/api/v1/orgs/{org}/partnerships/{id}/rules", tag = "partnerships",
-    params(("org" = String, Path), ("id" = String, Path)), request_body = RulesBody,
+    params(("org" = String, Path), ("id" = uuid::Uuid, Path)), request_body = RulesBody,
     responses((status = 200, body = RulesOut), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -1367,7 +1367,7 @@ pub struct ApproveRulesBody {
 
 /// Approves the current rules of engagement; answers with the rules and their approvals.
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/partnerships/{id}/rules/approve", tag = "partnerships",
-    params(("org" = String, Path), ("id" = String, Path)), request_body = ApproveRulesBody,
+    params(("org" = String, Path), ("id" = uuid::Uuid, Path)), request_body = ApproveRulesBody,
     responses((status = 200, body = RulesOut), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]

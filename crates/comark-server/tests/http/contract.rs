@@ -166,3 +166,78 @@ both_backends! {
         }
     }
 }
+
+/// A tool of the test venv that `scripts/test` makes from `scripts/requirements-test.txt`
+/// (`COMARK_TEST_VENV` names another venv).
+fn venv_tool(name: &str) -> std::path::PathBuf {
+    let venv = std::env::var_os("COMARK_TEST_VENV")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv"));
+    let tool = venv.join("bin").join(name);
+    assert!(
+        tool.exists(),
+        "{} is missing: run scripts/test once (it installs scripts/requirements-test.txt into .venv)",
+        tool.display()
+    );
+    tool
+}
+
+/// Every `{name}` of a path template.
+fn template_names(path: &str) -> Vec<&str> {
+    path.split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}'))
+        .map(|(name, _)| name)
+        .collect()
+}
+
+both_backends! {
+    async fn the_served_openapi_document_passes_openapi_spec_validator(app) {
+        use std::io::Write;
+        let served = app.api().get("/api/v1/openapi.json").await;
+        assert_eq!(served.status, 200);
+        let mut validator = std::process::Command::new(venv_tool("openapi-spec-validator"))
+            .args(["--validation-errors", "all", "-"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start openapi-spec-validator");
+        validator.stdin.take().expect("stdin").write_all(served.text.as_bytes()).expect("write the document");
+        let out = validator.wait_with_output().expect("openapi-spec-validator");
+        assert!(
+            out.status.success(),
+            "the document is refused:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    async fn every_path_parameter_is_in_its_path_and_every_id_is_a_uuid(app) {
+        let document = app.api().get("/api/v1/openapi.json").await.json;
+        let mut failures = Vec::new();
+        for (path, operations) in document["paths"].as_object().expect("paths") {
+            let mut templated = template_names(path);
+            templated.sort_unstable();
+            for (method, operation) in operations.as_object().expect("operations") {
+                let mut declared = Vec::new();
+                for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                    if parameter["in"] != "path" {
+                        continue;
+                    }
+                    let name = parameter["name"].as_str().expect("a name");
+                    declared.push(name);
+                    let is_id = name == "id" || name.ends_with("_id");
+                    if is_id && parameter["schema"]["format"] != "uuid" {
+                        failures.push(format!("{method} {path}: {name} is {}", parameter["schema"]));
+                    }
+                }
+                declared.sort_unstable();
+                if declared != templated {
+                    failures.push(format!("{method} {path}: declares {declared:?} in the path"));
+                }
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+}
