@@ -36,6 +36,7 @@ macro_rules! on_both_backends {
 
 mod jobs;
 mod mapping;
+mod parity;
 mod schema;
 
 /// Connects to a test database and brings its schema up to date.
