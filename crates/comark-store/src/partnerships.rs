@@ -254,6 +254,37 @@ macro_rules! touch {
     };
 }
 
+/// Locks a partnership that `$org` may see for the rest of the transaction and reads its
+/// stage, or fails with `NotFound`. Every change that depends on the stage or on the
+/// approvals takes it first, so two members acting at once run one after the other: on
+/// PostgreSQL the row lock waits for the other transaction (whose changes the next
+/// statements then see), on SQLite `BEGIN IMMEDIATE` already did.
+macro_rules! lock_partnership {
+    ($conn:expr, $org:expr, $id:expr) => {{
+        let locked = sqlx::query(&format!(
+            "UPDATE partnerships SET updated_at = updated_at
+             WHERE id = $2 AND id IN (SELECT p.id FROM partnerships p WHERE {VISIBLE} AND p.id = $2)"
+        ))
+        .bind($org)
+        .bind($id)
+        .execute(&mut *$conn)
+        .await?;
+        if locked.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let stage: String = sqlx::query_scalar("SELECT stage FROM partnerships WHERE id = $1")
+            .bind($id)
+            .fetch_one(&mut *$conn)
+            .await?;
+        stage_of(&stage)?
+    }};
+}
+
+/// The refusal of a change to the evidence of a gate already passed.
+fn gate_passed() -> StoreError {
+    StoreError::Rule("this gate is passed; its evidence stays on record".into())
+}
+
 impl OrgStore<'_> {
     /// Starts a partnership with connected partners, its gates seeded from this
     /// organization's template (or the defaults), with the items its internal assessment
@@ -529,9 +560,7 @@ impl OrgStore<'_> {
             .find(|g| g.id == item)
             .ok_or(StoreError::NotFound)?;
         if evidence.stage < detail.partnership.stage {
-            return Err(StoreError::Rule(
-                "this gate is passed; its evidence stays on record".into(),
-            ));
+            return Err(gate_passed());
         }
         if evidence.met.is_some() == met {
             return Ok(());
@@ -539,6 +568,11 @@ impl OrgStore<'_> {
         let us = self.org_uuid();
         let who = format!("{} ({})", actor.label, self.scope.org().name);
         write_tx!(self.store, tx => {
+            // The stage read above may have moved on since.
+            let stage = lock_partnership!(tx, us, id.0);
+            if evidence.stage < stage {
+                return Err(gate_passed());
+            }
             sqlx::query(
                 "UPDATE gate_items SET met_by_org = $3, met_by = $4, met_at = $5 WHERE partnership_id = $1 AND id = $2",
             )
@@ -549,7 +583,7 @@ impl OrgStore<'_> {
             .bind(met.then(now))
             .execute(&mut *tx)
             .await?;
-            if evidence.stage == detail.partnership.stage {
+            if evidence.stage == stage {
                 withdraw_approvals!(&mut *tx, id.0, evidence.stage);
             }
             touch!(&mut *tx, id.0);
@@ -572,6 +606,10 @@ impl OrgStore<'_> {
         let us = self.org_uuid();
         let position = detail.gates.iter().filter(|g| g.stage == stage).count() as i64;
         write_tx!(self.store, tx => {
+            let current = lock_partnership!(tx, us, id.0);
+            if stage < current {
+                return Err(gate_passed());
+            }
             sqlx::query("INSERT INTO gate_items (partnership_id, id, stage, text, position) VALUES ($1, $2, $3, $4, $5)")
                 .bind(id.0)
                 .bind(item.0)
@@ -580,7 +618,7 @@ impl OrgStore<'_> {
                 .bind(position)
                 .execute(&mut *tx)
                 .await?;
-            if stage == detail.partnership.stage {
+            if stage == current {
                 withdraw_approvals!(&mut *tx, id.0, stage);
             }
             touch!(&mut *tx, id.0);
@@ -603,12 +641,13 @@ impl OrgStore<'_> {
             .find(|g| g.id == item)
             .ok_or(StoreError::NotFound)?;
         if evidence.stage < detail.partnership.stage {
-            return Err(StoreError::Rule(
-                "this gate is passed; its evidence stays on record".into(),
-            ));
+            return Err(gate_passed());
         }
         let us = self.org_uuid();
         write_tx!(self.store, tx => {
+            if evidence.stage < lock_partnership!(tx, us, id.0) {
+                return Err(gate_passed());
+            }
             sqlx::query("DELETE FROM gate_items WHERE partnership_id = $1 AND id = $2")
                 .bind(id.0)
                 .bind(item.0)
@@ -711,17 +750,14 @@ impl OrgStore<'_> {
         let us = self.org_uuid();
         let by = format!("{} ({})", actor.label, self.scope.org().name);
         let outcome = write_tx!(self.store, tx => {
-            // Read inside the transaction, so two members approving at once see each other.
-            let visible: Option<(String, i64)> = sqlx::query_as(&format!(
-                "SELECT p.stage, (SELECT COUNT(*) FROM partnership_members m WHERE m.partnership_id = p.id)
-                 FROM partnerships p WHERE {VISIBLE} AND p.id = $2"
-            ))
-            .bind(us)
+            // Locked first, so two members approving at once see each other's approval.
+            let stage = lock_partnership!(tx, us, id.0);
+            let members: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM partnership_members WHERE partnership_id = $1",
+            )
             .bind(id.0)
-            .fetch_optional(&mut *tx)
+            .fetch_one(&mut *tx)
             .await?;
-            let (stage, members) = visible.ok_or(StoreError::NotFound)?;
-            let stage = stage_of(&stage)?;
             let items: Vec<(String, Option<DateTime<Utc>>)> = sqlx::query_as(
                 "SELECT text, met_at FROM gate_items WHERE partnership_id = $1 AND stage = $2 ORDER BY position, id",
             )

@@ -473,3 +473,38 @@ both_backends! {
         assert!(moved.json.get("risks").is_none() && moved.json["partnership"].get("risks").is_none());
     }
 }
+
+both_backends! {
+    async fn two_partners_approving_at_the_same_moment_move_the_partnership_on(app) {
+        let acme = app.owner_of("acme").await;
+        let globex = app.owner_of("globex").await;
+        app.connect(&acme, "acme", &globex, "globex").await;
+        let (a, g) = (app.api_as(&acme), app.api_as(&globex));
+        for round in 0..8 {
+            let created = a
+                .post("/api/v1/orgs/acme/partnerships", json!({ "name": format!("Campaign {round}"), "partners": ["globex"] }))
+                .await;
+            assert_eq!(created.status, 201, "{}", created.text);
+            let id = created.json["partnership"]["id"].as_str().expect("id").to_owned();
+            for from in ["awareness", "knowledge", "internal_assessment", "partner_selection"] {
+                meet_gate(&app, &acme, "acme", &id, from).await;
+                if from != "partner_selection" {
+                    let moved = a.post(&format!("/api/v1/orgs/acme/partnerships/{id}/advance"), json!({})).await;
+                    assert_eq!(moved.json["outcome"], "advanced", "{}", moved.text);
+                }
+            }
+            // The joint gate: both approvals arrive together.
+            let (our_path, their_path) = (
+                format!("/api/v1/orgs/acme/partnerships/{id}/advance"),
+                format!("/api/v1/orgs/globex/partnerships/{id}/advance"),
+            );
+            let (ours, theirs) = tokio::join!(a.post(&our_path, json!({})), g.post(&their_path, json!({})));
+            assert_eq!((ours.status, theirs.status), (200, 200), "{} / {}", ours.text, theirs.text);
+            let mut outcomes = [ours.json["outcome"].as_str(), theirs.json["outcome"].as_str()];
+            outcomes.sort();
+            assert_eq!(outcomes, [Some("advanced"), Some("waiting")], "round {round}: {} / {}", ours.text, theirs.text);
+            let seen = g.get(&format!("/api/v1/orgs/globex/partnerships/{id}")).await;
+            assert_eq!(stage(&seen), "working_together", "round {round}");
+        }
+    }
+}
