@@ -74,14 +74,44 @@ pub const PROBLEM_TYPES: [(&str, StatusCode, &str); 11] = [
     ),
 ];
 
+/// The problem type of a use-case error: the key into `PROBLEM_TYPES`, which gives the API,
+/// the web pages and the forms one status for each kind of error.
+pub fn problem_code(error: &AppError) -> &'static str {
+    match error {
+        AppError::NotFound => "not-found",
+        AppError::Unauthenticated(_) => "unauthenticated",
+        AppError::Forbidden => "forbidden",
+        AppError::Invalid(_) => "invalid-input",
+        AppError::Conflict { .. } => "conflict",
+        AppError::Rule(_) => "rule-violated",
+        AppError::Throttled { .. } => "throttled",
+        AppError::Internal(_) => "internal",
+    }
+}
+
+/// The status and title of a problem type (an unknown one is an internal error).
+fn problem_type(code: &str) -> (&'static str, StatusCode, &'static str) {
+    PROBLEM_TYPES
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .copied()
+        .unwrap_or(PROBLEM_TYPES[PROBLEM_TYPES.len() - 1])
+}
+
+/// The HTTP status of a use-case error, wherever it is answered.
+pub fn status_of(error: &AppError) -> StatusCode {
+    problem_type(problem_code(error)).1
+}
+
+/// The short title of a use-case error, wherever it is answered.
+pub fn title_of(error: &AppError) -> &'static str {
+    problem_type(problem_code(error)).2
+}
+
 impl Problem {
     /// A problem of a known type.
     pub fn new(code: &str, detail: Option<String>) -> Problem {
-        let (code, status, title) = PROBLEM_TYPES
-            .iter()
-            .find(|(c, _, _)| *c == code)
-            .copied()
-            .unwrap_or(PROBLEM_TYPES[PROBLEM_TYPES.len() - 1]);
+        let (code, status, title) = problem_type(code);
         Problem {
             kind: format!("urn:comark:problem:{code}"),
             title: title.to_owned(),
@@ -122,43 +152,41 @@ impl<E: Into<AppError>> From<E> for ApiError {
 
 /// Maps a use-case error to its problem document, logging server faults once.
 pub fn problem_for(error: AppError) -> (Problem, Option<i64>) {
+    let code = problem_code(&error);
     match error {
         AppError::NotFound => (Problem::not_found(), None),
-        AppError::Unauthenticated(message) => {
-            (Problem::new("unauthenticated", Some(message.into())), None)
-        }
+        AppError::Unauthenticated(message) => (Problem::new(code, Some(message.into())), None),
         AppError::Forbidden => (
             Problem::new(
-                "forbidden",
+                code,
                 Some("your role or token scope does not allow this".into()),
             ),
             None,
         ),
         AppError::Invalid(errors) => {
-            let mut problem =
-                Problem::new("invalid-input", Some("some fields are not valid".into()));
+            let mut problem = Problem::new(code, Some("some fields are not valid".into()));
             problem.errors = errors.0;
             (problem, None)
         }
         AppError::Conflict { field, message } => {
-            let mut problem = Problem::new("conflict", Some(message.clone()));
+            let mut problem = Problem::new(code, Some(message.clone()));
             problem.errors = vec![FieldError {
                 field: field.into(),
                 message,
             }];
             (problem, None)
         }
-        AppError::Rule(message) => (Problem::new("rule-violated", Some(message)), None),
+        AppError::Rule(message) => (Problem::new(code, Some(message)), None),
         AppError::Throttled { retry_after_secs } => (
             Problem::new(
-                "throttled",
+                code,
                 Some(format!("try again in {retry_after_secs} seconds")),
             ),
             Some(retry_after_secs),
         ),
         AppError::Internal(detail) => {
             tracing::error!(error = %detail, "internal error");
-            (Problem::new("internal", None), None)
+            (Problem::new(code, None), None)
         }
     }
 }

@@ -116,46 +116,39 @@ pub fn not_found_page() -> Response {
 
 /// A page for an error that has no better place (forms show theirs inline).
 pub fn error_page(error: AppError) -> Response {
-    let (status, title, message) = match error {
+    let status = crate::error::status_of(&error);
+    // The API's title, but for a fault, which a person reads as "something went wrong".
+    let mut title = crate::error::title_of(&error);
+    let message = match error {
         AppError::NotFound => return not_found_page(),
-        AppError::Forbidden => (
-            StatusCode::FORBIDDEN,
-            "Not allowed",
-            "Your role does not allow this. Ask an owner or admin of the organization.".to_owned(),
-        ),
-        AppError::Unauthenticated(m) => {
-            (StatusCode::UNAUTHORIZED, "Sign-in required", m.to_owned())
+        AppError::Forbidden => {
+            "Your role does not allow this. Ask an owner or admin of the organization.".to_owned()
         }
+        AppError::Unauthenticated(m) => m.to_owned(),
         AppError::Invalid(errors) => {
             // Forms re-render their own errors; this page is for input refused before any
             // form could (a control character in a field or a query parameter).
             let body = page(
                 Shell {
-                    title: "Invalid input",
+                    title,
                     ..Default::default()
                 },
                 html! {
-                    h1 { "Invalid input" }
+                    h1 { (title) }
                     p { "Nothing was saved. Go back, correct these and send it again:" }
                     ul { @for error in &errors.0 { li { strong { (error.field) } " " (error.message) } } }
                 },
             );
-            return (StatusCode::UNPROCESSABLE_ENTITY, body).into_response();
+            return (status, body).into_response();
         }
-        AppError::Conflict { message, .. } => (StatusCode::CONFLICT, "Conflict", message),
-        AppError::Rule(message) => (StatusCode::CONFLICT, "Not possible", message),
-        AppError::Throttled { retry_after_secs } => (
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too many attempts",
-            format!("Try again in {retry_after_secs} seconds."),
-        ),
+        AppError::Conflict { message, .. } | AppError::Rule(message) => message,
+        AppError::Throttled { retry_after_secs } => {
+            format!("Try again in {retry_after_secs} seconds.")
+        }
         AppError::Internal(detail) => {
             tracing::error!(error = %detail, "internal error");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong",
-                "The error was logged. Please try again.".to_owned(),
-            )
+            title = "Something went wrong";
+            "The error was logged. Please try again.".to_owned()
         }
     };
     let body = page(

@@ -74,15 +74,9 @@ fn capitalize(s: &str) -> String {
 }
 
 fn status_for(error: &Option<AppError>) -> StatusCode {
-    match error {
-        None => StatusCode::OK,
-        Some(AppError::Invalid(_)) => StatusCode::UNPROCESSABLE_ENTITY,
-        Some(AppError::Unauthenticated(_)) => StatusCode::UNAUTHORIZED,
-        Some(AppError::Throttled { .. }) => StatusCode::TOO_MANY_REQUESTS,
-        Some(AppError::Forbidden) => StatusCode::FORBIDDEN,
-        Some(AppError::Internal(_)) => StatusCode::INTERNAL_SERVER_ERROR,
-        Some(_) => StatusCode::CONFLICT,
-    }
+    error
+        .as_ref()
+        .map_or(StatusCode::OK, crate::error::status_of)
 }
 
 /// Renders a form page with the status its error calls for (and, when it asks to wait,
@@ -635,5 +629,41 @@ async fn reset(
             let error = Some(error);
             form_response(&error, reset_form(&csrf, &token, &error))
         }
+    }
+}
+
+#[cfg(test)]
+mod status_tests {
+    use super::*;
+    use comark_domain::ValidationErrors;
+
+    /// A form answers an error with the status the API gives it: one table for both (a
+    /// form once answered "not found" with 409).
+    #[test]
+    fn a_refused_form_has_the_status_the_api_gives_the_same_error() {
+        let errors = || {
+            [
+                AppError::NotFound,
+                AppError::Forbidden,
+                AppError::Unauthenticated("sign in"),
+                AppError::Invalid(ValidationErrors::single("name", "is required")),
+                AppError::Conflict {
+                    field: "handle",
+                    message: "taken".into(),
+                },
+                AppError::Rule("not now".into()),
+                AppError::Throttled {
+                    retry_after_secs: 3,
+                },
+                AppError::Internal("boom".into()),
+            ]
+        };
+        for (form, api) in errors().into_iter().zip(errors()) {
+            let label = format!("{api:?}");
+            let (problem, _) = crate::error::problem_for(api);
+            assert_eq!(status_for(&Some(form)).as_u16(), problem.status, "{label}");
+        }
+        assert_eq!(status_for(&Some(AppError::NotFound)), StatusCode::NOT_FOUND);
+        assert_eq!(status_for(&None), StatusCode::OK);
     }
 }
