@@ -608,20 +608,19 @@ pub async fn start_partnership(
         given => given.to_owned(),
     };
     let purpose = format!("{}: {}", request.kind.label(), request.message);
-    let detail = crate::partnerships::create(
+    // The partnership and the request's link to it land together, so a second start from
+    // the same request (a double click, a retry) is refused rather than making another.
+    crate::partnerships::create_from(
         app,
         scope,
         NewPartnership {
-            name: name.clone(),
+            name,
             purpose: purpose.chars().take(2000).collect(),
             partners,
         },
+        Some(id),
         actor,
     )
     .await?;
-    app.store
-        .org(scope)
-        .link_request(id, detail.partnership.id, &name, actor)
-        .await?;
     get(app, scope, id).await
 }

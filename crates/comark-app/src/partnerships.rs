@@ -51,6 +51,18 @@ pub async fn create(
     input: NewPartnership,
     actor: &Actor,
 ) -> Result<PartnershipDetail> {
+    create_from(app, scope, input, None, actor).await
+}
+
+/// `create`, and with `from_request` the accepted request it starts from is linked to it in
+/// the same transaction (a request that has one refuses a second).
+pub(crate) async fn create_from(
+    app: &App,
+    scope: &OrgScope,
+    input: NewPartnership,
+    from_request: Option<comark_domain::RequestId>,
+    actor: &Actor,
+) -> Result<PartnershipDetail> {
     require(scope, Action::ManagePartnerships)?;
     let mut errors = ValidationErrors::default();
     let name = input.name.trim();
@@ -95,7 +107,7 @@ pub async fn create(
     let id = app
         .store
         .org(scope)
-        .create_partnership(name, purpose, &partners, actor)
+        .create_partnership(name, purpose, &partners, from_request, actor)
         .await?;
     let detail = app.store.org(scope).partnership(id).await?;
     let us = &scope.org().name;

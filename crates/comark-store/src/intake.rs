@@ -254,6 +254,7 @@ macro_rules! request_event {
         .await?
     };
 }
+pub(crate) use request_event;
 
 type SettingsRow = (bool, String, Json<Vec<String>>);
 
@@ -692,34 +693,5 @@ impl OrgStore<'_> {
             request_event!(&mut *tx, org, id.0, actor.label.as_str(), kind, note);
         });
         Ok(true)
-    }
-
-    /// Records the partnership an accepted request became.
-    pub async fn link_request(
-        &self,
-        id: RequestId,
-        partnership: PartnershipId,
-        name: &str,
-        actor: &Actor,
-    ) -> Result<()> {
-        let org = self.org_uuid();
-        write_tx!(self.store, tx => {
-            let done = sqlx::query(
-                "UPDATE partnership_requests SET partnership_id = $3, updated_at = $4
-                 WHERE org_id = $1 AND id = $2",
-            )
-            .bind(org)
-            .bind(id.0)
-            .bind(partnership.0)
-            .bind(now())
-            .execute(&mut *tx)
-            .await?;
-            if done.rows_affected() == 0 {
-                return Err(StoreError::NotFound);
-            }
-            request_event!(&mut *tx, org, id.0, actor.label.as_str(), "partnership_started",
-                format!("started the partnership \"{name}\""));
-        });
-        Ok(())
     }
 }

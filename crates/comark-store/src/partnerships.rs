@@ -6,14 +6,16 @@
 
 use chrono::{DateTime, Utc};
 use comark_domain::assessment::{met_at_start, Feed};
+use comark_domain::intake::RequestStatus;
 use comark_domain::partnership::{self, risk_score, Advance, GateItem, RiskLevel, Stage};
-use comark_domain::{AuditAction, GateItemId, OrgId, PartnershipId, RiskId};
+use comark_domain::{AuditAction, GateItemId, OrgId, PartnershipId, RequestId, RiskId};
 use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::assessment::met_by_assessment;
 use crate::audit::insert_audit;
+use crate::intake::request_event;
 use crate::{now, on_pool, write_tx, Actor, OrgStore, Result, StoreError};
 
 /// The condition, on `p` (partnerships) and the viewer `$1`, for reading a partnership.
@@ -289,11 +291,14 @@ impl OrgStore<'_> {
     /// Starts a partnership with connected partners, its gates seeded from this
     /// organization's template (or the defaults), with the items its internal assessment
     /// already answers met. `NotFound` if one of them is not a connected partner.
+    /// With `from_request`, the accepted request it starts from is linked to it in the same
+    /// transaction, and a request that has one already refuses a second.
     pub async fn create_partnership(
         &self,
         name: &str,
         purpose: &str,
         partners: &[OrgId],
+        from_request: Option<RequestId>,
         actor: &Actor,
     ) -> Result<PartnershipId> {
         for partner in partners {
@@ -325,6 +330,26 @@ impl OrgStore<'_> {
             .bind(at)
             .execute(&mut *tx)
             .await?;
+            if let Some(request) = from_request {
+                let linked = sqlx::query(
+                    "UPDATE partnership_requests SET partnership_id = $3, updated_at = $4
+                     WHERE org_id = $1 AND id = $2 AND status = $5 AND partnership_id IS NULL",
+                )
+                .bind(us)
+                .bind(request.0)
+                .bind(id.0)
+                .bind(at)
+                .bind(RequestStatus::Accepted.as_str())
+                .execute(&mut *tx)
+                .await?;
+                if linked.rows_affected() == 0 {
+                    return Err(StoreError::Rule(
+                        "a partnership was started from this request already".into(),
+                    ));
+                }
+                request_event!(&mut *tx, us, request.0, actor.label.as_str(), "partnership_started",
+                    format!("started the partnership \"{name}\""));
+            }
             for member in std::iter::once(us).chain(partners.iter().map(|p| p.0)) {
                 sqlx::query("INSERT INTO partnership_members (partnership_id, org_id, joined_at) VALUES ($1, $2, $3)")
                     .bind(id.0)

@@ -197,8 +197,19 @@ comark_testkit::both_backends_with! { comark_testkit::Options { mail: true, ..De
         assert_eq!(mine.json[0]["status"], "accepted");
         assert_eq!(mine.json[0]["answer"], "Let's start with one webinar.");
         assert!(!mine.text.contains("Smaller than ours"), "the vetting stays acme's: {}", mine.text);
-        let started = a.post(&format!("{base}/partnership"), json!({ "name": "Joint webinars" })).await;
-        assert_eq!(started.status, 201, "{}", started.text);
+        // A double click: two starts at once make one partnership, and the other is refused.
+        let start = format!("{base}/partnership");
+        let (first, second) = tokio::join!(
+            a.post(&start, json!({ "name": "Joint webinars" })),
+            a.post(&start, json!({ "name": "Joint webinars" }))
+        );
+        let mut statuses = [first.status, second.status];
+        statuses.sort_unstable();
+        assert_eq!(statuses, [201, 409], "{} / {}", first.text, second.text);
+        let started = if first.status == 201 { first } else { second };
+        let listed = a.get("/api/v1/orgs/acme/partnerships").await;
+        let named = listed.json.as_array().expect("partnerships").iter().filter(|p| p["name"] == "Joint webinars").count();
+        assert_eq!(named, 1, "{}", listed.text);
         let partnership = started.json["partnership"].as_str().expect("linked").to_owned();
         let location = started.headers.get("location").and_then(|l| l.to_str().ok()).map(str::to_owned);
         assert_eq!(location, Some(format!("/api/v1/orgs/acme/partnerships/{partnership}")));
