@@ -203,7 +203,17 @@ async fn load_requests(app: &App, actor: &Actor) -> Result<()> {
             None => None,
         };
         app.store
-            .submit_request(northwind.org_id(), &proposal, requester, None, name)
+            .submit_request(
+                comark_store::intake::NewRequest {
+                    id: comark_domain::RequestId::new(),
+                    org: northwind.org_id(),
+                    proposal: &proposal,
+                    requester,
+                    spam_reason: None,
+                    actor: name,
+                },
+                &[],
+            )
             .await?;
     }
     Ok(())

@@ -8,7 +8,9 @@ use comark_domain::intake::{
     VettingProgress,
 };
 use comark_domain::{Action, OrgHandle, RequestId, UserId, ValidationErrors};
-use comark_store::intake::{IntakeSettings, PartnershipRequest, RequestDetail, SentRequest};
+use comark_store::intake::{
+    IntakeSettings, NewRequest, PartnershipRequest, RequestDetail, SentRequest,
+};
 use comark_store::{now, Actor, OrgScope, Organization};
 use hmac::{Hmac, Mac};
 use serde::Serialize;
@@ -224,38 +226,49 @@ pub async fn submit(
         Some(scope) => format!("{} ({})", proposal.name, scope.org().name),
         None => format!("{} <{}>", proposal.name, proposal.email),
     };
-    let (id, vetters) = app
-        .store
+    let id = RequestId::new();
+    // Spam is filed quietly; a real request e-mails its vetters, queued with it.
+    let vetters = match spam {
+        Some(_) => Vec::new(),
+        None => app.store.request_vetters(org.id).await?,
+    };
+    let link = app.link(&format!("/o/{}/requests/{id}", org.handle));
+    let mail = vetters
+        .into_iter()
+        .map(|to| {
+            Email {
+                to,
+                subject: format!(
+                    "New partnership request from {}: {}",
+                    proposal.company,
+                    proposal.kind.label()
+                ),
+                body: format!(
+                    "{} of {} asks {} for a partnership ({}).\n\n{}\n\nVet it in comark:\n{link}\n",
+                    proposal.name,
+                    proposal.company,
+                    org.name,
+                    proposal.kind.label(),
+                    proposal.message
+                ),
+            }
+            .job()
+        })
+        .collect::<Result<Vec<_>>>()?;
+    app.store
         .submit_request(
-            org.id,
-            &proposal,
-            sender.map(OrgScope::org_id),
-            spam.as_deref(),
-            &actor,
+            NewRequest {
+                id,
+                org: org.id,
+                proposal: &proposal,
+                requester: sender.map(OrgScope::org_id),
+                spam_reason: spam.as_deref(),
+                actor: &actor,
+            },
+            &mail,
         )
         .await?;
     tracing::info!(request.id = %id, spam = spam.is_some(), "partnership request received");
-    let link = app.link(&format!("/o/{}/requests/{id}", org.handle));
-    for to in vetters {
-        Email {
-            to,
-            subject: format!(
-                "New partnership request from {}: {}",
-                proposal.company,
-                proposal.kind.label()
-            ),
-            body: format!(
-                "{} of {} asks {} for a partnership ({}).\n\n{}\n\nVet it in comark:\n{link}\n",
-                proposal.name,
-                proposal.company,
-                org.name,
-                proposal.kind.label(),
-                proposal.message
-            ),
-        }
-        .queue(app)
-        .await?;
-    }
     Ok(id)
 }
 

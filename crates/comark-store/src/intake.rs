@@ -14,7 +14,10 @@ use sqlx::types::Json;
 use uuid::Uuid;
 
 use crate::audit::insert_audit;
-use crate::{now, on_pool, write_tx, Actor, OrgStore, Organization, Result, Store, StoreError};
+use crate::jobs::insert_job;
+use crate::{
+    now, on_pool, write_tx, Actor, NewJob, OrgStore, Organization, Result, Store, StoreError,
+};
 
 /// How an organization takes requests.
 #[derive(Clone, Debug, Serialize)]
@@ -256,6 +259,23 @@ macro_rules! request_event {
 }
 pub(crate) use request_event;
 
+/// A request to file in an organization's queue.
+#[derive(Clone, Copy, Debug)]
+pub struct NewRequest<'a> {
+    /// Its id, chosen by the caller so its e-mails can link to it.
+    pub id: RequestId,
+    /// The organization asked.
+    pub org: OrgId,
+    /// What was asked, as the form parsed it.
+    pub proposal: &'a Proposal,
+    /// The asking organization, when a signed-in member sent it.
+    pub requester: Option<OrgId>,
+    /// Why comark files it as spam, if it does.
+    pub spam_reason: Option<&'a str>,
+    /// Who sent it, for the history.
+    pub actor: &'a str,
+}
+
 type SettingsRow = (bool, String, Json<Vec<String>>);
 
 impl Store {
@@ -287,17 +307,17 @@ impl Store {
             }))
     }
 
-    /// Files a request in `org`'s queue (as spam, with the reason, when comark judged it so).
-    /// Returns its id and the addresses of the organization's people who vet requests.
-    pub async fn submit_request(
-        &self,
-        org: OrgId,
-        proposal: &Proposal,
-        requester: Option<OrgId>,
-        spam_reason: Option<&str>,
-        actor: &str,
-    ) -> Result<(RequestId, Vec<String>)> {
-        let id = RequestId::new();
+    /// Files a request in `org`'s queue (as spam, with the reason, when comark judged it so),
+    /// with the jobs that e-mail its vetters, in one transaction.
+    pub async fn submit_request(&self, request: NewRequest<'_>, mail: &[NewJob]) -> Result<()> {
+        let NewRequest {
+            id,
+            org,
+            proposal,
+            requester,
+            spam_reason,
+            actor,
+        } = request;
         let at = now();
         let status = if spam_reason.is_some() {
             RequestStatus::Spam
@@ -332,21 +352,25 @@ impl Store {
                 None => format!("{} from {}", proposal.kind.label(), proposal.company),
             };
             request_event!(&mut *tx, org.0, id.0, actor, "received", detail);
+            // The vetters' e-mails land with the request or not at all (the outbox).
+            for job in mail {
+                insert_job!(&mut *tx, job, at);
+            }
         });
-        let vetters: Vec<String> = if spam_reason.is_some() {
-            Vec::new()
-        } else {
-            on_pool!(self, pool => {
-                sqlx::query_scalar(
-                    "SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id
-                     WHERE m.org_id = $1 AND m.role IN ('owner','admin','partner_manager') ORDER BY u.email",
-                )
-                .bind(org.0)
-                .fetch_all(pool)
-                .await?
-            })
-        };
-        Ok((id, vetters))
+        Ok(())
+    }
+
+    /// The addresses of those who vet `org`'s requests (owners, admins, partner managers).
+    pub async fn request_vetters(&self, org: OrgId) -> Result<Vec<String>> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id
+                 WHERE m.org_id = $1 AND m.role IN ('owner','admin','partner_manager') ORDER BY u.email",
+            )
+            .bind(org.0)
+            .fetch_all(pool)
+            .await?
+        }))
     }
 
     /// The instance's secret called `name`, made on first use and the same for every instance

@@ -682,9 +682,19 @@ async fn fresh_request(app: &TestApp, fx: &Fixture) -> String {
         ..Default::default()
     };
     let proposal = form.parse().expect("valid request");
-    let (id, _) = app
-        .store
-        .submit_request(acme.id, &proposal, None, None, "Rita Requester")
+    let id = comark_domain::RequestId::new();
+    app.store
+        .submit_request(
+            comark_store::intake::NewRequest {
+                id,
+                org: acme.id,
+                proposal: &proposal,
+                requester: None,
+                spam_reason: None,
+                actor: "Rita Requester",
+            },
+            &[],
+        )
         .await
         .expect("filed");
     id.to_string()

@@ -289,9 +289,19 @@ impl Victim {
             message: "Let's promote each other.".into(),
             ..Default::default()
         };
-        let (request, _) = app
-            .store
-            .submit_request(org.id, &form.parse().expect("valid"), None, None, "Rita")
+        let request = comark_domain::RequestId::new();
+        app.store
+            .submit_request(
+                comark_store::intake::NewRequest {
+                    id: request,
+                    org: org.id,
+                    proposal: &form.parse().expect("valid"),
+                    requester: None,
+                    spam_reason: None,
+                    actor: "Rita",
+                },
+                &[],
+            )
             .await
             .expect("filed");
         let upload = api
