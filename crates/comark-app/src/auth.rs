@@ -195,7 +195,7 @@ pub async fn sign_up(app: &App, form: SignUp, client: &Client) -> Result<SignUpO
                 app.link(&format!("/sign-up/confirm/{token}")),
             ),
         }
-        .job()?;
+        .job();
         app.store
             .create_signup_confirmation(
                 comark_store::NewSignup {
@@ -692,7 +692,7 @@ pub async fn send_reset_link(app: &App, job: JobId, email: &str) -> Result<()> {
             user.name
         ),
     }
-    .job()?;
+    .job();
     app.store
         .create_password_reset(
             user.id,
@@ -726,7 +726,7 @@ pub async fn send_unlock_link(app: &App, job: JobId, email: &str) -> Result<()> 
             user.name
         ),
     }
-    .job()?;
+    .job();
     app.store
         .create_sign_in_unlock(
             user.id,

@@ -254,7 +254,7 @@ pub async fn submit(
             }
             .job()
         })
-        .collect::<Result<Vec<_>>>()?;
+        .collect::<Vec<_>>();
     app.store
         .submit_request(
             NewRequest {
@@ -398,8 +398,29 @@ pub async fn assign(
 ) -> Result<RequestView> {
     require(scope, Action::ManagePartnerships)?;
     let store = app.store.org(scope);
-    let email = store
-        .assign_request(id, assignee, actor)
+    let request = store.request(id).await?.request;
+    let link = app.link(&format!("/o/{}/requests/{id}", scope.org().handle));
+    let notify = |to: &str| {
+        Email {
+            to: to.to_owned(),
+            subject: format!(
+                "Please vet the partnership request from {}",
+                request.company
+            ),
+            body: format!(
+                "{} asked you to vet the partnership request from {} ({}).\n\n{link}\n",
+                actor.label,
+                request.company,
+                request.kind.label(),
+            ),
+        }
+        .job()
+    };
+    // Nobody is told of a request they took themselves.
+    let notify: Option<&(dyn Fn(&str) -> comark_store::NewJob + Sync)> =
+        (assignee != actor.user_id).then_some(&notify);
+    store
+        .assign_request(id, assignee, notify, actor)
         .await
         .map_err(|error| match AppError::from(error) {
             AppError::Conflict { .. } => {
@@ -407,25 +428,6 @@ pub async fn assign(
             }
             other => other,
         })?;
-    if let Some(to) = email.filter(|_| assignee != actor.user_id) {
-        let request = store.request(id).await?.request;
-        Email {
-            to,
-            subject: format!(
-                "Please vet the partnership request from {}",
-                request.company
-            ),
-            body: format!(
-                "{} asked you to vet the partnership request from {} ({}).\n\n{}\n",
-                actor.label,
-                request.company,
-                request.kind.label(),
-                app.link(&format!("/o/{}/requests/{id}", scope.org().handle))
-            ),
-        }
-        .queue(app)
-        .await?;
-    }
     get(app, scope, id).await
 }
 
@@ -498,16 +500,33 @@ pub async fn decide(
         )
         .into());
     }
+    let us = &scope.org().name;
+    // A decline's answer lands with the decision. An acceptance's answer names what comes
+    // next (a connection request or an invite link), made only once the decision stands.
+    let mut mail = Vec::new();
+    if decision == Decision::Decline {
+        mail.push(
+            Email {
+                to: request.email.clone(),
+                subject: format!("Your partnership request to {us}"),
+                body: format!(
+                    "Hello {},\n\nThank you for your {} proposal. {us} has decided not to go ahead:\n\n{note}\n",
+                    request.name,
+                    request.kind.label().to_lowercase()
+                ),
+            }
+            .job(),
+        );
+    }
     let store = app.store.org(scope);
     if !store
-        .decide_request(id, request.status, to, note, actor)
+        .decide_request(id, request.status, to, note, &mail, actor)
         .await?
     {
         return Err(AppError::Rule(
             "someone else decided this request just now; reload it".into(),
         ));
     }
-    let us = &scope.org().name;
     match decision {
         Decision::Accept => {
             let next = match &request.requester {
@@ -565,20 +584,8 @@ pub async fn decide(
             .queue(app)
             .await?;
         }
-        Decision::Decline => {
-            Email {
-                to: request.email.clone(),
-                subject: format!("Your partnership request to {us}"),
-                body: format!(
-                    "Hello {},\n\nThank you for your {} proposal. {us} has decided not to go ahead:\n\n{note}\n",
-                    request.name,
-                    request.kind.label().to_lowercase()
-                ),
-            }
-            .queue(app)
-            .await?;
-        }
-        Decision::Spam | Decision::Reopen => {}
+        // Queued with the decision, above.
+        Decision::Decline | Decision::Spam | Decision::Reopen => {}
     }
     get(app, scope, id).await
 }

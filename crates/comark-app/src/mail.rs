@@ -25,20 +25,25 @@ pub struct Email {
 impl Email {
     /// The job that sends this e-mail, to be queued in the transaction of the change that
     /// causes it.
-    pub fn job(&self) -> Result<NewJob> {
-        let payload = serde_json::to_value(self).map_err(|e| AppError::Internal(e.to_string()))?;
-        Ok(NewJob {
+    pub fn job(&self) -> NewJob {
+        // The fields by name, as the worker reads them back into an `Email`.
+        let payload = serde_json::json!({
+            "to": self.to,
+            "subject": self.subject,
+            "body": self.body,
+        });
+        NewJob {
             kind: SEND_EMAIL,
             org_id: None,
             payload,
             max_attempts: 8,
-        })
+        }
     }
 
     /// Queues the e-mail on its own; the job worker sends it (or logs it when no SMTP is
     /// configured).
     pub async fn queue(self, app: &App) -> Result<()> {
-        app.store.enqueue(self.job()?).await?;
+        app.store.enqueue(self.job()).await?;
         Ok(())
     }
 }

@@ -183,7 +183,7 @@ pub async fn invite(
                     email.as_str(),
                 ),
             }
-            .job()?,
+            .job(),
         ),
         _ => None,
     };

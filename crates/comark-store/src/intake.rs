@@ -590,11 +590,13 @@ impl OrgStore<'_> {
     }
 
     /// Hands a request to a member of this organization (or to nobody); a new request moves
-    /// into vetting. Returns the assignee's e-mail address.
+    /// into vetting. With `notify`, the job it makes of the assignee's address is queued in
+    /// the same transaction. Returns the assignee's e-mail address.
     pub async fn assign_request(
         &self,
         id: RequestId,
         assignee: Option<UserId>,
+        notify: Option<&(dyn Fn(&str) -> NewJob + Sync)>,
         actor: &Actor,
     ) -> Result<Option<String>> {
         let org = self.org_uuid();
@@ -632,6 +634,10 @@ impl OrgStore<'_> {
                 return Err(StoreError::NotFound);
             }
             request_event!(&mut *tx, org, id.0, actor.label.as_str(), "assigned", detail.as_str());
+            // The assignee's e-mail lands with the assignment (the outbox).
+            if let (Some(notify), Some((_, email))) = (notify, &person) {
+                insert_job!(&mut *tx, &notify(email), now());
+            }
         });
         Ok(person.map(|(_, email)| email))
     }
@@ -686,14 +692,15 @@ impl OrgStore<'_> {
         Ok(())
     }
 
-    /// Moves a request from `from` to `to` with the note; false when someone else moved it
-    /// first.
+    /// Moves a request from `from` to `to` with the note, queuing `mail` in the same
+    /// transaction; false (and nothing queued) when someone else moved it first.
     pub async fn decide_request(
         &self,
         id: RequestId,
         from: RequestStatus,
         to: RequestStatus,
         note: &str,
+        mail: &[NewJob],
         actor: &Actor,
     ) -> Result<bool> {
         let org = self.org_uuid();
@@ -715,6 +722,9 @@ impl OrgStore<'_> {
             }
             let kind = if to == RequestStatus::Vetting { "reopened" } else { to.as_str() };
             request_event!(&mut *tx, org, id.0, actor.label.as_str(), kind, note);
+            for job in mail {
+                insert_job!(&mut *tx, job, now());
+            }
         });
         Ok(true)
     }

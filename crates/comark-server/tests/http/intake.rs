@@ -249,4 +249,37 @@ comark_testkit::both_backends_with! { comark_testkit::Options { mail: true, ..De
         let reopened = a.post(&format!("/api/v1/orgs/acme/requests/{}/decision", ids[0]), json!({ "decision": "reopen" })).await;
         assert_eq!(reopened.json["status"], "vetting", "{}", reopened.text);
     }
+
+    async fn a_colleague_asked_to_vet_is_told_by_email_and_nobody_is_told_of_their_own_pick(app) {
+        let acme = app.owner_of("acme").await;
+        let a = app.api_as(&acme);
+        a.put("/api/v1/orgs/acme/intake", json!({ "open": true, "checklist": ["Shared values"] })).await;
+        app.api().post("/api/v1/intake/acme", request("Outsiders", "out@outsiders.example")).await;
+        let id = a.get("/api/v1/orgs/acme/requests").await.json[0]["id"].as_str().expect("id").to_owned();
+        let manager = app.member_of(&acme, "acme", "partner_manager").await;
+        let colleague = app.api_as(&manager).get("/api/v1/me").await.json["user"].clone();
+        let me = a.get("/api/v1/me").await.json["user"].clone();
+        let mailbox = app.mailbox.clone().expect("mailbox");
+        let asked = |to: &str| mailbox.messages_to(to).into_iter().filter(|m| m.raw.contains("Please vet")).count();
+
+        let assigned = a.put(&format!("/api/v1/orgs/acme/requests/{id}/assignee"), json!({ "assignee": colleague["id"] })).await;
+        assert_eq!(assigned.status, 200, "{}", assigned.text);
+        app.run_jobs().await;
+        let to = colleague["email"].as_str().expect("email");
+        assert_eq!(asked(to), 1, "{:#?}", mailbox.messages_to(to));
+        let mail = mailbox.messages_to(to).into_iter().find(|m| m.raw.contains("Please vet")).expect("the mail");
+        assert!(mail.first_link().expect("a link").ends_with(&format!("/o/acme/requests/{id}")));
+
+        let mine = a.put(&format!("/api/v1/orgs/acme/requests/{id}/assignee"), json!({ "assignee": me["id"] })).await;
+        assert_eq!(mine.status, 200, "{}", mine.text);
+        app.run_jobs().await;
+        assert_eq!(asked(me["email"].as_str().expect("email")), 0);
+        // A pick outside the organization is refused, and nobody is written to.
+        let stranger = app.sign_up("Stranger", "stranger@elsewhere.example").await;
+        let theirs = app.api_as(&stranger).get("/api/v1/me").await.json["user"]["id"].clone();
+        let refused = a.put(&format!("/api/v1/orgs/acme/requests/{id}/assignee"), json!({ "assignee": theirs })).await;
+        assert_eq!(refused.status, 422, "{}", refused.text);
+        app.run_jobs().await;
+        assert_eq!(asked("stranger@elsewhere.example"), 0);
+    }
 }
