@@ -80,4 +80,42 @@ impl App {
     pub fn link(&self, path: &str) -> String {
         format!("{}{}", self.settings.public_url.trim_end_matches('/'), path)
     }
+
+    /// Whether the database answers (for `/readyz`).
+    pub async fn ping(&self) -> Result<()> {
+        Ok(self.store.ping().await?)
+    }
+
+    /// The job queue's size by status (for `/metrics`).
+    pub async fn job_counts(&self) -> Result<comark_store::JobCounts> {
+        Ok(self.store.job_counts().await?)
+    }
+
+    /// The signed-in person's account.
+    pub async fn user(&self, id: comark_domain::UserId) -> Result<Option<comark_store::User>> {
+        Ok(self.store.user_by_id(id).await?)
+    }
+
+    /// The organizations a person belongs to, with their role in each.
+    pub async fn organizations_of(
+        &self,
+        user: comark_domain::UserId,
+    ) -> Result<Vec<comark_store::UserOrganization>> {
+        Ok(self.store.organizations_of(user).await?)
+    }
+
+    /// The organization with `handle`, if there is one.
+    pub async fn organization(&self, handle: &str) -> Result<Option<comark_store::Organization>> {
+        Ok(self.store.org_by_handle(handle).await?)
+    }
+
+    /// The member's scope in the organization `handle`: the one way the server gets an
+    /// `OrgScope`, after the store loaded the member's role (`None` for a non-member).
+    pub async fn member_scope(
+        &self,
+        user: comark_domain::UserId,
+        handle: &str,
+    ) -> Result<Option<comark_store::OrgScope>> {
+        Ok(self.store.member_scope(user, handle).await?)
+    }
 }

@@ -173,10 +173,8 @@ impl FromRequestParts<AppState> for ApiOrg {
             .ok_or(AppError::NotFound)?;
         let scope = state
             .app
-            .store
             .member_scope(user.current.user.id, &handle)
-            .await
-            .map_err(AppError::from)?
+            .await?
             .ok_or(AppError::NotFound)?;
         Ok(ApiOrg { user, scope })
     }
@@ -301,10 +299,9 @@ impl FromRequestParts<AppState> for WebOrg {
             .ok_or(WebRejection::NotFound)?;
         let scope = state
             .app
-            .store
             .member_scope(user.current.user.id, &handle)
             .await
-            .map_err(|e| WebRejection::Internal(e.into()))?
+            .map_err(WebRejection::Internal)?
             .ok_or(WebRejection::NotFound)?;
         Ok(WebOrg { user, scope })
     }

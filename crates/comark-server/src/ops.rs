@@ -48,7 +48,7 @@ async fn healthz() -> &'static str {
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
-    match state.app.store.ping().await {
+    match state.app.ping().await {
         Ok(()) => (StatusCode::OK, "ready\n").into_response(),
         Err(error) => {
             tracing::warn!(%error, "database not reachable");
@@ -81,7 +81,7 @@ async fn metrics(State(state): State<AppState>) -> Response {
             "comark_http_request_duration_seconds_sum{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {seconds:.6}\n"
         ));
     }
-    if let Ok(counts) = state.app.store.job_counts().await {
+    if let Ok(counts) = state.app.job_counts().await {
         out.push_str("# HELP comark_jobs Jobs in the queue by status.\n# TYPE comark_jobs gauge\n");
         out.push_str(&format!(
             "comark_jobs{{status=\"queued\"}} {}\n",

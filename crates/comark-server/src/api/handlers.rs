@@ -341,12 +341,7 @@ pub async fn confirm_password_reset(
 /// The signed-in person and their organizations.
 #[utoipa::path(get, path = "/api/v1/me", tag = "me", responses((status = 200, body = MeOut)))]
 pub async fn get_me(State(state): State<AppState>, user: ApiUser) -> ApiResult<Json<MeOut>> {
-    let organizations = state
-        .app
-        .store
-        .organizations_of(user.current.user.id)
-        .await
-        .map_err(AppError::from)?;
+    let organizations = state.app.organizations_of(user.current.user.id).await?;
     Ok(Json(MeOut {
         user: UserOut::from(&user.current.user),
         organizations: organizations.into_iter().map(org_out).collect(),
@@ -490,12 +485,7 @@ pub async fn list_organizations(
     user: ApiUser,
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Page<OrgOut>>> {
-    let organizations = state
-        .app
-        .store
-        .organizations_of(user.current.user.id)
-        .await
-        .map_err(AppError::from)?;
+    let organizations = state.app.organizations_of(user.current.user.id).await?;
     let items = organizations.into_iter().map(org_out).collect();
     Ok(Json(Page::of(items, |o| (o.created_at, o.id), &query)?))
 }
@@ -678,10 +668,8 @@ pub async fn accept_invitation(
     let org = orgs::accept_invitation(&state.app, &user.current, &token, &user.actor()).await?;
     let role = state
         .app
-        .store
         .member_scope(user.current.user.id, &org.handle)
-        .await
-        .map_err(AppError::from)?
+        .await?
         .map(|s| s.role())
         .ok_or(AppError::NotFound)?;
     Ok(Json(OrgOut {

@@ -42,10 +42,10 @@ async fn render(
     flash: Option<&str>,
     extra: Extra,
 ) -> Response {
-    let me = match state.app.store.user_by_id(user.current.user.id).await {
+    let me = match state.app.user(user.current.user.id).await {
         Ok(Some(me)) => me,
         Ok(None) => return error_page(AppError::NotFound),
-        Err(error) => return error_page(error.into()),
+        Err(error) => return error_page(error),
     };
     let tokens = match tokens::list(&state.app, &user.current).await {
         Ok(tokens) => tokens,
@@ -267,7 +267,7 @@ async fn confirm_totp(
         }
         Err(error) => {
             // Show the same secret again so the person can retry with the next code.
-            let setup = match state.app.store.user_by_id(user.current.user.id).await {
+            let setup = match state.app.user(user.current.user.id).await {
                 Ok(Some(me)) => me.totp_secret.map(|secret| auth::TotpSetup {
                     otpauth_url: format!(
                         "otpauth://totp/comark:{}?secret={secret}&issuer=comark",

@@ -119,7 +119,6 @@ async fn visitor(
     };
     let senders = state
         .app
-        .store
         .organizations_of(current.user.id)
         .await?
         .into_iter()
@@ -325,9 +324,9 @@ async fn send(
         Ok(None)
     } else {
         let scope = match &visitor {
-            Some(v) => match state.app.store.member_scope(v.id, send_as).await {
+            Some(v) => match state.app.member_scope(v.id, send_as).await {
                 Ok(scope) => scope,
-                Err(error) => return error_page(error.into()),
+                Err(error) => return error_page(error),
             },
             None => None,
         };
@@ -378,10 +377,10 @@ async fn thank_you(
     handle: &str,
     visitor: Option<&Visitor>,
 ) -> Response {
-    let name = match state.app.store.org_by_handle(&handle.to_lowercase()).await {
+    let name = match state.app.organization(&handle.to_lowercase()).await {
         Ok(Some(org)) => org.name,
         Ok(None) => return not_found_page(),
-        Err(error) => return error_page(error.into()),
+        Err(error) => return error_page(error),
     };
     let markup = page(
         Shell {

@@ -895,9 +895,9 @@ async fn connect_page(
         Err(error) => return error_page(error),
     };
     let partner = &link.org;
-    let mine = match state.app.store.organizations_of(user.current.user.id).await {
+    let mine = match state.app.organizations_of(user.current.user.id).await {
         Ok(orgs) => orgs,
-        Err(error) => return error_page(error.into()),
+        Err(error) => return error_page(error),
     };
     let eligible: Vec<_> = mine
         .iter()
@@ -943,13 +943,12 @@ async fn connect(
 ) -> Response {
     let scope = match state
         .app
-        .store
         .member_scope(user.current.user.id, &form.org)
         .await
     {
         Ok(Some(scope)) => scope,
         Ok(None) => return not_found_page(),
-        Err(error) => return error_page(error.into()),
+        Err(error) => return error_page(error),
     };
     match connections::accept_link(&state.app, &scope, &token, &user.actor()).await {
         Ok(c) => {

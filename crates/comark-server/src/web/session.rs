@@ -155,9 +155,9 @@ pub(super) async fn home(
         )
         .into_response();
     };
-    let orgs = match state.app.store.organizations_of(current.user.id).await {
+    let orgs = match state.app.organizations_of(current.user.id).await {
         Ok(orgs) => orgs,
-        Err(error) => return error_page(error.into()),
+        Err(error) => return error_page(error),
     };
     page(
         Shell { title: "Your organizations", user_name: Some(&current.user.name), flash: flash.as_deref(), csrf: &csrf, ..Default::default() },
