@@ -591,14 +591,14 @@ impl OrgStore<'_> {
 
     /// Hands a request to a member of this organization (or to nobody); a new request moves
     /// into vetting. With `notify`, the job it makes of the assignee's address is queued in
-    /// the same transaction. Returns the assignee's e-mail address.
+    /// the same transaction.
     pub async fn assign_request(
         &self,
         id: RequestId,
         assignee: Option<UserId>,
         notify: Option<&(dyn Fn(&str) -> NewJob + Sync)>,
         actor: &Actor,
-    ) -> Result<Option<String>> {
+    ) -> Result<()> {
         let org = self.org_uuid();
         let person: Option<(String, String)> = match assignee {
             None => None,
@@ -639,7 +639,7 @@ impl OrgStore<'_> {
                 insert_job!(&mut *tx, &notify(email), now());
             }
         });
-        Ok(person.map(|(_, email)| email))
+        Ok(())
     }
 
     /// Records the answer to one vetting check; a new request moves into vetting.
